@@ -1,0 +1,17 @@
+// Opens a store in this fresh process and prints its start-up time and memory as JSON (used by engine.ts).
+// Plain JavaScript over dist/, so the figures are those of the built product, without a TypeScript loader.
+import { KvStore } from '../dist/store/kv-store.js';
+
+const t0 = performance.now();
+const store = await KvStore.open({
+  dataDir: process.argv[2],
+  checkpoint: { everyRevisions: 0, intervalMs: 0 },
+});
+const ms = performance.now() - t0;
+const keys = store.status().keys;
+await new Promise((resolve) => setTimeout(resolve, 200));
+const rss = process.memoryUsage().rss;
+process.stdout.write(
+  `${JSON.stringify({ startup_ms: Math.round(ms), keys_loaded: keys, rss_mb: Math.round(rss / 1e6) })}\n`,
+);
+process.exit(0);

@@ -1,0 +1,83 @@
+import type { LogEvent, LogRecord } from './events.js';
+
+/**
+ * The durable, totally ordered log: the single source of truth. It assigns revisions (1, 2, 3, ...; one per
+ * appended record), builds each record at its serialisation point, and reports committed records to its
+ * listeners in revision order. Backends: SQLite (embedded), NATS JetStream (clusters).
+ */
+export interface EventLog {
+  /**
+   * Appends one record atomically and resolves with it once it is durable and every commit listener has
+   * seen it. With a {@link RecordBuilder}, the events are built at the moment the revision is assigned, so
+   * conditions checked inside the builder hold for the record as written. A builder that throws rejects
+   * the append with its error, and nothing is written.
+   */
+  append(events: readonly LogEvent[] | RecordBuilder): Promise<LogRecord>;
+  /** Reads committed records with revision >= `fromRevision` (and <= `toRevision`), in order. */
+  read(fromRevision: number, options?: ReadOptions): AsyncIterable<LogRecord>;
+  /** Reads the committed record at `revision`, or undefined when it is compacted or not yet written. */
+  readOne(revision: number): Promise<LogRecord | undefined>;
+  /** Registers a listener called synchronously, in revision order, with each batch of committed records. */
+  onCommit(listener: CommitListener): () => void;
+  /** The revision of the newest committed record (0 when the log is empty). */
+  lastRevision(): number;
+  /** Records below this revision have been compacted away (1 when nothing has been compacted). */
+  compactRevision(): number;
+  /** Describes the backend for status pages, e.g. `sqlite:/var/lib/kvstore/log.sqlite`. */
+  describe(): string;
+  /** Waits for appends in flight, then releases the backend. Later appends reject with {@link LogClosedError}. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds a record's events for the revision being assigned, at the log's serialisation point: every record
+ * before `revision` has been assigned and no other will be until the builder returns. Called at most once
+ * per attempt; a backend that must retry (JetStream, on a wrong expected sequence) calls it again with the
+ * new revision, so it must not have side effects beyond the caller's own bookkeeping.
+ */
+export type RecordBuilder = (revision: number, timeMs: number) => readonly LogEvent[];
+
+/** Receives committed records, oldest first. Must not throw; it runs before the appends resolve. */
+export type CommitListener = (records: readonly LogRecord[]) => void;
+
+/** Bounds for {@link EventLog.read}. */
+export interface ReadOptions {
+  /** Last revision to read (inclusive); defaults to the newest committed record at each page. */
+  readonly toRevision?: number;
+  /** Records fetched per round trip to the backend. */
+  readonly pageSize?: number;
+}
+
+/** The log was closed (shutdown in progress); the append was not written. */
+export class LogClosedError extends Error {
+  constructor() {
+    super('the event log is closed');
+    this.name = 'LogClosedError';
+  }
+}
+
+/**
+ * The log could not make a batch durable (disk full, I/O error). Nothing of the batch was acknowledged, and
+ * the log refuses every later append: after a failed fsync the state of the file is unknown, so the process
+ * must restart and recover from what is on disk (the PostgreSQL and etcd answer to the same problem).
+ */
+export class LogWriteError extends Error {
+  constructor(
+    message: string,
+    override readonly cause: unknown,
+  ) {
+    super(message);
+    this.name = 'LogWriteError';
+  }
+}
+
+/** The file at the log's path is not a kvstore log, or is damaged; it was not modified. */
+export class LogFileError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = 'LogFileError';
+  }
+}

@@ -1,0 +1,288 @@
+import { decodeRecord, encodeRecord } from './codec.js';
+import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from './event-log.js';
+import { LogClosedError, LogFileError, LogWriteError } from './event-log.js';
+import type { LogEvent, LogRecord } from './events.js';
+import type { PreparedStatement, SqlValue } from './sqlite-connection.js';
+import { SqliteConnection } from './sqlite-connection.js';
+import { checkLogFile, KVSTORE_APPLICATION_ID } from './sqlite-file-check.js';
+
+/**
+ * How a commit reaches the disk. `fsync` (default): SQLite `synchronous=FULL`, every group commit is fsynced
+ * before any of its writes is acknowledged, so an acknowledged write survives a power loss. `relaxed`:
+ * `synchronous=NORMAL` in WAL mode, which survives a process crash (kill -9) but may lose the last commits
+ * on power loss or an OS crash.
+ */
+export type Durability = 'fsync' | 'relaxed';
+
+/** Options of {@link SqliteEventLog.open}. */
+export interface SqliteLogOptions {
+  readonly durability?: Durability;
+  /** Most records in one group commit (one INSERT statement, one transaction, one fsync). */
+  readonly maxBatchRecords?: number;
+  /** Most payload bytes in one group commit; a larger single record still commits alone. */
+  readonly maxBatchBytes?: number;
+}
+
+/** Schema version of the SQLite file (`PRAGMA user_version`). */
+const SCHEMA_VERSION = 1;
+
+interface PendingAppend {
+  readonly events: readonly LogEvent[] | RecordBuilder;
+  readonly resolve: (record: LogRecord) => void;
+  readonly reject: (err: Error) => void;
+}
+
+interface Batch {
+  readonly records: LogRecord[];
+  readonly waiters: PendingAppend[];
+  readonly params: SqlValue[];
+}
+
+/**
+ * The embedded log: one SQLite file in WAL mode, table `log(revision INTEGER PRIMARY KEY, record BLOB)`.
+ * One process owns the file (the store holds a lock on the data directory). Appends queue up while a commit
+ * is in flight and the queue then goes down as one multi-row INSERT: one transaction, one fsync.
+ */
+export class SqliteEventLog implements EventLog {
+  private readonly queue: PendingAppend[] = [];
+  private readonly listeners: CommitListener[] = [];
+  private readonly insertStatements = new Map<number, PreparedStatement>();
+  private committing: Promise<void> | null = null;
+  private reader: SqliteConnection | null = null;
+  private closed = false;
+  private failure: LogWriteError | null = null;
+  private lastTimeMs = 0;
+
+  private constructor(
+    private readonly path: string,
+    private readonly writer: SqliteConnection,
+    private last: number,
+    private compactedBefore: number,
+    private readonly maxBatchRecords: number,
+    private readonly maxBatchBytes: number,
+  ) {}
+
+  /** Opens (creating if absent) the log at `path`. Throws {@link LogFileError} for a foreign or damaged file. */
+  static async open(path: string, options: SqliteLogOptions = {}): Promise<SqliteEventLog> {
+    const state = await checkLogFile(path);
+    let writer: SqliteConnection;
+    try {
+      writer = await SqliteConnection.open(path, 'readwrite');
+    } catch (err) {
+      throw new LogFileError(path, `cannot be opened (${(err as Error).message})`);
+    }
+    try {
+      if (state !== 'kvstore') await initialiseSchema(writer, path);
+      await checkSchema(writer, path);
+      const synchronous = (options.durability ?? 'fsync') === 'fsync' ? 'FULL' : 'NORMAL';
+      await writer.exec(
+        `PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`,
+      );
+      const lastRow = await writer.get<{ last: number | null }>('SELECT max(revision) AS last FROM log');
+      const compactRow = await writer.get<{ value: number }>(
+        "SELECT value FROM meta WHERE name = 'compact_revision'",
+      );
+      return new SqliteEventLog(
+        path,
+        writer,
+        lastRow?.last ?? 0,
+        compactRow?.value ?? 1,
+        options.maxBatchRecords ?? 512,
+        options.maxBatchBytes ?? 16 * 1024 * 1024,
+      );
+    } catch (err) {
+      await writer.close().catch(() => {});
+      if (err instanceof LogFileError) throw err;
+      throw new LogFileError(path, `is not a usable kvstore log (${(err as Error).message})`);
+    }
+  }
+
+  append(events: readonly LogEvent[] | RecordBuilder): Promise<LogRecord> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new LogClosedError());
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, resolve, reject });
+      if (this.committing === null) this.committing = this.commitLoop();
+    });
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  lastRevision(): number {
+    return this.last;
+  }
+
+  compactRevision(): number {
+    return this.compactedBefore;
+  }
+
+  describe(): string {
+    return `sqlite:${this.path}`;
+  }
+
+  async *read(fromRevision: number, options: ReadOptions = {}): AsyncIterable<LogRecord> {
+    const reader = await this.readerConnection();
+    const pageSize = options.pageSize ?? 1000;
+    let next = Math.max(fromRevision, 1);
+    for (;;) {
+      const upTo = Math.min(options.toRevision ?? this.last, this.last);
+      if (next > upTo) return;
+      const rows = await reader.all<{ revision: number; record: Buffer }>(
+        'SELECT revision, record FROM log WHERE revision >= ? AND revision <= ? ORDER BY revision LIMIT ?',
+        [next, upTo, pageSize],
+      );
+      if (rows.length === 0) return;
+      for (const row of rows) yield decodeRecord(row.revision, row.record);
+      next = rows[rows.length - 1]!.revision + 1;
+    }
+  }
+
+  async readOne(revision: number): Promise<LogRecord | undefined> {
+    if (revision < 1 || revision > this.last) return undefined;
+    const reader = await this.readerConnection();
+    const row = await reader.get<{ record: Buffer }>('SELECT record FROM log WHERE revision = ?', [revision]);
+    return row ? decodeRecord(revision, row.record) : undefined;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.committing) await this.committing;
+    for (const stmt of this.insertStatements.values()) await stmt.finalize();
+    this.insertStatements.clear();
+    if (this.reader) await this.reader.close();
+    await this.writer.close();
+  }
+
+  /** Commits the queue batch by batch until it is empty; only one loop runs at a time. */
+  private async commitLoop(): Promise<void> {
+    // Let appends issued in the same turn of the event loop join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    try {
+      while (this.queue.length > 0 && !this.failure) {
+        const batch = this.takeBatch();
+        if (batch.records.length > 0) await this.commitBatch(batch);
+      }
+    } finally {
+      this.committing = null;
+    }
+  }
+
+  /** Takes appends off the queue in order, builds their events and assigns revisions. */
+  private takeBatch(): Batch {
+    const batch: Batch = { records: [], waiters: [], params: [] };
+    const timeMs = Math.max(Date.now(), this.lastTimeMs);
+    this.lastTimeMs = timeMs;
+    let revision = this.last;
+    let bytes = 0;
+    while (
+      this.queue.length > 0 &&
+      batch.records.length < this.maxBatchRecords &&
+      bytes < this.maxBatchBytes
+    ) {
+      const pending = this.queue[0]!;
+      let events: readonly LogEvent[];
+      if (typeof pending.events === 'function') {
+        try {
+          events = pending.events(revision + 1, timeMs);
+        } catch (err) {
+          this.queue.shift();
+          pending.reject(err as Error);
+          continue;
+        }
+      } else {
+        events = pending.events;
+        if (batch.records.length > 0 && bytes + estimateSize(events) > this.maxBatchBytes) break;
+      }
+      this.queue.shift();
+      revision++;
+      const payload = encodeRecord(timeMs, events);
+      batch.records.push({ revision, timeMs, events });
+      batch.waiters.push(pending);
+      batch.params.push(revision, payload);
+      bytes += payload.length;
+    }
+    return batch;
+  }
+
+  private async commitBatch(batch: Batch): Promise<void> {
+    try {
+      // A single INSERT in autocommit mode is its own transaction: all rows or none, one fsync.
+      await this.insertStatement(batch.records.length).run(batch.params);
+    } catch (err) {
+      const first = batch.records[0]!.revision;
+      const last = batch.records.at(-1)!.revision;
+      this.failure = new LogWriteError(
+        `${this.path}: commit of revisions ${first}..${last} failed (${(err as Error).message}); ` +
+          'the log accepts no more writes until kvstore restarts',
+        err,
+      );
+      for (const waiter of batch.waiters) waiter.reject(this.failure);
+      for (const pending of this.queue.splice(0)) pending.reject(this.failure);
+      return;
+    }
+    this.last = batch.records.at(-1)!.revision;
+    for (const listener of this.listeners) listener(batch.records);
+    for (let i = 0; i < batch.waiters.length; i++) batch.waiters[i]!.resolve(batch.records[i]!);
+  }
+
+  private insertStatement(rows: number): PreparedStatement {
+    let stmt = this.insertStatements.get(rows);
+    if (!stmt) {
+      const values = new Array<string>(rows).fill('(?, ?)').join(', ');
+      stmt = this.writer.prepare(`INSERT INTO log (revision, record) VALUES ${values}`);
+      this.insertStatements.set(rows, stmt);
+    }
+    return stmt;
+  }
+
+  private async readerConnection(): Promise<SqliteConnection> {
+    if (this.closed) throw new LogClosedError();
+    if (!this.reader) this.reader = await SqliteConnection.open(this.path, 'readonly');
+    return this.reader;
+  }
+}
+
+/** Payload size without encoding it twice: values dominate, keys and metadata add a little. */
+function estimateSize(events: readonly LogEvent[]): number {
+  let size = 16;
+  for (const event of events)
+    size += 24 + event.key.length * 3 + (event.type === 'put' ? event.value.length : 0);
+  return size;
+}
+
+async function initialiseSchema(db: SqliteConnection, path: string): Promise<void> {
+  const tables = await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'");
+  const foreign = tables.map((t) => t.name).filter((name) => name !== 'log' && name !== 'meta');
+  if (foreign.length > 0) {
+    throw new LogFileError(
+      path,
+      `holds tables of another application (${foreign.join(', ')}); refusing to touch it`,
+    );
+  }
+  await db.exec(`
+    BEGIN;
+    PRAGMA application_id = ${KVSTORE_APPLICATION_ID};
+    PRAGMA user_version = ${SCHEMA_VERSION};
+    CREATE TABLE IF NOT EXISTS log (revision INTEGER PRIMARY KEY, record BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
+    COMMIT;`);
+}
+
+async function checkSchema(db: SqliteConnection, path: string): Promise<void> {
+  const row = await db.get<{ user_version: number }>('PRAGMA user_version');
+  const version = row?.user_version ?? 0;
+  if (version > SCHEMA_VERSION) {
+    throw new LogFileError(
+      path,
+      `was written by a newer kvstore (schema ${version}, this build reads ${SCHEMA_VERSION})`,
+    );
+  }
+  if (version < 1) throw new LogFileError(path, 'has no kvstore schema');
+}

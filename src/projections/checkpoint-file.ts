@@ -1,0 +1,236 @@
+import { createHash } from 'node:crypto';
+import { open, rename, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Packr } from 'msgpackr';
+import type { KeyEntry } from './key-entry.js';
+import { keyEntry, storedValueBytes, toStoredValue } from './key-entry.js';
+import type { IndexSnapshot } from './key-index.js';
+
+/**
+ * Checkpoint file: the key state at one revision, so start-up replays only the log after it.
+ *
+ *   magic "KVCKPT\0" + format version byte
+ *   frames: u32 big-endian length + MessagePack payload
+ *     frame 0: { revision, keyCount, createdAtMs }
+ *     then arrays of up to 4096 entries [key, value (bin), createRevision, modRevision, version, expiresAt]
+ *   end: u32 0, then SHA-256 of every byte before it
+ *
+ * Entries are in key order, so loading appends to the index without comparing.
+ */
+const MAGIC = Buffer.from('KVCKPT\0\x01', 'latin1');
+const ENTRIES_PER_FRAME = 4096;
+const HASH_BYTES = 32;
+
+const packr = new Packr({ useRecords: false, moreTypes: false });
+
+/** Header of a checkpoint file. */
+export interface CheckpointHeader {
+  readonly revision: number;
+  readonly keyCount: number;
+  readonly createdAtMs: number;
+}
+
+/** A checkpoint file that is truncated, altered or not a checkpoint at all. */
+export class CheckpointFormatError extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(`${path}: ${reason}`);
+    this.name = 'CheckpointFormatError';
+  }
+}
+
+/**
+ * Writes a snapshot of the index (the state at `revision`) to `path` atomically: a temporary file, fsync,
+ * rename, fsync of the directory. Yields to the event loop between frames so serving goes on meanwhile.
+ */
+export async function writeCheckpoint(
+  path: string,
+  revision: number,
+  snapshot: IndexSnapshot,
+): Promise<number> {
+  const tmp = `${path}.tmp`;
+  const file = await open(tmp, 'w');
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const write = async (chunk: Buffer) => {
+    hash.update(chunk);
+    await file.write(chunk);
+    bytes += chunk.length;
+  };
+  try {
+    await write(MAGIC);
+    await write(frame(packr.pack({ revision, keyCount: snapshot.size, createdAtMs: Date.now() })));
+    let wire: unknown[] = [];
+    for (const e of snapshot.entries()) {
+      wire.push([e.key, storedValueBytes(e.value), e.createRevision, e.modRevision, e.version, e.expiresAt]);
+      if (wire.length === ENTRIES_PER_FRAME) {
+        await write(frame(packr.pack(wire)));
+        wire = [];
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    }
+    if (wire.length > 0) await write(frame(packr.pack(wire)));
+    const end = Buffer.alloc(4);
+    hash.update(end);
+    await file.write(end);
+    await file.write(hash.digest());
+    bytes += 4 + HASH_BYTES;
+    await file.sync();
+  } catch (err) {
+    await file.close().catch(() => {});
+    await unlink(tmp).catch(() => {});
+    throw err;
+  }
+  await file.close();
+  await rename(tmp, path);
+  await fsyncDirectory(dirname(path));
+  return bytes;
+}
+
+/**
+ * Reads a checkpoint, verifying its structure and its SHA-256. `onEntries` receives entries in key order as
+ * they are decoded; when the file turns out to be bad, a {@link CheckpointFormatError} is thrown after some
+ * entries may have been delivered, and the caller must discard them.
+ */
+export async function readCheckpoint(
+  path: string,
+  onEntries: (entries: KeyEntry[]) => void,
+): Promise<CheckpointHeader> {
+  const file = await open(path, 'r');
+  try {
+    const reader = new FrameReader(path, file);
+    const magic = await reader.take(MAGIC.length);
+    if (!magic.equals(MAGIC)) throw new CheckpointFormatError(path, 'not a kvstore checkpoint (bad magic)');
+    const headerFrame = await reader.nextFrame();
+    if (headerFrame === null) throw new CheckpointFormatError(path, 'no header');
+    const header = packr.unpack(headerFrame) as CheckpointHeader;
+    if (typeof header?.revision !== 'number' || typeof header.keyCount !== 'number') {
+      throw new CheckpointFormatError(path, 'header is not { revision, keyCount }');
+    }
+    let count = 0;
+    for (let payload = await reader.nextFrame(); payload !== null; payload = await reader.nextFrame()) {
+      const wire = packr.unpack(payload) as unknown[][];
+      const entries: KeyEntry[] = new Array(wire.length);
+      for (let i = 0; i < wire.length; i++) {
+        const [key, value, createRevision, modRevision, version, expiresAt] = wire[i] as [
+          string,
+          Uint8Array,
+          number,
+          number,
+          number,
+          number,
+        ];
+        entries[i] = keyEntry(key, toStoredValue(value), createRevision, modRevision, version, expiresAt);
+      }
+      count += entries.length;
+      onEntries(entries);
+    }
+    const expected = reader.digest();
+    const stored = await reader.take(HASH_BYTES, false);
+    if (!stored.equals(expected))
+      throw new CheckpointFormatError(path, 'SHA-256 does not match the contents');
+    if (!(await reader.atEnd())) throw new CheckpointFormatError(path, 'trailing bytes after the checksum');
+    if (count !== header.keyCount) {
+      throw new CheckpointFormatError(path, `header promises ${header.keyCount} keys, file holds ${count}`);
+    }
+    return header;
+  } finally {
+    await file.close();
+  }
+}
+
+function frame(payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(4 + payload.length);
+  out.writeUInt32BE(payload.length, 0);
+  payload.copy(out, 4);
+  return out;
+}
+
+/**
+ * Sequential reader of length-prefixed frames that hashes everything it hands out. It reads into one
+ * reusable buffer: a fresh allocation per read would leave tens of MB of freed-but-kept heap in the
+ * allocator after loading a large checkpoint.
+ */
+class FrameReader {
+  private buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
+  private start = 0;
+  private end = 0;
+  private fileOffset = 0;
+  private eof = false;
+  private readonly hash = createHash('sha256');
+
+  constructor(
+    private readonly path: string,
+    private readonly file: Awaited<ReturnType<typeof open>>,
+  ) {}
+
+  /** The next frame's payload (valid until the next call), or null at the end marker. */
+  async nextFrame(): Promise<Buffer | null> {
+    const length = (await this.take(4)).readUInt32BE(0);
+    if (length === 0) return null;
+    return this.take(length);
+  }
+
+  /** SHA-256 of everything taken with hashing on. */
+  digest(): Buffer {
+    return this.hash.digest();
+  }
+
+  async atEnd(): Promise<boolean> {
+    await this.fill(1);
+    return this.end === this.start;
+  }
+
+  /** The next `n` bytes (a view valid until the next call). */
+  async take(n: number, hashed = true): Promise<Buffer> {
+    await this.fill(n);
+    if (this.end - this.start < n) {
+      throw new CheckpointFormatError(
+        this.path,
+        `truncated at byte ${this.fileOffset - (this.end - this.start)}`,
+      );
+    }
+    const out = this.buffer.subarray(this.start, this.start + n);
+    this.start += n;
+    if (hashed) this.hash.update(out);
+    return out;
+  }
+
+  private async fill(n: number): Promise<void> {
+    if (this.end - this.start >= n || this.eof) return;
+    // Move what is left to the front (growing the buffer only for a frame larger than it), then read on.
+    const left = this.end - this.start;
+    if (n > this.buffer.length) {
+      const bigger = Buffer.allocUnsafe(n);
+      this.buffer.copy(bigger, 0, this.start, this.end);
+      this.buffer = bigger;
+    } else {
+      this.buffer.copy(this.buffer, 0, this.start, this.end);
+    }
+    this.start = 0;
+    this.end = left;
+    while (!this.eof && this.end < n) {
+      const { bytesRead } = await this.file.read(
+        this.buffer,
+        this.end,
+        this.buffer.length - this.end,
+        this.fileOffset,
+      );
+      if (bytesRead === 0) this.eof = true;
+      this.fileOffset += bytesRead;
+      this.end += bytesRead;
+    }
+  }
+}
+
+/** Makes a rename durable: fsync of the directory that holds the entry. */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

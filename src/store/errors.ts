@@ -1,0 +1,34 @@
+/**
+ * Errors the store raises for callers to act on. The API maps each class to one gRPC status code; the
+ * message names the field and the limit so that it can be shown to a user as it is.
+ */
+
+/** A request argument is malformed or over a limit (gRPC INVALID_ARGUMENT). */
+export class InvalidArgumentError extends Error {
+  constructor(
+    readonly field: string,
+    detail: string,
+  ) {
+    super(`${field}: ${detail}`);
+    this.name = 'InvalidArgumentError';
+  }
+}
+
+/** The store is shutting down or its log failed; nothing was written (gRPC UNAVAILABLE). */
+export class StoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
+/** Another process holds the data directory (two writers would fork the revision sequence). */
+export class DataDirLockedError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly pid: number,
+  ) {
+    super(`data directory ${dir} is in use by process ${pid} (lock file ${dir}/kvstore.lock)`);
+    this.name = 'DataDirLockedError';
+  }
+}

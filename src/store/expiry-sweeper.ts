@@ -1,0 +1,89 @@
+import type { Logger } from 'pino';
+import type { EventLog } from '../log/event-log.js';
+import type { ExpirySchedule } from '../projections/expiry-schedule.js';
+import type { KeyState } from '../projections/key-state.js';
+import { expireRecord, NothingToWrite } from './record-builders.js';
+import type { WriteView } from './write-view.js';
+
+/** Options of the {@link ExpirySweeper}. */
+export interface SweeperOptions {
+  /** Expired keys are removed from the log within this long of their deadline (reads hide them at once). */
+  readonly intervalMs: number;
+  /** Most keys expired in one record. */
+  readonly batchSize: number;
+}
+
+/**
+ * Appends EXPIRE events for keys whose deadline passed, so watchers, subscribers and replay see the expiry.
+ * Deadlines closer together than `intervalMs` share one record.
+ */
+export class ExpirySweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private armedFor = Number.POSITIVE_INFINITY;
+  private sweeping = false;
+  private stopped = false;
+  private lastSweepAt = 0;
+
+  constructor(
+    private readonly schedule: ExpirySchedule,
+    private readonly state: KeyState,
+    private readonly view: WriteView,
+    private readonly log: EventLog,
+    private readonly options: SweeperOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Re-arms the timer when the earliest deadline moved earlier. Cheap; call after every change. */
+  poke(): void {
+    if (this.stopped || this.sweeping) return;
+    const next = this.schedule.next();
+    if (next === undefined) return;
+    const at = Math.max(next, this.lastSweepAt + this.options.intervalMs);
+    if (at >= this.armedFor) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.armedFor = at;
+    this.timer = setTimeout(() => void this.sweep(), Math.max(0, at - Date.now()));
+    this.timer.unref();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  /** Expires everything due now, one batch after another. */
+  async sweep(): Promise<void> {
+    if (this.sweeping || this.stopped) return;
+    this.sweeping = true;
+    this.timer = null;
+    this.armedFor = Number.POSITIVE_INFINITY;
+    try {
+      for (;;) {
+        const now = Date.now();
+        this.lastSweepAt = now;
+        const due = this.schedule
+          .takeDue(now, this.options.batchSize)
+          .filter((d) => this.state.get(d.key)?.modRevision === d.modRevision);
+        if (due.length === 0) break;
+        try {
+          const record = await this.log.append(expireRecord(this.view, due));
+          this.logger.debug({ revision: record.revision, keys: record.events.length }, 'expired keys');
+        } catch (err) {
+          if (err instanceof NothingToWrite) continue;
+          // Appends fail only once the log is closed or failed for good; nothing more can be written.
+          this.logger.warn(
+            { err },
+            'expiry sweep stopped: the log refused the write; expired keys stay hidden',
+          );
+          this.stop();
+          return;
+        }
+        if (this.stopped) return;
+      }
+    } finally {
+      this.sweeping = false;
+      this.poke();
+    }
+  }
+}

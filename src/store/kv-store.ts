@@ -1,0 +1,317 @@
+import pino, { type Logger } from 'pino';
+import { type Observable, Subject } from 'rxjs';
+import type { EventLog } from '../log/event-log.js';
+import { LogClosedError, LogWriteError } from '../log/event-log.js';
+import type { LogRecord, PutEvent } from '../log/events.js';
+import type { KeySpan } from '../log/key-order.js';
+import { compareKeys, spanContains, spanStart } from '../log/key-order.js';
+import type { Durability } from '../log/sqlite-log.js';
+import { SqliteEventLog } from '../log/sqlite-log.js';
+import { ExpirySchedule } from '../projections/expiry-schedule.js';
+import type { KeyEntry } from '../projections/key-entry.js';
+import { isLive } from '../projections/key-entry.js';
+import type { AppliedRecord } from '../projections/key-state.js';
+import { KeyState } from '../projections/key-state.js';
+import type { CheckpointOptions } from './checkpointer.js';
+import { Checkpointer } from './checkpointer.js';
+import { DataDir } from './data-dir.js';
+import { StoreUnavailableError } from './errors.js';
+import type { SweeperOptions } from './expiry-sweeper.js';
+import { ExpirySweeper } from './expiry-sweeper.js';
+import type { Limits } from './limits.js';
+import {
+  DEFAULT_LIMITS,
+  validateKey,
+  validateLimit,
+  validateSpan,
+  validateTtl,
+  validateValue,
+} from './limits.js';
+import { deleteRecord, NothingToWrite, putRecord } from './record-builders.js';
+import { replayLog } from './replay.js';
+import { WriteView } from './write-view.js';
+
+/** Options of {@link KvStore.open}; everything but `dataDir` has a default. */
+export interface StoreOptions {
+  readonly dataDir: string;
+  readonly durability?: Durability;
+  readonly limits?: Partial<Limits>;
+  readonly checkpoint?: Partial<CheckpointOptions>;
+  readonly expiry?: Partial<SweeperOptions>;
+  /** Keys per List page when the request does not say. */
+  readonly defaultListLimit?: number;
+  readonly logger?: Logger;
+}
+
+/** Options of {@link KvStore.set}. */
+export interface SetOptions {
+  /** The key expires this many milliseconds after the write (absent: never). */
+  readonly ttlMs?: number;
+}
+
+/** Result of a write: the revision that holds it. */
+export interface SetResult {
+  readonly revision: number;
+  readonly createRevision: number;
+  readonly version: number;
+  readonly expiresAt: number;
+}
+
+/** Result of a delete; `deleted` is false (and `revision` the current one) when the key did not exist. */
+export interface DeleteResult {
+  readonly revision: number;
+  readonly deleted: boolean;
+}
+
+/** Result of a get at the store's current revision. */
+export interface GetResult {
+  readonly revision: number;
+  readonly entry: KeyEntry | undefined;
+}
+
+/** A List request: which keys, how many, from where. */
+export interface ListOptions {
+  /** Keys to list; default every key. */
+  readonly span?: KeySpan;
+  /** Most entries to return; 0 or absent: the server default. */
+  readonly limit?: number;
+  /** Continue after this key (the `next` of a previous page). */
+  readonly after?: string;
+  /** Also count every key in the span (costs a scan of the span). */
+  readonly count?: boolean;
+}
+
+/** One page of a List. */
+export interface ListResult {
+  readonly revision: number;
+  readonly entries: KeyEntry[];
+  /** Key to pass as `after` for the next page; undefined when this page is the last. */
+  readonly next: string | undefined;
+  /** Number of live keys in the whole span, when asked for. */
+  readonly count: number | undefined;
+}
+
+/** Everything the store reports about itself. */
+export interface StoreStatus {
+  readonly revision: number;
+  readonly compactRevision: number;
+  readonly keys: number;
+  readonly checkpointRevision: number;
+  readonly backend: string;
+}
+
+const ALL_KEYS: KeySpan = { kind: 'prefix', prefix: '' };
+
+/**
+ * The key-value store: validates requests, appends them to the log, and serves reads from the projection.
+ * One instance owns one data directory.
+ */
+export class KvStore {
+  private readonly records = new Subject<AppliedRecord>();
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly dir: DataDir,
+    private readonly log: EventLog,
+    private readonly state: KeyState,
+    private readonly view: WriteView,
+    private readonly schedule: ExpirySchedule,
+    private readonly sweeper: ExpirySweeper,
+    private readonly checkpointer: Checkpointer,
+    /** Request limits in force. */
+    readonly limits: Limits,
+    private readonly defaultListLimit: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Opens the store in `options.dataDir`: takes its lock, opens the log, loads the newest valid checkpoint,
+   * replays the log after it, then expires whatever passed its deadline while the store was down.
+   */
+  static async open(options: StoreOptions): Promise<KvStore> {
+    const logger = options.logger ?? pino({ level: 'silent' });
+    const limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const dir = await DataDir.open(options.dataDir);
+    let log: EventLog | undefined;
+    try {
+      log = await SqliteEventLog.open(dir.logPath, { durability: options.durability ?? 'fsync' });
+      const state = new KeyState();
+      const checkpointer = new Checkpointer(
+        dir.checkpointDir,
+        state,
+        { everyRevisions: 100_000, intervalMs: 10 * 60_000, keep: 2, ...options.checkpoint },
+        logger,
+      );
+      const fromCheckpoint = await checkpointer.loadNewest(log.lastRevision());
+      if (fromCheckpoint === 0) state.startAt(log.compactRevision() - 1);
+      await replayLog(log, state, logger);
+
+      const schedule = new ExpirySchedule();
+      for (const entry of state.index.values()) schedule.add(entry);
+      const view = new WriteView(state);
+      const sweeper = new ExpirySweeper(
+        schedule,
+        state,
+        view,
+        log,
+        { intervalMs: 100, batchSize: 1000, ...options.expiry },
+        logger,
+      );
+      const store = new KvStore(
+        dir,
+        log,
+        state,
+        view,
+        schedule,
+        sweeper,
+        checkpointer,
+        limits,
+        options.defaultListLimit ?? 1000,
+        logger,
+      );
+      log.onCommit((records) => store.applyCommitted(records));
+      checkpointer.start();
+      await sweeper.sweep();
+      return store;
+    } catch (err) {
+      await log?.close().catch(() => {});
+      await dir.release();
+      throw err;
+    }
+  }
+
+  /** The revision of the last committed write. */
+  get revision(): number {
+    return this.state.revision;
+  }
+
+  /** Every committed record, as applied, in revision order (hot: subscribe before reading history). */
+  get feed(): Observable<AppliedRecord> {
+    return this.records.asObservable();
+  }
+
+  /** The durable log, for readers of history (watch catch-up, backup). */
+  get eventLog(): EventLog {
+    return this.log;
+  }
+
+  /** Reads one key at the current revision; an expired key reads as absent. */
+  get(key: string): GetResult {
+    validateKey(key, this.limits);
+    const entry = this.state.get(key);
+    return { revision: this.state.revision, entry: entry && isLive(entry, Date.now()) ? entry : undefined };
+  }
+
+  /** Sets `key` to `value`, durably; resolves with the revision once it is on disk and visible to reads. */
+  async set(key: string, value: Uint8Array, options: SetOptions = {}): Promise<SetResult> {
+    validateKey(key, this.limits);
+    validateValue(value, this.limits);
+    const expiresAt = options.ttlMs === undefined ? 0 : Date.now() + validateTtl(options.ttlMs, this.limits);
+    const record = await this.append(putRecord(this.view, key, value, expiresAt));
+    const put = record.events.at(-1) as PutEvent;
+    return { revision: record.revision, createRevision: put.createRevision, version: put.version, expiresAt };
+  }
+
+  /** Deletes `key`; a key that does not exist (or has expired) is not an error and writes nothing. */
+  async delete(key: string): Promise<DeleteResult> {
+    validateKey(key, this.limits);
+    try {
+      const record = await this.append(deleteRecord(this.view, key));
+      return { revision: record.revision, deleted: true };
+    } catch (err) {
+      if (err instanceof NothingToWrite) return { revision: this.state.revision, deleted: false };
+      throw err;
+    }
+  }
+
+  /** Lists live keys of a span in key order, one page at a time. */
+  list(options: ListOptions = {}): ListResult {
+    const span = validateSpan(options.span ?? ALL_KEYS, this.limits);
+    const limit = validateLimit(options.limit ?? 0, this.limits) || this.defaultListLimit;
+    const now = Date.now();
+    const start = spanStart(span);
+    const resume = options.after !== undefined && compareKeys(options.after, start) >= 0;
+    const entries: KeyEntry[] = [];
+    let next: string | undefined;
+    for (const entry of this.state.index.scan(resume ? options.after! : start, resume)) {
+      // The scan starts inside the span and keys are ordered, so the first key outside it ends the span.
+      if (!spanContains(span, entry.key)) break;
+      if (!isLive(entry, now)) continue;
+      if (entries.length === limit) {
+        next = entries[entries.length - 1]!.key;
+        break;
+      }
+      entries.push(entry);
+    }
+    return {
+      revision: this.state.revision,
+      entries,
+      next,
+      count: options.count ? this.count(span, now) : undefined,
+    };
+  }
+
+  /** Figures for status pages. */
+  status(): StoreStatus {
+    return {
+      revision: this.state.revision,
+      compactRevision: this.log.compactRevision(),
+      keys: this.state.index.size,
+      checkpointRevision: this.checkpointer.revision,
+      backend: this.log.describe(),
+    };
+  }
+
+  /** Writes a checkpoint now (also done periodically and on close). */
+  checkpoint(): Promise<void> {
+    return this.checkpointer.checkpoint();
+  }
+
+  /**
+   * Closes the store: stops the sweeper, lets appends in flight commit, writes a checkpoint, releases the
+   * data directory. Later writes fail with {@link StoreUnavailableError}.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.sweeper.stop();
+      await this.log.close();
+      await this.checkpointer.stop();
+      await this.checkpointer.checkpoint();
+      this.records.complete();
+      await this.dir.release();
+      this.logger.info({ revision: this.state.revision }, 'store closed');
+    })();
+    return this.closing;
+  }
+
+  private async append(builder: Parameters<EventLog['append']>[0]): Promise<LogRecord> {
+    try {
+      return await this.log.append(builder);
+    } catch (err) {
+      if (err instanceof LogClosedError) throw new StoreUnavailableError('the store is shutting down');
+      if (err instanceof LogWriteError) throw new StoreUnavailableError(err.message);
+      throw err;
+    }
+  }
+
+  /** The commit listener: projection first, then everything derived from it, in revision order. */
+  private applyCommitted(records: readonly LogRecord[]): void {
+    for (const record of records) {
+      const applied = this.state.apply(record);
+      for (const change of applied.changes) if (change.entry !== null) this.schedule.add(change.entry);
+      this.records.next(applied);
+    }
+    this.view.applied(records);
+    this.sweeper.poke();
+    this.checkpointer.committed(this.state.revision);
+  }
+
+  private count(span: KeySpan, now: number): number {
+    let n = 0;
+    for (const entry of this.state.index.scan(spanStart(span))) {
+      if (!spanContains(span, entry.key)) break;
+      if (isLive(entry, now)) n++;
+    }
+    return n;
+  }
+}

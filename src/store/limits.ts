@@ -1,0 +1,109 @@
+import type { KeySpan } from '../log/key-order.js';
+import { InvalidArgumentError } from './errors.js';
+
+/** Size and range limits of requests; every one is configurable and documented in docs/configuration.md. */
+export interface Limits {
+  /** Longest key in UTF-8 bytes. */
+  readonly maxKeyBytes: number;
+  /** Largest value in bytes. */
+  readonly maxValueBytes: number;
+  /** Longest TTL in milliseconds. */
+  readonly maxTtlMs: number;
+  /** Most keys one List returns. */
+  readonly maxListLimit: number;
+}
+
+/** Defaults: keys up to 4 KiB, values up to 1 MiB, TTL up to a year, 10,000 keys per List page. */
+export const DEFAULT_LIMITS: Limits = {
+  maxKeyBytes: 4096,
+  maxValueBytes: 1024 * 1024,
+  maxTtlMs: 365 * 24 * 3600 * 1000,
+  maxListLimit: 10_000,
+};
+
+/** Checks a key: 1..maxKeyBytes bytes of well-formed UTF-8. */
+export function validateKey(key: unknown, limits: Limits, field = 'key'): string {
+  if (typeof key !== 'string') throw new InvalidArgumentError(field, 'must be a string');
+  if (key.length === 0)
+    throw new InvalidArgumentError(field, `must not be empty (1..${limits.maxKeyBytes} bytes)`);
+  return validateKeyBound(key, limits, field);
+}
+
+/** Checks a prefix or range bound: like a key, but may be empty. */
+export function validateKeyBound(key: string, limits: Limits, field: string): string {
+  // Fast path: a string no longer than the limit in UTF-16 units can be at most 3x that in UTF-8.
+  if (key.length * 3 > limits.maxKeyBytes) {
+    const bytes = Buffer.byteLength(key, 'utf8');
+    if (bytes > limits.maxKeyBytes) {
+      throw new InvalidArgumentError(
+        field,
+        `is ${bytes} bytes, over the limit of ${limits.maxKeyBytes} bytes (UTF-8)`,
+      );
+    }
+  }
+  if (!key.isWellFormed())
+    throw new InvalidArgumentError(field, 'is not valid UTF-8 (it holds a lone surrogate)');
+  return key;
+}
+
+/** Checks a value's size. */
+export function validateValue(value: Uint8Array, limits: Limits, field = 'value'): Uint8Array {
+  if (value.length > limits.maxValueBytes) {
+    throw new InvalidArgumentError(
+      field,
+      `is ${value.length} bytes, over the limit of ${limits.maxValueBytes} bytes (${formatBytes(limits.maxValueBytes)})`,
+    );
+  }
+  return value;
+}
+
+/** Checks a TTL: a positive whole number of milliseconds up to maxTtlMs. */
+export function validateTtl(ttlMs: number, limits: Limits, field = 'ttl_ms'): number {
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0 || ttlMs > limits.maxTtlMs) {
+    throw new InvalidArgumentError(
+      field,
+      `is ${ttlMs}; must be a whole number of milliseconds from 1 to ${limits.maxTtlMs} (${formatDuration(limits.maxTtlMs)})`,
+    );
+  }
+  return ttlMs;
+}
+
+/** Checks a page size: 0 (the server default) up to maxListLimit. */
+export function validateLimit(limit: number, limits: Limits, field = 'limit'): number {
+  if (!Number.isInteger(limit) || limit < 0 || limit > limits.maxListLimit) {
+    throw new InvalidArgumentError(
+      field,
+      `is ${limit}; must be from 0 (server default) to ${limits.maxListLimit}`,
+    );
+  }
+  return limit;
+}
+
+/** Checks a key span's bounds (an empty prefix means every key). */
+export function validateSpan(span: KeySpan, limits: Limits): KeySpan {
+  if (span.kind === 'prefix') validateKeyBound(span.prefix, limits, 'prefix');
+  else {
+    validateKeyBound(span.start, limits, 'start');
+    if (span.end !== null) validateKeyBound(span.end, limits, 'end');
+  }
+  return span;
+}
+
+/** 1048576 -> "1 MiB". */
+export function formatBytes(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
+/** 31536000000 -> "365d". */
+export function formatDuration(ms: number): string {
+  const units: [number, string][] = [
+    [86_400_000, 'd'],
+    [3_600_000, 'h'],
+    [60_000, 'm'],
+    [1000, 's'],
+  ];
+  for (const [size, unit] of units) if (ms % size === 0) return `${ms / size}${unit}`;
+  return `${ms}ms`;
+}

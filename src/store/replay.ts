@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import type { EventLog } from '../log/event-log.js';
+import type { KeyState } from '../projections/key-state.js';
+
+/** Applies every record after the state's revision, logging progress every few seconds for long replays. */
+export async function replayLog(log: EventLog, state: KeyState, logger: Logger): Promise<number> {
+  const from = state.revision + 1;
+  const to = log.lastRevision();
+  if (from > to) return 0;
+  const started = performance.now();
+  let lastReport = started;
+  let applied = 0;
+  for await (const record of log.read(from, { toRevision: to, pageSize: 2000 })) {
+    state.apply(record);
+    applied++;
+    if ((applied & 0x3ff) === 0) {
+      const now = performance.now();
+      if (now - lastReport > 2000) {
+        lastReport = now;
+        const perSecond = Math.round((applied * 1000) / (now - started));
+        logger.info({ revision: record.revision, of: to, perSecond }, 'replaying log');
+      }
+    }
+  }
+  const ms = Math.round(performance.now() - started);
+  logger.info({ from, to, records: applied, ms }, 'replayed log');
+  return applied;
+}
