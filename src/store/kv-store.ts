@@ -79,6 +79,8 @@ export interface ListOptions {
   readonly after?: string;
   /** Also count every key in the span (costs a scan of the span). */
   readonly count?: boolean;
+  /** Stop adding entries once keys and values reach this many bytes (at least one entry is returned). */
+  readonly maxBytes?: number;
 }
 
 /** One page of a List. */
@@ -231,17 +233,20 @@ export class KvStore {
     const now = Date.now();
     const start = spanStart(span);
     const resume = options.after !== undefined && compareKeys(options.after, start) >= 0;
+    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
     const entries: KeyEntry[] = [];
+    let bytes = 0;
     let next: string | undefined;
     for (const entry of this.state.index.scan(resume ? options.after! : start, resume)) {
       // The scan starts inside the span and keys are ordered, so the first key outside it ends the span.
       if (!spanContains(span, entry.key)) break;
       if (!isLive(entry, now)) continue;
-      if (entries.length === limit) {
+      if (entries.length === limit || bytes >= maxBytes) {
         next = entries[entries.length - 1]!.key;
         break;
       }
       entries.push(entry);
+      bytes += entry.key.length + entry.value.length;
     }
     return {
       revision: this.state.revision,

@@ -22,19 +22,22 @@ function writeUntilKilled(dataDir: string, runId: number, killAfterMs: number): 
       },
     );
     const acks: Ack[] = [];
-    let timer: NodeJS.Timeout | undefined;
+    let killTimer: NodeJS.Timeout | undefined;
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (line === 'ready') return;
       const [revision, key, value] = line.split(' ');
       acks.push({ revision: Number(revision), key: key!, value: value! });
-      timer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      killTimer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     });
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (signal !== 'SIGKILL')
         reject(new Error(`writer exited with ${code ?? signal} before it was killed`));
       // The readline interface may still hold buffered lines; let it drain.
-      else setImmediate(() => resolve(acks));
+      else {
+        clearTimeout(killTimer);
+        setImmediate(() => resolve(acks));
+      }
     });
   });
 }

@@ -1,0 +1,43 @@
+import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { KvStore } from '../store/kv-store.js';
+import { VERSION } from '../version.js';
+import type { AdminHandlers } from './generated/kvstore/v1/Admin.js';
+import type { StatusRequest__Output } from './generated/kvstore/v1/StatusRequest.js';
+import type { StatusResponse } from './generated/kvstore/v1/StatusResponse.js';
+import type { HandlerContext } from './unary.js';
+import { unary } from './unary.js';
+
+/** Facts about the server that the Admin handlers report but the store does not know. */
+export interface ServerFacts {
+  readonly startedAt: number;
+  readonly durability: string;
+}
+
+/** Handlers of kvstore.v1.Admin. */
+export function adminHandlers(
+  store: KvStore,
+  facts: ServerFacts,
+  ctx: HandlerContext,
+): AdminHandlers & UntypedServiceImplementation {
+  return {
+    Status: unary<StatusRequest__Output, StatusResponse>('Status', ctx, () => {
+      const s = store.status();
+      return {
+        header: { revision: s.revision },
+        version: VERSION,
+        compact_revision: s.compactRevision,
+        keys: s.keys,
+        backend: s.backend,
+        uptime_ms: Date.now() - facts.startedAt,
+        checkpoint_revision: s.checkpointRevision,
+        durability: facts.durability,
+        limits: {
+          max_key_bytes: store.limits.maxKeyBytes,
+          max_value_bytes: store.limits.maxValueBytes,
+          max_ttl_ms: store.limits.maxTtlMs,
+          max_list_limit: store.limits.maxListLimit,
+        },
+      };
+    }),
+  };
+}

@@ -1,0 +1,58 @@
+// Original file: proto/kvstore/v1/kvstore.proto
+
+
+export interface ListRequest {
+  /**
+   * Keys that start with this prefix ("" = every key). Not combined with start/end.
+   */
+  'prefix'?: (string);
+  /**
+   * Range [start, end): keys >= start and < end; an empty end means no upper bound.
+   */
+  'start'?: (string);
+  'end'?: (string);
+  /**
+   * Most keys in this page; 0 = the server default (1000); at most 10000 (configurable).
+   */
+  'limit'?: (number);
+  /**
+   * next_page_token of the previous page.
+   */
+  'page_token'?: (string);
+  /**
+   * Leave values out (metadata only).
+   */
+  'keys_only'?: (boolean);
+  /**
+   * Also count every key in the prefix or range (a scan of the whole span).
+   */
+  'count'?: (boolean);
+}
+
+export interface ListRequest__Output {
+  /**
+   * Keys that start with this prefix ("" = every key). Not combined with start/end.
+   */
+  'prefix': (string);
+  /**
+   * Range [start, end): keys >= start and < end; an empty end means no upper bound.
+   */
+  'start': (string);
+  'end': (string);
+  /**
+   * Most keys in this page; 0 = the server default (1000); at most 10000 (configurable).
+   */
+  'limit': (number);
+  /**
+   * next_page_token of the previous page.
+   */
+  'page_token': (string);
+  /**
+   * Leave values out (metadata only).
+   */
+  'keys_only': (boolean);
+  /**
+   * Also count every key in the prefix or range (a scan of the whole span).
+   */
+  'count': (boolean);
+}

@@ -1,0 +1,59 @@
+// Original file: proto/kvstore/v1/kvstore.proto
+
+import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Output as _kvstore_v1_ResponseHeader__Output } from '../../kvstore/v1/ResponseHeader.js';
+import type { Limits as _kvstore_v1_Limits, Limits__Output as _kvstore_v1_Limits__Output } from '../../kvstore/v1/Limits.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface StatusResponse {
+  'header'?: (_kvstore_v1_ResponseHeader | null);
+  'version'?: (string);
+  /**
+   * Revisions below this one have been compacted away.
+   */
+  'compact_revision'?: (number | string | Long);
+  'keys'?: (number | string | Long);
+  /**
+   * Where the log lives, e.g. "sqlite:/var/lib/kvstore/log.sqlite".
+   */
+  'backend'?: (string);
+  'uptime_ms'?: (number | string | Long);
+  /**
+   * Revision of the newest checkpoint.
+   */
+  'checkpoint_revision'?: (number | string | Long);
+  /**
+   * fsync or relaxed.
+   */
+  'durability'?: (string);
+  /**
+   * Request limits in force, so clients can check before sending.
+   */
+  'limits'?: (_kvstore_v1_Limits | null);
+}
+
+export interface StatusResponse__Output {
+  'header': (_kvstore_v1_ResponseHeader__Output | null);
+  'version': (string);
+  /**
+   * Revisions below this one have been compacted away.
+   */
+  'compact_revision': (number);
+  'keys': (number);
+  /**
+   * Where the log lives, e.g. "sqlite:/var/lib/kvstore/log.sqlite".
+   */
+  'backend': (string);
+  'uptime_ms': (number);
+  /**
+   * Revision of the newest checkpoint.
+   */
+  'checkpoint_revision': (number);
+  /**
+   * fsync or relaxed.
+   */
+  'durability': (string);
+  /**
+   * Request limits in force, so clients can check before sending.
+   */
+  'limits': (_kvstore_v1_Limits__Output | null);
+}

@@ -1,0 +1,28 @@
+// Original file: proto/kvstore/v1/kvstore.proto
+
+import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Output as _kvstore_v1_ResponseHeader__Output } from '../../kvstore/v1/ResponseHeader.js';
+import type { Event as _kvstore_v1_Event, Event__Output as _kvstore_v1_Event__Output } from '../../kvstore/v1/Event.js';
+
+export interface WatchResponse {
+  'header'?: (_kvstore_v1_ResponseHeader | null);
+  /**
+   * The events of one revision (empty in a progress message).
+   */
+  'events'?: (_kvstore_v1_Event)[];
+  /**
+   * True for a progress message: nothing matched up to header.revision.
+   */
+  'progress'?: (boolean);
+}
+
+export interface WatchResponse__Output {
+  'header': (_kvstore_v1_ResponseHeader__Output | null);
+  /**
+   * The events of one revision (empty in a progress message).
+   */
+  'events': (_kvstore_v1_Event__Output)[];
+  /**
+   * True for a progress message: nothing matched up to header.revision.
+   */
+  'progress': (boolean);
+}

@@ -1,0 +1,78 @@
+import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { kvstoreV1, packageDefinition } from './proto.js';
+
+/** The services one server exposes, as handler maps. */
+export interface ServiceHandlers {
+  readonly kv: UntypedServiceImplementation;
+  readonly admin: UntypedServiceImplementation;
+}
+
+/** Transport settings of the gRPC server. */
+export interface GrpcServerOptions {
+  /** HOST:PORT; port 0 picks a free port (see {@link RunningGrpcServer.port}). */
+  readonly listen: string;
+  /** Largest request accepted by the transport; larger ones fail with RESOURCE_EXHAUSTED. */
+  readonly maxReceiveBytes: number;
+  /** Largest response the server sends. */
+  readonly maxSendBytes: number;
+}
+
+/** A bound, serving gRPC server. */
+export interface RunningGrpcServer {
+  readonly port: number;
+  readonly health: HealthImplementation;
+  /** Stops accepting calls, lets in-flight ones finish for up to `timeoutMs`, then cancels the rest. */
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+/** The services' names as grpc.health.v1 reports them. */
+export const SERVICE_NAMES = ['kvstore.v1.KV', 'kvstore.v1.Admin'] as const;
+
+/** Starts a gRPC server with the kvstore services, grpc.health.v1 and server reflection. */
+export async function startGrpcServer(
+  handlers: ServiceHandlers,
+  options: GrpcServerOptions,
+): Promise<RunningGrpcServer> {
+  const server = new Server({
+    'grpc.max_receive_message_length': options.maxReceiveBytes,
+    'grpc.max_send_message_length': options.maxSendBytes,
+    // Clients that ping more often than every 10 s are not cut off (long-lived watch streams ping).
+    'grpc.keepalive_permit_without_calls': 1,
+    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+  });
+  server.addService(kvstoreV1.KV.service, handlers.kv);
+  server.addService(kvstoreV1.Admin.service, handlers.admin);
+  const health = new HealthImplementation({
+    '': 'SERVING',
+    ...Object.fromEntries(SERVICE_NAMES.map((n) => [n, 'SERVING'])),
+  });
+  health.addToServer(server);
+  new ReflectionService(packageDefinition).addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(options.listen, ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    );
+  });
+
+  return {
+    port,
+    health,
+    shutdown(timeoutMs) {
+      health.setStatus('', 'NOT_SERVING');
+      for (const name of SERVICE_NAMES) health.setStatus(name, 'NOT_SERVING');
+      return new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, timeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}

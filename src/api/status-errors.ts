@@ -1,0 +1,40 @@
+import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { InvalidArgumentError, StoreUnavailableError } from '../store/errors.js';
+
+/** An error with a gRPC status code, a message for the user and optional trailing metadata. */
+export class RpcError extends Error implements Partial<ServiceError> {
+  readonly metadata: Metadata;
+
+  constructor(
+    readonly code: status,
+    message: string,
+    trailers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'RpcError';
+    this.metadata = new Metadata();
+    for (const [k, v] of Object.entries(trailers)) this.metadata.set(k, v);
+  }
+
+  /** The form grpc-js sends: code, details and trailers. */
+  toServiceError(): Partial<ServiceError> {
+    return { code: this.code, details: this.message, metadata: this.metadata };
+  }
+}
+
+/**
+ * Maps an error from the store to what the client receives. Unexpected errors become INTERNAL with a
+ * generic message (details go to the server log), so internals never leak to clients.
+ */
+export function toRpcError(err: unknown): { error: RpcError; expected: boolean } {
+  if (err instanceof RpcError) return { error: err, expected: true };
+  if (err instanceof InvalidArgumentError) {
+    return {
+      error: new RpcError(status.INVALID_ARGUMENT, err.message, { field: err.field }),
+      expected: true,
+    };
+  }
+  if (err instanceof StoreUnavailableError)
+    return { error: new RpcError(status.UNAVAILABLE, err.message), expected: true };
+  return { error: new RpcError(status.INTERNAL, 'internal error (see the server log)'), expected: false };
+}

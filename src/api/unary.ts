@@ -1,0 +1,59 @@
+import type { handleUnaryCall, ServerUnaryCall } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { toRpcError } from './status-errors.js';
+
+/** Observes every finished request (for metrics); `code` is the gRPC status code. */
+export type RequestObserver = (method: string, code: status, seconds: number) => void;
+
+/** What every handler shares: where to log, what counts as slow, who observes requests. */
+export interface HandlerContext {
+  readonly logger: Logger;
+  readonly slowRequestMs: number;
+  readonly observe?: RequestObserver;
+}
+
+/**
+ * Wraps a handler: maps thrown errors to gRPC statuses, logs each request at debug and slow ones at warn,
+ * and reports it to the observer. A handler that returns synchronously never touches a promise.
+ */
+export function unary<Req, Res>(
+  method: string,
+  ctx: HandlerContext,
+  handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
+): handleUnaryCall<Req, Res> {
+  return (call, callback) => {
+    const started = performance.now();
+    const finish = (code: status, err?: unknown) => {
+      const ms = performance.now() - started;
+      ctx.observe?.(method, code, ms / 1000);
+      if (ms >= ctx.slowRequestMs)
+        ctx.logger.warn({ method, code: status[code], ms: Math.round(ms) }, 'slow request');
+      else if (ctx.logger.isLevelEnabled('debug')) {
+        ctx.logger.debug({ method, code: status[code], ms: Math.round(ms * 1000) / 1000 }, 'request');
+      }
+      if (err !== undefined) ctx.logger.error({ method, err }, 'request failed unexpectedly');
+    };
+    const fail = (err: unknown) => {
+      const { error, expected } = toRpcError(err);
+      finish(error.code, expected ? undefined : err);
+      callback(error.toServiceError(), null);
+    };
+    let result: Res | Promise<Res>;
+    try {
+      result = handler(call.request, call);
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then((response) => {
+        finish(status.OK);
+        callback(null, response);
+      }, fail);
+    } else {
+      finish(status.OK);
+      callback(null, result);
+    }
+  };
+}

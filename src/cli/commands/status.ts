@@ -1,0 +1,55 @@
+import type { StatusResponse__Output } from '../../api/generated/kvstore/v1/StatusResponse.js';
+import { formatMs } from '../../config/units.js';
+import { call, connect } from '../client.js';
+import type { Command } from '../command.js';
+import { EXIT, usage } from '../exit-codes.js';
+import { printJson } from '../output.js';
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'show the server version, revision, key count and backend',
+  options: {},
+  help: `NAME
+    kvstore status - show the state of a server
+
+SYNOPSIS
+    kvstore status [--json] [--addr HOST:PORT]
+
+DESCRIPTION
+    Prints the server's version, current and compact revision, number of keys, the log backend, the
+    durability mode, the newest checkpoint, its limits and its uptime.
+
+EXIT STATUS
+    0 the server answered, 3 server unavailable or other error.`,
+
+  async run(ctx) {
+    if (ctx.positionals.length > 0) throw usage('status takes no arguments', 'status');
+    const clients = connect(ctx.global);
+    try {
+      const s = await call<StatusResponse__Output>(ctx.global, (cb) =>
+        clients.admin.Status({}, { deadline: clients.deadline() }, cb),
+      );
+      const facts = {
+        address: ctx.global.addr,
+        version: s.version,
+        revision: s.header?.revision ?? 0,
+        compact_revision: s.compact_revision,
+        keys: s.keys,
+        backend: s.backend,
+        durability: s.durability,
+        checkpoint_revision: s.checkpoint_revision,
+        uptime: formatMs(Math.round(s.uptime_ms / 1000) * 1000),
+        max_key_bytes: s.limits?.max_key_bytes,
+        max_value_bytes: s.limits?.max_value_bytes,
+      };
+      if (ctx.global.json) printJson({ ...facts, uptime_ms: s.uptime_ms });
+      else {
+        const width = Math.max(...Object.keys(facts).map((k) => k.length));
+        for (const [k, v] of Object.entries(facts)) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
+      }
+      return EXIT.OK;
+    } finally {
+      clients.close();
+    }
+  },
+};

@@ -1,0 +1,306 @@
+import { formatMs, parseBytes, parseDuration } from './units.js';
+
+/** The server's whole configuration, one typed object (see docs/configuration.md). */
+export interface Config {
+  readonly grpc: { readonly listen: string };
+  readonly http: { readonly listen: string };
+  readonly data: { readonly dir: string; readonly durability: 'fsync' | 'relaxed' };
+  readonly limits: {
+    readonly maxKeyBytes: number;
+    readonly maxValueBytes: number;
+    readonly maxTtlMs: number;
+    readonly maxListLimit: number;
+    readonly defaultListLimit: number;
+  };
+  readonly checkpoint: { readonly everyRevisions: number; readonly intervalMs: number };
+  readonly expiry: { readonly sweepIntervalMs: number };
+  readonly watch: { readonly progressIntervalMs: number; readonly maxBufferedEvents: number };
+  readonly nats: { readonly url: string; readonly stream: string; readonly subjectPrefix: string };
+  readonly log: {
+    readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+    readonly format: 'auto' | 'json' | 'pretty';
+    readonly slowRequestMs: number;
+  };
+  readonly shutdown: { readonly timeoutMs: number };
+}
+
+/** How one setting is read, checked, shown and documented. */
+export interface Setting {
+  /** Dotted path in {@link Config} and in the config file, e.g. `grpc.listen`. */
+  readonly key: string;
+  readonly flag: string;
+  readonly env: string;
+  readonly default: unknown;
+  /** One line for --help, --print-config and docs/configuration.md. */
+  readonly description: string;
+  /** What is allowed, as shown in error messages. */
+  readonly allowed: string;
+  /** Converts a raw value (a string from flags and env, anything from a file); null = not allowed. */
+  parse(raw: unknown): unknown;
+  /** Shows a value the way a user would write it. */
+  show(value: unknown): string;
+}
+
+function setting(
+  key: string,
+  defaultValue: unknown,
+  description: string,
+  allowed: string,
+  parse: (raw: unknown) => unknown,
+  show: (value: unknown) => string = String,
+): Setting {
+  const words = key.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase();
+  return {
+    key,
+    flag: `--${words.replace(/\./g, '-')}`,
+    env: `KVSTORE_${words.replace(/[.-]/g, '_').toUpperCase()}`,
+    default: defaultValue,
+    description,
+    allowed,
+    parse,
+    show,
+  };
+}
+
+function address(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(raw.trim());
+  if (!match || Number(match[2]) > 65535) return null;
+  return raw.trim();
+}
+
+function integer(min: number, max: number): (raw: unknown) => number | null {
+  return (raw) => {
+    const n =
+      typeof raw === 'number'
+        ? raw
+        : typeof raw === 'string' && /^\s*\d+\s*$/.test(raw)
+          ? Number(raw)
+          : Number.NaN;
+    return Number.isInteger(n) && n >= min && n <= max ? n : null;
+  };
+}
+
+function bytes(min: number, max: number): (raw: unknown) => number | null {
+  return (raw) => {
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseBytes(raw) : null;
+    return n !== null && Number.isInteger(n) && n >= min && n <= max ? n : null;
+  };
+}
+
+function duration(min: number, max: number): (raw: unknown) => number | null {
+  return (raw) => {
+    const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? parseDuration(raw) : null;
+    return n !== null && n >= min && n <= max ? n : null;
+  };
+}
+
+function oneOf<T extends string>(...choices: T[]): (raw: unknown) => T | null {
+  return (raw) => (typeof raw === 'string' && (choices as string[]).includes(raw) ? (raw as T) : null);
+}
+
+function natsUrl(raw: unknown): string | null {
+  if (typeof raw !== 'string') return null;
+  if (raw === '') return '';
+  return raw
+    .split(',')
+    .every((u) => /^(nats|tls|ws|wss):\/\/[^\s]+$/.test(u.trim()) || /^[^\s:/]+:\d+$/.test(u.trim()))
+    ? raw
+    : null;
+}
+
+const showMs = (v: unknown) => formatMs(v as number);
+const DAY = 86_400_000;
+
+/** Every setting, in the order --print-config and the docs show them. */
+export const SETTINGS: readonly Setting[] = [
+  setting(
+    'grpc.listen',
+    '127.0.0.1:50051',
+    'gRPC listen address',
+    'HOST:PORT (port 0 picks a free one)',
+    address,
+  ),
+  setting(
+    'http.listen',
+    '127.0.0.1:8080',
+    'HTTP listen address for /metrics, /healthz, /readyz',
+    'HOST:PORT',
+    address,
+  ),
+  setting('data.dir', './data', 'data directory (SQLite log, checkpoints)', 'a directory path', (raw) =>
+    typeof raw === 'string' && raw.length > 0 ? raw : null,
+  ),
+  setting(
+    'data.durability',
+    'fsync',
+    'fsync: every acknowledged write survives power loss; relaxed: survives a process crash only',
+    'fsync or relaxed',
+    oneOf('fsync', 'relaxed'),
+  ),
+  setting(
+    'limits.maxKeyBytes',
+    4096,
+    'longest key, in UTF-8 bytes',
+    'an integer from 1 to 65536',
+    integer(1, 65536),
+  ),
+  setting(
+    'limits.maxValueBytes',
+    1024 * 1024,
+    'largest value',
+    'a size from 1 byte to 64MiB (e.g. 1048576, 512KiB, 4MiB)',
+    bytes(1, 64 * 1024 * 1024),
+  ),
+  setting(
+    'limits.maxTtl',
+    365 * DAY,
+    'longest TTL',
+    'a duration from 1s to 3650d',
+    duration(1000, 3650 * DAY),
+    showMs,
+  ),
+  setting(
+    'limits.maxListLimit',
+    10_000,
+    'most keys one List page may return',
+    'an integer from 1 to 1000000',
+    integer(1, 1_000_000),
+  ),
+  setting(
+    'limits.defaultListLimit',
+    1000,
+    'keys per List page when the request says 0',
+    'an integer from 1 to 1000000',
+    integer(1, 1_000_000),
+  ),
+  setting(
+    'checkpoint.everyRevisions',
+    100_000,
+    'write a checkpoint after this many revisions (0: only at shutdown)',
+    'an integer from 0 to 1000000000',
+    integer(0, 1_000_000_000),
+  ),
+  setting(
+    'checkpoint.interval',
+    10 * 60_000,
+    'write a checkpoint this often when anything changed (0: never)',
+    'a duration (0 to 7d)',
+    duration(0, 7 * DAY),
+    showMs,
+  ),
+  setting(
+    'expiry.sweepInterval',
+    100,
+    'expired keys get their EXPIRE event within this long of the deadline',
+    'a duration from 10ms to 1m',
+    duration(10, 60_000),
+    showMs,
+  ),
+  setting(
+    'watch.progressInterval',
+    10_000,
+    'idle watchers get a progress message this often',
+    'a duration from 100ms to 1h',
+    duration(100, 3_600_000),
+    showMs,
+  ),
+  setting(
+    'watch.maxBufferedEvents',
+    1000,
+    'events queued for one slow watcher before it is served from the log instead',
+    'an integer from 10 to 1000000',
+    integer(10, 1_000_000),
+  ),
+  setting(
+    'nats.url',
+    '',
+    'NATS server(s) to publish every change to ("" = off)',
+    'nats://HOST:PORT[,...] or empty',
+    natsUrl,
+  ),
+  setting(
+    'nats.stream',
+    '',
+    'JetStream stream to publish into ("" = core NATS subjects)',
+    'a stream name or empty',
+    (raw) => (typeof raw === 'string' && /^[A-Za-z0-9_-]*$/.test(raw) ? raw : null),
+  ),
+  setting(
+    'nats.subjectPrefix',
+    'kvstore.events',
+    'subject prefix of published changes',
+    'NATS subject tokens, e.g. kvstore.events',
+    (raw) => (typeof raw === 'string' && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(raw) ? raw : null),
+  ),
+  setting(
+    'log.level',
+    'info',
+    'log level',
+    'fatal, error, warn, info, debug, trace or silent',
+    oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+  ),
+  setting(
+    'log.format',
+    'auto',
+    'json, pretty, or auto (pretty when a terminal is attached)',
+    'auto, json or pretty',
+    oneOf('auto', 'json', 'pretty'),
+  ),
+  setting(
+    'log.slowRequest',
+    100,
+    'requests slower than this are logged as warnings',
+    'a duration from 1ms to 1h',
+    duration(1, 3_600_000),
+    showMs,
+  ),
+  setting(
+    'shutdown.timeout',
+    10_000,
+    'on SIGTERM, in-flight requests get this long to finish',
+    'a duration from 0 to 10m',
+    duration(0, 600_000),
+    showMs,
+  ),
+];
+
+/** The settings as a map by key. */
+export const SETTINGS_BY_KEY: ReadonlyMap<string, Setting> = new Map(SETTINGS.map((s) => [s.key, s]));
+
+/** Keys of the file/flag names that are durations, mapped onto the millisecond fields of {@link Config}. */
+export function toConfig(values: ReadonlyMap<string, unknown>): Config {
+  const v = (key: string) => values.get(key);
+  return {
+    grpc: { listen: v('grpc.listen') as string },
+    http: { listen: v('http.listen') as string },
+    data: { dir: v('data.dir') as string, durability: v('data.durability') as Config['data']['durability'] },
+    limits: {
+      maxKeyBytes: v('limits.maxKeyBytes') as number,
+      maxValueBytes: v('limits.maxValueBytes') as number,
+      maxTtlMs: v('limits.maxTtl') as number,
+      maxListLimit: v('limits.maxListLimit') as number,
+      defaultListLimit: v('limits.defaultListLimit') as number,
+    },
+    checkpoint: {
+      everyRevisions: v('checkpoint.everyRevisions') as number,
+      intervalMs: v('checkpoint.interval') as number,
+    },
+    expiry: { sweepIntervalMs: v('expiry.sweepInterval') as number },
+    watch: {
+      progressIntervalMs: v('watch.progressInterval') as number,
+      maxBufferedEvents: v('watch.maxBufferedEvents') as number,
+    },
+    nats: {
+      url: v('nats.url') as string,
+      stream: v('nats.stream') as string,
+      subjectPrefix: v('nats.subjectPrefix') as string,
+    },
+    log: {
+      level: v('log.level') as Config['log']['level'],
+      format: v('log.format') as Config['log']['format'],
+      slowRequestMs: v('log.slowRequest') as number,
+    },
+    shutdown: { timeoutMs: v('shutdown.timeout') as number },
+  };
+}
