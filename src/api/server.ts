@@ -4,13 +4,19 @@ import type { Config } from '../config/settings.js';
 import { KvStore } from '../store/kv-store.js';
 import { adminHandlers } from './admin-service.js';
 import { startGrpcServer } from './grpc-server.js';
+import { startOperations } from './http/operations.js';
 import { kvHandlers } from './kv-service.js';
+import type { StatsProviders } from './metrics/providers.js';
 import type { RequestObserver } from './unary.js';
 
 /** A running kvstore server: the store and its listeners. */
 export interface RunningServer {
   readonly store: KvStore;
   readonly grpcPort: number;
+  /** Port of the admin HTTP listener (/metrics, /healthz, /readyz). */
+  readonly httpPort: number;
+  /** Where metrics and /readyz read the watch hub and the NATS publisher (see StatsProviders). */
+  readonly providers: StatsProviders;
   /** The graceful shutdown sequence; see docs/operations.md. */
   close(): Promise<void>;
 }
@@ -29,6 +35,8 @@ export async function startServer(
   observe?: RequestObserver,
 ): Promise<RunningServer> {
   const startedAt = Date.now();
+  // The admin listener comes first: during a long replay probes get "starting", not a refused connection.
+  const ops = await startOperations(config, logger);
   const store = await KvStore.open({
     dataDir: config.data.dir,
     durability: config.data.durability,
@@ -40,8 +48,12 @@ export async function startServer(
     },
     expiry: { intervalMs: config.expiry.sweepIntervalMs },
     logger,
+    commitObserver: ops.metrics.log,
+  }).catch(async (err: unknown) => {
+    await ops.close();
+    throw err;
   });
-  const ctx = { logger, slowRequestMs: config.log.slowRequestMs, observe };
+  const ctx = { logger, slowRequestMs: config.log.slowRequestMs, observe: ops.observer(observe) };
   const maxResponseBytes = Math.max(4 * 1024 * 1024, 2 * config.limits.maxValueBytes);
   let grpc: Awaited<ReturnType<typeof startGrpcServer>>;
   try {
@@ -64,12 +76,15 @@ export async function startServer(
     );
   } catch (err) {
     await store.close();
+    await ops.close();
     throw new Error(`cannot listen on ${config.grpc.listen} (${(err as Error).message})`);
   }
+  ops.serving(store);
   const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(':'));
   logger.info(
     {
       grpc: `${host}:${grpc.port}`,
+      http: ops.httpAddress,
       dataDir: config.data.dir,
       revision: store.revision,
       keys: store.status().keys,
@@ -81,11 +96,16 @@ export async function startServer(
   return {
     store,
     grpcPort: grpc.port,
+    httpPort: ops.httpPort,
+    providers: ops.providers,
     close() {
       closing ??= (async () => {
+        // Not ready first: readiness probes and load balancers learn of the shutdown at once.
+        ops.stopping();
         logger.info({ timeoutMs: config.shutdown.timeoutMs }, 'shutting down: finishing in-flight requests');
         await grpc.shutdown(config.shutdown.timeoutMs);
         await store.close();
+        await ops.close();
         logger.info({ revision: store.revision }, 'shut down cleanly');
       })();
       return closing;

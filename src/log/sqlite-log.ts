@@ -1,4 +1,5 @@
 import { decodeRecord, encodeRecord } from './codec.js';
+import type { CommitObserver } from './commit-observer.js';
 import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from './event-log.js';
 import { LogClosedError, LogFileError, LogWriteError } from './event-log.js';
 import type { LogEvent, LogRecord } from './events.js';
@@ -21,6 +22,8 @@ export interface SqliteLogOptions {
   readonly maxBatchRecords?: number;
   /** Most payload bytes in one group commit; a larger single record still commits alone. */
   readonly maxBatchBytes?: number;
+  /** Told about every group commit (size, bytes, duration) and a failed one; for metrics and health. */
+  readonly observer?: CommitObserver;
 }
 
 /** Schema version of the SQLite file (`PRAGMA user_version`). */
@@ -36,6 +39,7 @@ interface Batch {
   readonly records: LogRecord[];
   readonly waiters: PendingAppend[];
   readonly params: SqlValue[];
+  bytes: number;
 }
 
 /**
@@ -60,6 +64,7 @@ export class SqliteEventLog implements EventLog {
     private compactedBefore: number,
     private readonly maxBatchRecords: number,
     private readonly maxBatchBytes: number,
+    private readonly observer: CommitObserver | undefined,
   ) {}
 
   /** Opens (creating if absent) the log at `path`. Throws {@link LogFileError} for a foreign or damaged file. */
@@ -89,6 +94,7 @@ export class SqliteEventLog implements EventLog {
         compactRow?.value ?? 1,
         options.maxBatchRecords ?? 512,
         options.maxBatchBytes ?? 16 * 1024 * 1024,
+        options.observer,
       );
     } catch (err) {
       await writer.close().catch(() => {});
@@ -176,7 +182,7 @@ export class SqliteEventLog implements EventLog {
 
   /** Takes appends off the queue in order, builds their events and assigns revisions. */
   private takeBatch(): Batch {
-    const batch: Batch = { records: [], waiters: [], params: [] };
+    const batch: Batch = { records: [], waiters: [], params: [], bytes: 0 };
     const timeMs = Math.max(Date.now(), this.lastTimeMs);
     this.lastTimeMs = timeMs;
     let revision = this.last;
@@ -208,10 +214,12 @@ export class SqliteEventLog implements EventLog {
       batch.params.push(revision, payload);
       bytes += payload.length;
     }
+    batch.bytes = bytes;
     return batch;
   }
 
   private async commitBatch(batch: Batch): Promise<void> {
+    const started = this.observer ? performance.now() : 0;
     try {
       // A single INSERT in autocommit mode is its own transaction: all rows or none, one fsync.
       await this.insertStatement(batch.records.length).run(batch.params);
@@ -225,8 +233,10 @@ export class SqliteEventLog implements EventLog {
       );
       for (const waiter of batch.waiters) waiter.reject(this.failure);
       for (const pending of this.queue.splice(0)) pending.reject(this.failure);
+      this.observer?.failed(this.failure);
       return;
     }
+    this.observer?.committed(batch.records.length, batch.bytes, (performance.now() - started) / 1000);
     this.last = batch.records.at(-1)!.revision;
     for (const listener of this.listeners) listener(batch.records);
     for (let i = 0; i < batch.waiters.length; i++) batch.waiters[i]!.resolve(batch.records[i]!);

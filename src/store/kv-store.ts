@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { type Observable, Subject } from 'rxjs';
+import type { CommitObserver } from '../log/commit-observer.js';
 import type { EventLog } from '../log/event-log.js';
 import { LogClosedError, LogWriteError } from '../log/event-log.js';
 import type { LogRecord, PutEvent } from '../log/events.js';
@@ -41,6 +42,8 @@ export interface StoreOptions {
   /** Keys per List page when the request does not say. */
   readonly defaultListLimit?: number;
   readonly logger?: Logger;
+  /** Told about every group commit of the log (metrics) and a failed one (health). */
+  readonly commitObserver?: CommitObserver;
 }
 
 /** Options of {@link KvStore.set}. */
@@ -136,7 +139,10 @@ export class KvStore {
     const dir = await DataDir.open(options.dataDir);
     let log: EventLog | undefined;
     try {
-      log = await SqliteEventLog.open(dir.logPath, { durability: options.durability ?? 'fsync' });
+      log = await SqliteEventLog.open(dir.logPath, {
+        durability: options.durability ?? 'fsync',
+        observer: options.commitObserver,
+      });
       const state = new KeyState();
       const checkpointer = new Checkpointer(
         dir.checkpointDir,

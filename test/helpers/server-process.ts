@@ -9,6 +9,8 @@ import { kvstoreV1 } from '../../src/api/proto.js';
 export interface ServerProcess {
   readonly addr: string;
   readonly port: number;
+  /** Port of the admin HTTP listener (/metrics, /healthz, /readyz). */
+  readonly httpPort: number;
   readonly process: ChildProcess;
   /** Every stdout line the server printed (JSON log records). */
   readonly logs: Record<string, unknown>[];
@@ -28,6 +30,8 @@ export function startServerProcess(
       'bin/kvstore',
       'serve',
       '--grpc-listen',
+      '127.0.0.1:0',
+      '--http-listen',
       '127.0.0.1:0',
       '--data-dir',
       dataDir,
@@ -53,6 +57,7 @@ export function startServerProcess(
           resolve({
             addr,
             port: Number(addr.split(':').at(-1)),
+            httpPort: Number(String(record.http).split(':').at(-1)),
             process: child,
             logs,
             stop: (signal = 'SIGTERM') => {

@@ -1,0 +1,87 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { ServerMetrics } from '../metrics/server-metrics.js';
+import type { Readiness } from './readiness.js';
+
+/** What the admin listener serves. */
+export interface AdminEndpoints {
+  readonly metrics: ServerMetrics;
+  readonly readiness: Readiness;
+  readonly logger: Logger;
+}
+
+/** A bound admin HTTP listener. */
+export interface RunningAdminServer {
+  readonly port: number;
+  /** Stops listening and closes idle and open connections. */
+  close(): Promise<void>;
+}
+
+const TEXT = 'text/plain; charset=utf-8';
+
+/**
+ * Starts the admin HTTP listener (node:http, no framework): `GET /metrics` (Prometheus text format),
+ * `GET /healthz` (200 while the process runs its event loop) and `GET /readyz` (200 when ready, else 503 with
+ * the reasons, one per line). It binds before the store opens so that probes see start-up progress.
+ */
+export async function startAdminServer(
+  listen: string,
+  endpoints: AdminEndpoints,
+): Promise<RunningAdminServer> {
+  const server = createServer((req, res) => {
+    handle(req, res, endpoints).catch((err: unknown) => {
+      endpoints.logger.error({ err, path: req.url }, 'admin request failed');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': TEXT });
+      res.end('internal error\n');
+    });
+  });
+  // Probes and scrapes are short requests; do not let an idle keep-alive connection delay shutdown.
+  server.keepAliveTimeout = 5_000;
+  const split = listen.lastIndexOf(':');
+  const host = listen.slice(0, split).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(listen.slice(split + 1));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close() {
+      return new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, endpoints: AdminEndpoints): Promise<void> {
+  const path = (req.url ?? '/').split('?', 1)[0];
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { 'content-type': TEXT, allow: 'GET, HEAD' }).end('method not allowed\n');
+    return;
+  }
+  switch (path) {
+    case '/metrics': {
+      const body = await endpoints.metrics.text();
+      res.writeHead(200, { 'content-type': endpoints.metrics.contentType }).end(body);
+      return;
+    }
+    case '/healthz':
+      res.writeHead(200, { 'content-type': TEXT }).end('ok\n');
+      return;
+    case '/readyz': {
+      const { ready, reasons } = endpoints.readiness.report();
+      res
+        .writeHead(ready ? 200 : 503, { 'content-type': TEXT })
+        .end(ready ? 'ready\n' : `not ready: ${reasons.join('\nnot ready: ')}\n`);
+      return;
+    }
+    default:
+      res.writeHead(404, { 'content-type': TEXT }).end('not found: try /metrics, /healthz or /readyz\n');
+  }
+}

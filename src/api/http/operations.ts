@@ -1,0 +1,92 @@
+import type { Logger } from 'pino';
+import type { Config } from '../../config/settings.js';
+import type { KvStore } from '../../store/kv-store.js';
+import { VERSION } from '../../version.js';
+import type { StatsProviders } from '../metrics/providers.js';
+import { ServerMetrics } from '../metrics/server-metrics.js';
+import type { RequestObserver } from '../unary.js';
+import { type RunningAdminServer, startAdminServer } from './admin-server.js';
+import { Readiness } from './readiness.js';
+
+/**
+ * The operator's side of one server: metrics, readiness and the admin HTTP listener that serves them. It
+ * starts before the store opens (so /healthz answers and /readyz says "starting" during a long replay) and
+ * stops after everything else.
+ */
+export interface Operations {
+  readonly metrics: ServerMetrics;
+  readonly readiness: Readiness;
+  /** Fill in as subsystems start: `providers.watchers = ...`, `providers.nats = ...`. */
+  readonly providers: StatsProviders;
+  /** The bound admin port (useful with port 0). */
+  readonly httpPort: number;
+  /** The admin address as HOST:PORT, for the start-up log line. */
+  readonly httpAddress: string;
+  /** The request observer for the gRPC handlers, with `also` (if any) called after the metrics. */
+  observer(also?: RequestObserver): RequestObserver;
+  /** The store has opened and caught up: report its gauges, check it for readiness, and become ready. */
+  serving(store: KvStore): void;
+  /** Shutdown begins: /readyz answers 503 from now on. */
+  stopping(): void;
+  /** Closes the admin listener (the last step of shutdown). */
+  close(): Promise<void>;
+}
+
+/** Binds the admin HTTP listener on `http.listen` and sets up metrics and readiness. */
+export async function startOperations(config: Config, logger: Logger): Promise<Operations> {
+  const providers: StatsProviders = {};
+  const readiness = new Readiness();
+  const metrics = new ServerMetrics({ providers, version: VERSION, ready: () => readiness.report().ready });
+  readiness.starting(
+    'starting: opening the log, loading the newest checkpoint and replaying the log after it',
+  );
+  let http: RunningAdminServer;
+  try {
+    http = await startAdminServer(config.http.listen, { metrics, readiness, logger });
+  } catch (err) {
+    throw new Error(`cannot listen on ${config.http.listen} (${(err as Error).message})`);
+  }
+  const host = config.http.listen.slice(0, config.http.listen.lastIndexOf(':'));
+  const httpAddress = `${host}:${http.port}`;
+  logger.info({ http: httpAddress }, 'admin http listening (/metrics, /healthz, /readyz)');
+
+  readiness.addCheck(() =>
+    metrics.log.failure ? `log failed, restart kvstore: ${metrics.log.failure.message}` : null,
+  );
+  readiness.addCheck(() => {
+    const nats = providers.nats?.();
+    return nats === undefined || nats.connected ? null : 'NATS is not connected';
+  });
+
+  return {
+    metrics,
+    readiness,
+    providers,
+    httpPort: http.port,
+    httpAddress,
+    observer(also) {
+      const own = metrics.requests.observe;
+      if (also === undefined) return own;
+      return (method, code, seconds) => {
+        own(method, code, seconds);
+        also(method, code, seconds);
+      };
+    },
+    serving(store) {
+      metrics.attachStore(store);
+      readiness.addCheck(() => {
+        // With the embedded log the projections apply each commit before it is acknowledged; a backend
+        // that is tailed (JetStream) can fall behind, and then this server should not take reads.
+        const head = store.eventLog.lastRevision();
+        return store.revision >= head ? null : `projections at revision ${store.revision}, log at ${head}`;
+      });
+      readiness.serving();
+    },
+    stopping() {
+      readiness.stopping();
+    },
+    close() {
+      return http.close();
+    },
+  };
+}
