@@ -2,6 +2,7 @@ import { Server, ServerCredentials, type UntypedServiceImplementation } from '@g
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { kvstoreV1, packageDefinition } from './proto.js';
+import { kvServiceDefinition } from './watch-service.js';
 
 /** The services one server exposes, as handler maps. */
 export interface ServiceHandlers {
@@ -42,7 +43,7 @@ export async function startGrpcServer(
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.http2.min_ping_interval_without_data_ms': 10_000,
   });
-  server.addService(kvstoreV1.KV.service, handlers.kv);
+  server.addService(kvServiceDefinition, handlers.kv);
   server.addService(kvstoreV1.Admin.service, handlers.admin);
   const health = new HealthImplementation({
     '': 'SERVING',

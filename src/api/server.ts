@@ -1,13 +1,14 @@
-import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings.js';
 import { KvStore } from '../store/kv-store.js';
+import { WatchHub } from '../streams/watch-hub.js';
 import { adminHandlers } from './admin-service.js';
 import { startGrpcServer } from './grpc-server.js';
 import { startOperations } from './http/operations.js';
 import { kvHandlers } from './kv-service.js';
 import type { StatsProviders } from './metrics/providers.js';
 import type { RequestObserver } from './unary.js';
+import { encodeWatchBatch, watchHandler } from './watch-service.js';
 
 /** A running kvstore server: the store and its listeners. */
 export interface RunningServer {
@@ -54,6 +55,14 @@ export async function startServer(
     throw err;
   });
   const ctx = { logger, slowRequestMs: config.log.slowRequestMs, observe: ops.observer(observe) };
+  const watchHub = new WatchHub(store, encodeWatchBatch, {
+    maxBufferedEvents: config.watch.maxBufferedEvents,
+    progressIntervalMs: config.watch.progressIntervalMs,
+  });
+  ops.providers.watchers = () => {
+    const { watchers, maxLagRevisions } = watchHub.stats();
+    return { count: watchers, maxLagRevisions };
+  };
   const maxResponseBytes = Math.max(4 * 1024 * 1024, 2 * config.limits.maxValueBytes);
   let grpc: Awaited<ReturnType<typeof startGrpcServer>>;
   try {
@@ -61,10 +70,7 @@ export async function startServer(
       {
         kv: {
           ...kvHandlers(store, ctx, maxResponseBytes),
-          Watch: (call: { destroy(err: Error & { code: number }): void }) =>
-            call.destroy(
-              Object.assign(new Error('Watch is not implemented yet'), { code: status.UNIMPLEMENTED }),
-            ),
+          Watch: watchHandler(watchHub, store.limits, logger),
         },
         admin: adminHandlers(store, { startedAt, durability: config.data.durability }, ctx),
       },
@@ -75,6 +81,7 @@ export async function startServer(
       },
     );
   } catch (err) {
+    watchHub.close();
     await store.close();
     await ops.close();
     throw new Error(`cannot listen on ${config.grpc.listen} (${(err as Error).message})`);
@@ -103,7 +110,10 @@ export async function startServer(
         // Not ready first: readiness probes and load balancers learn of the shutdown at once.
         ops.stopping();
         logger.info({ timeoutMs: config.shutdown.timeoutMs }, 'shutting down: finishing in-flight requests');
-        await grpc.shutdown(config.shutdown.timeoutMs);
+        const drained = grpc.shutdown(config.shutdown.timeoutMs);
+        // Watch streams never end by themselves: end them (UNAVAILABLE) so the drain can complete.
+        watchHub.close();
+        await drained;
         await store.close();
         await ops.close();
         logger.info({ revision: store.revision }, 'shut down cleanly');

@@ -9,6 +9,7 @@ import { listCommand } from './commands/list.js';
 import { serveCommand } from './commands/serve.js';
 import { setCommand } from './commands/set.js';
 import { statusCommand } from './commands/status.js';
+import { watchCommand } from './commands/watch.js';
 import { CliExit, EXIT, usage } from './exit-codes.js';
 
 const COMMANDS: readonly Command[] = [
@@ -17,6 +18,7 @@ const COMMANDS: readonly Command[] = [
   setCommand,
   delCommand,
   listCommand,
+  watchCommand,
   statusCommand,
 ];
 

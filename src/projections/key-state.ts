@@ -13,8 +13,8 @@ export interface KeyChange {
 
 /** A committed record as the projection applied it: the feed that watchers and subscribers read. */
 export interface AppliedRecord {
-  readonly revision: number;
-  readonly timeMs: number;
+  readonly record: LogRecord;
+  /** One per event of the record, in the same order. */
   readonly changes: readonly KeyChange[];
 }
 
@@ -82,7 +82,7 @@ export class KeyState {
       changes[i] = { type: event.type, key: event.key, entry, prev };
     }
     this.appliedRevision = revision;
-    return { revision, timeMs: record.timeMs, changes };
+    return { record, changes };
   }
 
   /** Replaces the whole state with `entries` (sorted by key) at `revision`, as loaded from a checkpoint. */

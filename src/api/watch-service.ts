@@ -1,0 +1,150 @@
+import type { ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { InvalidArgumentError } from '../store/errors.js';
+import type { Limits } from '../store/limits.js';
+import { validateKey, validateSpan } from '../store/limits.js';
+import type { WatchBatch, WatchEncoder } from '../streams/watch-batch.js';
+import type { WatchFilter, WatchSelector } from '../streams/watch-filter.js';
+import type { WatchHub } from '../streams/watch-hub.js';
+import type { WatchEnd, WatchStream } from '../streams/watch-source.js';
+import { spanOf } from './convert.js';
+import type { WatchRequest__Output } from './generated/kvstore/v1/WatchRequest.js';
+import type { WatchResponse } from './generated/kvstore/v1/WatchResponse.js';
+import { kvstoreV1 } from './proto.js';
+import { toRpcError } from './status-errors.js';
+
+const watchMethod = kvstoreV1.KV.service.Watch;
+
+/**
+ * The KV service definition with one change: Watch responses that are already encoded (a Buffer, shared by
+ * every watcher of the same group) go out as they are, so a revision is serialised once, not per watcher.
+ */
+export const kvServiceDefinition: ServiceDefinition = {
+  ...kvstoreV1.KV.service,
+  Watch: {
+    ...watchMethod,
+    responseSerialize: (value: unknown) =>
+      Buffer.isBuffer(value) ? value : watchMethod.responseSerialize(value as never),
+  },
+};
+
+const EMPTY = Buffer.alloc(0);
+
+/** Encodes a watch batch as a kvstore.v1.WatchResponse. */
+export const encodeWatchBatch: WatchEncoder = (batch: WatchBatch) => {
+  const response: WatchResponse = {
+    header: { revision: batch.revision },
+    progress: batch.progress,
+    events: batch.events.map((e) => ({
+      type: e.type === 'put' ? 'PUT' : e.type === 'delete' ? 'DELETE' : 'EXPIRE',
+      kv: e.put
+        ? {
+            key: e.key,
+            value: Buffer.from(e.put.value.buffer, e.put.value.byteOffset, e.put.value.byteLength),
+            create_revision: e.put.createRevision,
+            mod_revision: batch.revision,
+            version: e.put.version,
+            expires_at_ms: e.put.expiresAt,
+          }
+        : { key: e.key, value: EMPTY, mod_revision: batch.revision },
+      prev_kv: e.prev
+        ? {
+            key: e.prev.key,
+            value: Buffer.from(e.prev.value.buffer, e.prev.value.byteOffset, e.prev.value.byteLength),
+            create_revision: e.prev.createRevision,
+            mod_revision: e.prev.modRevision,
+            version: e.prev.version,
+            expires_at_ms: e.prev.expiresAt,
+          }
+        : null,
+    })),
+  };
+  return watchMethod.responseSerialize(response);
+};
+
+/** Reads a WatchRequest into a filter; throws InvalidArgumentError naming the field. */
+export function watchFilter(request: WatchRequest__Output, limits: Limits): WatchFilter {
+  let selector: WatchSelector;
+  if (request.key !== '') {
+    if (request.prefix !== '' || request.start !== '' || request.end !== '') {
+      throw new InvalidArgumentError(
+        'key',
+        'cannot be combined with prefix or start/end (watch one of them)',
+      );
+    }
+    selector = { kind: 'key', key: validateKey(request.key, limits) };
+  } else {
+    selector = validateSpan(spanOf(request), limits);
+  }
+  if (!Number.isInteger(request.start_revision) || request.start_revision < 0) {
+    throw new InvalidArgumentError(
+      'start_revision',
+      `is ${request.start_revision}; must be 0 (from now) or a revision >= 1`,
+    );
+  }
+  if (
+    request.progress_interval_ms !== 0 &&
+    (request.progress_interval_ms < 100 || request.progress_interval_ms > 3_600_000)
+  ) {
+    throw new InvalidArgumentError(
+      'progress_interval_ms',
+      `is ${request.progress_interval_ms}; must be 0 (server default) or from 100 to 3600000`,
+    );
+  }
+  return { selector, noPut: request.no_put, noDelete: request.no_delete, prevKv: request.prev_kv };
+}
+
+/** Adapts a gRPC server stream to the watcher's transport interface. */
+function grpcStream(call: ServerWritableStream<WatchRequest__Output, WatchResponse>): WatchStream {
+  return {
+    // The service definition passes pre-encoded Buffers through (see kvServiceDefinition).
+    write: (message) => call.write(message as unknown as WatchResponse),
+    onceDrained: (listener) => call.once('drain', listener),
+    end(reason?: WatchEnd) {
+      if (!reason) {
+        call.end();
+        return;
+      }
+      const metadata = new Metadata();
+      let code = status.UNAVAILABLE;
+      let details = 'the server is shutting down; reconnect and resume from the next revision';
+      if (reason.kind === 'compacted') {
+        code = status.OUT_OF_RANGE;
+        details =
+          `start_revision: revision ${reason.requested} has been compacted; the oldest available is ` +
+          `${reason.compactRevision}. List the keys for a fresh state, then watch from its revision + 1`;
+        metadata.set('compact-revision', String(reason.compactRevision));
+      } else if (reason.kind === 'failed') {
+        code = status.INTERNAL;
+        details = reason.message;
+      }
+      call.emit('error', { code, details, metadata });
+    },
+  };
+}
+
+/** The KV.Watch handler. */
+export function watchHandler(hub: WatchHub, limits: Limits, logger: Logger) {
+  return (call: ServerWritableStream<WatchRequest__Output, WatchResponse>): void => {
+    let filter: WatchFilter;
+    try {
+      filter = watchFilter(call.request, limits);
+    } catch (err) {
+      const { error } = toRpcError(err);
+      call.emit('error', error.toServiceError());
+      return;
+    }
+    const watcher = hub.watch(
+      grpcStream(call),
+      filter,
+      call.request.start_revision,
+      call.request.progress_interval_ms,
+    );
+    logger.debug({ selector: filter.selector, startRevision: call.request.start_revision }, 'watch started');
+    call.on('cancelled', () => {
+      watcher.cancelled();
+      logger.debug({ selector: filter.selector }, 'watch cancelled by the client');
+    });
+  };
+}

@@ -1,0 +1,26 @@
+import type { LogEvent } from '../log/events.js';
+import type { KeySpan } from '../log/key-order.js';
+import { spanContains } from '../log/key-order.js';
+
+/** Which keys a watch follows: one key, or a span (prefix or range). */
+export type WatchSelector = { readonly kind: 'key'; readonly key: string } | KeySpan;
+
+/** What a watcher asked for. */
+export interface WatchFilter {
+  readonly selector: WatchSelector;
+  readonly noPut: boolean;
+  readonly noDelete: boolean;
+  readonly prevKv: boolean;
+}
+
+/** True when the watcher wants this event. */
+export function wants(filter: WatchFilter, event: LogEvent): boolean {
+  if (event.type === 'put' ? filter.noPut : filter.noDelete) return false;
+  const s = filter.selector;
+  return s.kind === 'key' ? event.key === s.key : spanContains(s, event.key);
+}
+
+/** Watchers with equal signatures receive byte-identical messages, so each message is encoded once for all. */
+export function signature(filter: WatchFilter): string {
+  return JSON.stringify([filter.selector, filter.noPut, filter.noDelete, filter.prevKv]);
+}

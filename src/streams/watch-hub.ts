@@ -1,0 +1,184 @@
+import { type Subscription, filter as where } from 'rxjs';
+import type { KeyEntry } from '../projections/key-entry.js';
+import { storedValueBytes } from '../projections/key-entry.js';
+import type { AppliedRecord } from '../projections/key-state.js';
+import type { PrevState, WatchEncoder } from './watch-batch.js';
+import { progressBatch, watchBatch } from './watch-batch.js';
+import type { WatchFilter } from './watch-filter.js';
+import { signature } from './watch-filter.js';
+import type { WatchSource, WatchStream } from './watch-source.js';
+import { Watcher, type WatcherOptions } from './watcher.js';
+
+/** Defaults for watchers and the hub's progress ticker. */
+export interface WatchHubOptions {
+  readonly maxBufferedEvents: number;
+  readonly progressIntervalMs: number;
+  readonly pageSize?: number;
+}
+
+/** Watch fan-out figures for status and metrics. */
+export interface WatchStats {
+  readonly watchers: number;
+  readonly catchingUp: number;
+  /** Largest number of revisions any watcher is behind. */
+  readonly maxLagRevisions: number;
+}
+
+/** Watchers that asked for the same thing: one encoded message per revision serves them all. */
+interface Group {
+  readonly filter: WatchFilter;
+  readonly key: string;
+  readonly watchers: Set<Watcher>;
+}
+
+const PROGRESS_TICK_MS = 250;
+
+/**
+ * The live fan-out: one subscription to the store's feed, watchers grouped by what they asked for. A
+ * record is matched once per group and encoded once per group, then handed to each live watcher of it.
+ * Watchers of one exact key are found by a map lookup; prefix and range groups are checked in turn.
+ */
+export class WatchHub {
+  private readonly groups = new Map<string, Group>();
+  private readonly byKey = new Map<string, Group[]>();
+  private spanGroups: Group[] = [];
+  private readonly subscription: Subscription;
+  private readonly ticker: NodeJS.Timeout;
+  private count = 0;
+  private closed = false;
+
+  constructor(
+    private readonly source: WatchSource,
+    private readonly encode: WatchEncoder,
+    private readonly options: WatchHubOptions,
+  ) {
+    this.subscription = source.feed
+      .pipe(where(() => this.count > 0))
+      .subscribe((applied) => this.dispatch(applied));
+    this.ticker = setInterval(() => this.sendProgress(), PROGRESS_TICK_MS);
+    this.ticker.unref();
+  }
+
+  /**
+   * Starts a watch on `stream` from `startRevision` (0 = from now). Returns the watcher; the transport must
+   * call {@link Watcher.cancelled} when the client goes away.
+   */
+  watch(stream: WatchStream, filter: WatchFilter, startRevision: number, progressIntervalMs = 0): Watcher {
+    const watcherOptions: WatcherOptions = {
+      maxBuffered: this.options.maxBufferedEvents,
+      pageSize: this.options.pageSize ?? 500,
+      progressIntervalMs: progressIntervalMs || this.options.progressIntervalMs,
+    };
+    const group = this.groupFor(filter);
+    const watcher = new Watcher(group.filter, stream, this.source, this.encode, watcherOptions, (w) =>
+      this.leave(group, w),
+    );
+    if (this.closed) {
+      watcher.close({ kind: 'shutdown' });
+      return watcher;
+    }
+    group.watchers.add(watcher);
+    this.count++;
+    watcher.start(startRevision);
+    return watcher;
+  }
+
+  stats(): WatchStats {
+    let catchingUp = 0;
+    let maxLag = 0;
+    for (const group of this.groups.values()) {
+      for (const w of group.watchers) {
+        const lag = w.lag;
+        if (lag > 0) catchingUp++;
+        if (lag > maxLag) maxLag = lag;
+      }
+    }
+    return { watchers: this.count, catchingUp, maxLagRevisions: maxLag };
+  }
+
+  /** Ends every watch with "shutting down" and stops listening to the feed. */
+  close(): void {
+    this.closed = true;
+    this.subscription.unsubscribe();
+    clearInterval(this.ticker);
+    for (const group of [...this.groups.values()])
+      for (const w of [...group.watchers]) w.close({ kind: 'shutdown' });
+  }
+
+  private dispatch(applied: AppliedRecord): void {
+    const { record, changes } = applied;
+    const prev = (i: number): PrevState | null => prevState(changes[i]?.prev ?? null);
+    const visit = (group: Group) => {
+      const batch = watchBatch(record, group.filter, prev);
+      if (batch === null) return;
+      const message = this.encode(batch);
+      for (const w of group.watchers) w.deliver(record.revision, message);
+    };
+    if (this.byKey.size > 0) {
+      const seen = record.events.length > 1 ? new Set<Group>() : null;
+      for (const event of record.events) {
+        for (const group of this.byKey.get(event.key) ?? []) {
+          if (seen?.has(group)) continue;
+          seen?.add(group);
+          visit(group);
+        }
+      }
+    }
+    for (const group of this.spanGroups) visit(group);
+  }
+
+  private sendProgress(): void {
+    const now = Date.now();
+    let message: Buffer | null = null;
+    for (const group of this.groups.values()) {
+      for (const w of group.watchers) {
+        if (!w.current || now - w.lastSentAt < w.options.progressIntervalMs) continue;
+        message ??= this.encode(progressBatch(this.source.revision));
+        w.progress(message);
+      }
+    }
+  }
+
+  private groupFor(filter: WatchFilter): Group {
+    const key = signature(filter);
+    let group = this.groups.get(key);
+    if (group) return group;
+    group = { filter, key, watchers: new Set() };
+    this.groups.set(key, group);
+    if (filter.selector.kind === 'key') {
+      const list = this.byKey.get(filter.selector.key);
+      if (list) list.push(group);
+      else this.byKey.set(filter.selector.key, [group]);
+    } else {
+      this.spanGroups = [...this.spanGroups, group];
+    }
+    return group;
+  }
+
+  private leave(group: Group, watcher: Watcher): void {
+    if (!group.watchers.delete(watcher)) return;
+    this.count--;
+    if (group.watchers.size > 0) return;
+    this.groups.delete(group.key);
+    if (group.filter.selector.kind === 'key') {
+      const key = group.filter.selector.key;
+      const rest = (this.byKey.get(key) ?? []).filter((g) => g !== group);
+      if (rest.length > 0) this.byKey.set(key, rest);
+      else this.byKey.delete(key);
+    } else {
+      this.spanGroups = this.spanGroups.filter((g) => g !== group);
+    }
+  }
+}
+
+function prevState(entry: KeyEntry | null): PrevState | null {
+  if (entry === null) return null;
+  return {
+    key: entry.key,
+    value: storedValueBytes(entry.value),
+    createRevision: entry.createRevision,
+    modRevision: entry.modRevision,
+    version: entry.version,
+    expiresAt: entry.expiresAt,
+  };
+}

@@ -1,0 +1,28 @@
+import type { Observable } from 'rxjs';
+import type { EventLog } from '../log/event-log.js';
+import type { AppliedRecord } from '../projections/key-state.js';
+
+/** What the watch machinery needs of the store: the live feed, the durable log, the current revision. */
+export interface WatchSource {
+  /** Revision of the last applied record; the feed has emitted every record up to it. */
+  readonly revision: number;
+  /** Every applied record, in revision order, emitted synchronously as it is applied. */
+  readonly feed: Observable<AppliedRecord>;
+  readonly eventLog: EventLog;
+}
+
+/** Why a watch ended from the server's side. */
+export type WatchEnd =
+  | { readonly kind: 'compacted'; readonly requested: number; readonly compactRevision: number }
+  | { readonly kind: 'shutdown' }
+  | { readonly kind: 'failed'; readonly message: string };
+
+/** The transport end of one watch (a gRPC server stream in production). */
+export interface WatchStream {
+  /** Queues a message; false when the transport wants the writer to wait for `drain`. */
+  write(message: Buffer): boolean;
+  /** Calls `listener` once when the transport can take more. */
+  onceDrained(listener: () => void): void;
+  /** Ends the stream: cleanly, or with a reason. */
+  end(reason?: WatchEnd): void;
+}
