@@ -44,7 +44,8 @@ export function watchBatch(
   for (let i = 0; i < record.events.length; i++) {
     const event = record.events[i]!;
     if (!wants(filter, event)) continue;
-    (events ??= []).push({
+    events ??= [];
+    events.push({
       type: event.type,
       key: event.key,
       put: event.type === 'put' ? event : null,
