@@ -1,0 +1,72 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** A kvstore server started for one load run, on free loopback ports with a fresh data directory. */
+export interface LocalServer {
+  readonly addr: string;
+  readonly httpAddr: string;
+  readonly pid: number;
+  readonly dataDir: string;
+  /** SIGTERM, wait for the exit, remove the data directory. */
+  stop(): Promise<void>;
+}
+
+const BIN = fileURLToPath(new URL('../bin/kvstore', import.meta.url));
+
+/** Starts `bin/kvstore serve` (built dist/ required) and resolves once it serves. */
+export async function startLocalServer(
+  durability: 'fsync' | 'relaxed',
+  extraArgs: readonly string[] = [],
+): Promise<LocalServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'kvstore-load-'));
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--grpc-listen',
+      '127.0.0.1:0',
+      '--http-listen',
+      '127.0.0.1:0',
+      '--data-dir',
+      dataDir,
+      '--data-durability',
+      durability,
+      '--log-format',
+      'json',
+      ...extraArgs,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const serving = await new Promise<{ grpc: string; http: string }>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const record = JSON.parse(line) as { msg?: string; grpc?: string; http?: string };
+        if (record.msg === 'kvstore is serving') resolve({ grpc: record.grpc!, http: record.http! });
+      } catch {
+        // not a log record
+      }
+    });
+    exited.then((code) => reject(new Error(`kvstore exited with ${code} before serving: ${stderr.trim()}`)));
+  });
+  return {
+    addr: serving.grpc,
+    httpAddr: serving.http,
+    pid: child.pid!,
+    dataDir,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
