@@ -15,7 +15,12 @@ export interface Config {
   readonly checkpoint: { readonly everyRevisions: number; readonly intervalMs: number };
   readonly expiry: { readonly sweepIntervalMs: number };
   readonly watch: { readonly progressIntervalMs: number; readonly maxBufferedEvents: number };
-  readonly nats: { readonly url: string; readonly stream: string; readonly subjectPrefix: string };
+  readonly nats: {
+    readonly url: string;
+    readonly stream: string;
+    readonly subjectPrefix: string;
+    readonly required: boolean;
+  };
   readonly log: {
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     readonly format: 'auto' | 'json' | 'pretty';
@@ -234,6 +239,13 @@ export const SETTINGS: readonly Setting[] = [
     (raw) => (typeof raw === 'string' && /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/.test(raw) ? raw : null),
   ),
   setting(
+    'nats.required',
+    false,
+    '/readyz answers 503 while NATS is disconnected (default: NATS down never makes kvstore unready)',
+    'true or false',
+    (raw) => (raw === true || raw === 'true' ? true : raw === false || raw === 'false' ? false : null),
+  ),
+  setting(
     'log.level',
     'info',
     'log level',
@@ -295,6 +307,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       url: v('nats.url') as string,
       stream: v('nats.stream') as string,
       subjectPrefix: v('nats.subjectPrefix') as string,
+      required: v('nats.required') as boolean,
     },
     log: {
       level: v('log.level') as Config['log']['level'],

@@ -2,8 +2,11 @@ import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { startOperations } from '../../src/api/http/operations.js';
 import { Readiness } from '../../src/api/http/readiness.js';
+import { loadConfig } from '../../src/config/load.js';
 import { KvStore } from '../../src/store/kv-store.js';
 import { parseExposition, sampleValue } from '../helpers/prometheus.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -110,5 +113,35 @@ describe('Readiness', () => {
     readiness.stopping();
     readiness.serving(); // no way back once shutdown began
     expect(readiness.report()).toEqual({ ready: false, reasons: ['shutting down'] });
+  });
+});
+
+describe('NATS and readiness', () => {
+  async function readyz(required: boolean, connected: boolean | undefined): Promise<[number, string]> {
+    const flags = new Map([
+      ['http.listen', '127.0.0.1:0'],
+      ['nats.url', 'nats://127.0.0.1:4222'],
+      ['nats.required', String(required)],
+    ]);
+    const ops = await startOperations(loadConfig({ env: {}, flags }).config, pino({ level: 'silent' }));
+    try {
+      if (connected !== undefined) ops.providers.nats = () => ({ connected, lagRevisions: 0 });
+      const store = { revision: 3, eventLog: { lastRevision: () => 3 }, status: () => ({}) };
+      ops.serving(store as unknown as Parameters<typeof ops.serving>[0]);
+      const response = await fetch(`http://127.0.0.1:${ops.httpPort}/readyz`);
+      return [response.status, await response.text()];
+    } finally {
+      await ops.close();
+    }
+  }
+
+  it('is ready with NATS down unless nats.required is set', async () => {
+    expect(await readyz(false, false)).toEqual([200, 'ready\n']);
+    expect(await readyz(true, true)).toEqual([200, 'ready\n']);
+    expect(await readyz(true, false)).toEqual([
+      503,
+      'not ready: NATS is not connected (nats.required is set)\n',
+    ]);
+    expect((await readyz(true, undefined))[0]).toBe(503);
   });
 });

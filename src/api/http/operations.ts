@@ -53,9 +53,13 @@ export async function startOperations(config: Config, logger: Logger): Promise<O
   readiness.addCheck(() =>
     metrics.log.failure ? `log failed, restart kvstore: ${metrics.log.failure.message}` : null,
   );
+  // NATS down never stops the key-value API, so it counts against readiness only where the operator says
+  // that subscribers depend on it (nats.required).
   readiness.addCheck(() => {
+    if (!config.nats.required || config.nats.url === '') return null;
     const nats = providers.nats?.();
-    return nats === undefined || nats.connected ? null : 'NATS is not connected';
+    if (nats === undefined) return 'NATS publisher is not running (nats.required is set)';
+    return nats.connected ? null : 'NATS is not connected (nats.required is set)';
   });
 
   return {
