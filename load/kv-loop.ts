@@ -21,6 +21,8 @@ export function kvLoop(ctx: WorkerContext): KvLoop {
     readonly set = new LatencyHistogram();
     readonly get = new LatencyHistogram();
     readonly intervals = new Map<number, { ops: number; errors: number; hist: LatencyHistogram }>();
+    /** The last interval reported to the main thread (-1: none). */
+    reported = -1;
 
     account(isGet: boolean, err: Error | null, found: boolean, us: number, interval: number): void {
       let slot: { ops: number; errors: number; hist: LatencyHistogram } | undefined;
@@ -31,7 +33,10 @@ export function kvLoop(ctx: WorkerContext): KvLoop {
           this.intervals.set(interval, slot);
           // A new interval began: the one before it is complete in this worker.
           const previous = this.intervals.get(interval - 1);
-          if (previous) post({ type: 'interval', report: report(interval - 1, previous) });
+          if (previous) {
+            post({ type: 'interval', report: report(interval - 1, previous) });
+            this.reported = interval - 1;
+          }
         }
       }
       if (err) {
@@ -123,8 +128,10 @@ export function kvLoop(ctx: WorkerContext): KvLoop {
         finished = true;
         clearTimeout(guard);
         if (timer) clearTimeout(timer);
-        const last = tally.intervals.get(intervalOf(endMs - 1e-6));
-        if (last) post({ type: 'interval', report: report(intervalOf(endMs - 1e-6), last) });
+        // Report what is left (the last interval at least); a new interval reports the one before it.
+        for (const [index, slot] of [...tally.intervals].sort((a, b) => a[0] - b[0])) {
+          if (index > tally.reported) post({ type: 'interval', report: report(index, slot) });
+        }
         resolve({
           ops: tally.ops,
           errors: tally.errors,
@@ -138,6 +145,9 @@ export function kvLoop(ctx: WorkerContext): KvLoop {
           sendLag: sendLag?.serialize() ?? null,
           dueInWindow,
           notSent: Math.max(0, dueInWindow - sentInWindow),
+          intervals: [...tally.intervals]
+            .sort((x, y) => x[0] - y[0])
+            .map(([index, slot]) => report(index, slot)),
           loopDelay: stopDelay(),
         });
       };

@@ -61,6 +61,8 @@ export interface KvResult {
   readonly sendLag: SerializedHistogram | null;
   readonly dueInWindow: number;
   readonly notSent: number;
+  /** Every interval of the window (soak), complete: requests that finished late are in theirs. */
+  readonly intervals: readonly IntervalReport[];
   readonly loopDelay: LoopDelay;
 }
 

@@ -35,8 +35,9 @@ export async function runKv(
         rate: (options.rate * slotConns.length) / options.inflight,
       }),
   );
+  // Live progress (soak): an interval is printed once every worker moved past it. A request still in flight
+  // then is missing from the line, not from the result, whose intervals come from the final tallies.
   const intervals = new Map<number, IntervalReport[]>();
-  const intervalFigures: IntervalFigures[] = [];
   for (const peer of peers) {
     peer.onMessage((m) => {
       if (m.type !== 'interval') return;
@@ -44,16 +45,7 @@ export async function runKv(
       list.push(m.report);
       intervals.set(m.report.index, list);
       if (list.length === peers.length) {
-        const hist = LatencyHistogram.merge(list.map((r) => r.hist));
-        const ops = list.reduce((a, r) => a + r.ops, 0);
-        const figures: IntervalFigures = {
-          t_s: (m.report.index + 1) * options.reportEveryS,
-          ops_per_s: Math.round(ops / options.reportEveryS),
-          errors: list.reduce((a, r) => a + r.errors, 0),
-          p50_us: hist.percentile(50),
-          p99_us: hist.percentile(99),
-        };
-        intervalFigures.push(figures);
+        const figures = intervalFigures(m.report.index, list, options.reportEveryS);
         const rss = pids[0] === undefined ? '' : `, server RSS ${processRssMiB(pids[0])} MiB`;
         log(
           `  ${figures.t_s}s: ${figures.ops_per_s} ops/s, p50 ${ms(figures.p50_us)} p99 ${ms(figures.p99_us)}, errors ${figures.errors}${rss}`,
@@ -129,7 +121,7 @@ export async function runKv(
         set: LatencyHistogram.merge(results.map((r) => r.byOp.set)).summary(),
       },
       preload,
-      ...(intervalFigures.length > 0 ? { intervals: intervalFigures.sort((a, b) => a.t_s - b.t_s) } : {}),
+      ...(options.reportEveryS > 0 ? { intervals: finalIntervals(results, options.reportEveryS) } : {}),
       client_loop_delay_us: worstLoopDelay(results.map((r) => r.loopDelay)),
       cpu: perOp(cpuUse, ops),
       ...(pids[0] === undefined ? {} : { server_rss_mib: { start: rssStart, end: processRssMiB(pids[0]) } }),
@@ -145,4 +137,25 @@ export async function runKv(
   } finally {
     await Promise.all(peers.map((p) => p.close()));
   }
+}
+
+function intervalFigures(index: number, reports: readonly IntervalReport[], everyS: number): IntervalFigures {
+  const hist = LatencyHistogram.merge(reports.map((r) => r.hist));
+  return {
+    t_s: (index + 1) * everyS,
+    ops_per_s: Math.round(reports.reduce((a, r) => a + r.ops, 0) / everyS),
+    errors: reports.reduce((a, r) => a + r.errors, 0),
+    p50_us: hist.percentile(50),
+    p99_us: hist.percentile(99),
+  };
+}
+
+/** Every interval of the window from the workers' final tallies. */
+function finalIntervals(results: readonly KvResult[], everyS: number): IntervalFigures[] {
+  const byIndex = new Map<number, IntervalReport[]>();
+  for (const r of results)
+    for (const i of r.intervals) byIndex.set(i.index, [...(byIndex.get(i.index) ?? []), i]);
+  return [...byIndex.keys()]
+    .sort((a, b) => a - b)
+    .map((index) => intervalFigures(index, byIndex.get(index)!, everyS));
 }

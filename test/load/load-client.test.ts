@@ -35,6 +35,13 @@ describe('the load client', () => {
     expect(r.service_us!.p50).toBeLessThanOrEqual(r.latency_us!.p50);
   });
 
+  it("soaks at a constant rate and reports every interval, with the server's memory", async () => {
+    const r = await runLoad(loadOptions('soak', { ...SMALL, rate: 100, inflight: 8, reportEveryS: 0.5 }));
+    expect(r.intervals!.map((i) => i.t_s)).toEqual([0.5, 1]);
+    expect(r.intervals!.reduce((a, i) => a + i.ops_per_s * 0.5, 0)).toBe(r.ops);
+    expect(r.server_rss_mib!.end).toBeGreaterThan(10);
+  });
+
   it('fans a writer out to watchers over kvstore.v1.KV/Watch and loses nothing', async () => {
     const r = await runLoad(loadOptions('watch', { ...SMALL, watchers: 6, watchRate: 50 }));
     expect(r.errors).toBe(0);
