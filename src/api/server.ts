@@ -48,6 +48,7 @@ export async function startServer(
       intervalMs: config.checkpoint.intervalMs,
     },
     expiry: { intervalMs: config.expiry.sweepIntervalMs },
+    compaction: config.compaction,
     logger,
     commitObserver: ops.metrics.log,
   }).catch(async (err: unknown) => {

@@ -13,6 +13,11 @@ export interface Config {
     readonly defaultListLimit: number;
   };
   readonly checkpoint: { readonly everyRevisions: number; readonly intervalMs: number };
+  readonly compaction: {
+    readonly keepRevisions: number;
+    readonly keepForMs: number;
+    readonly intervalMs: number;
+  };
   readonly expiry: { readonly sweepIntervalMs: number };
   readonly watch: { readonly progressIntervalMs: number; readonly maxBufferedEvents: number };
   readonly nats: {
@@ -195,6 +200,29 @@ export const SETTINGS: readonly Setting[] = [
     showMs,
   ),
   setting(
+    'compaction.keepRevisions',
+    0,
+    'auto-compaction keeps this many newest revisions (0: no limit by count)',
+    'an integer from 0 to 1000000000000',
+    integer(0, 1_000_000_000_000),
+  ),
+  setting(
+    'compaction.keepFor',
+    0,
+    'auto-compaction keeps the history of this long (0: no limit by age)',
+    'a duration (0 to 3650d)',
+    duration(0, 3650 * DAY),
+    (v) => (v === 0 ? '0' : formatMs(v as number)),
+  ),
+  setting(
+    'compaction.interval',
+    5 * 60_000,
+    'auto-compaction runs this often (if a keep setting is not 0)',
+    'a duration from 100ms to 1d',
+    duration(100, DAY),
+    showMs,
+  ),
+  setting(
     'expiry.sweepInterval',
     100,
     'expired keys get their EXPIRE event within this long of the deadline',
@@ -297,6 +325,11 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
     checkpoint: {
       everyRevisions: v('checkpoint.everyRevisions') as number,
       intervalMs: v('checkpoint.interval') as number,
+    },
+    compaction: {
+      keepRevisions: v('compaction.keepRevisions') as number,
+      keepForMs: v('compaction.keepFor') as number,
+      intervalMs: v('compaction.interval') as number,
     },
     expiry: { sweepIntervalMs: v('expiry.sweepInterval') as number },
     watch: {

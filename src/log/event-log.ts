@@ -1,4 +1,4 @@
-import type { LogEvent, LogRecord } from './events.js';
+import type { LogEvent, LogRecord, RawRecord } from './events.js';
 
 /**
  * The durable, totally ordered log: the single source of truth. It assigns revisions (1, 2, 3, ...; one per
@@ -13,8 +13,13 @@ export interface EventLog {
    * the append with its error, and nothing is written.
    */
   append(events: readonly LogEvent[] | RecordBuilder): Promise<LogRecord>;
-  /** Reads committed records with revision >= `fromRevision` (and <= `toRevision`), in order. */
+  /**
+   * Reads committed records with revision >= `fromRevision` (and <= `toRevision`), in order. Throws
+   * {@link LogCompactedError} when a revision to be read is compacted, before or during the read.
+   */
   read(fromRevision: number, options?: ReadOptions): AsyncIterable<LogRecord>;
+  /** Like {@link read}, but yields each record's payload as stored, undecoded (for copying it: backups). */
+  readRaw(fromRevision: number, options?: ReadOptions): AsyncIterable<RawRecord>;
   /** Reads the committed record at `revision`, or undefined when it is compacted or not yet written. */
   readOne(revision: number): Promise<LogRecord | undefined>;
   /** Registers a listener called synchronously, in revision order, with each batch of committed records. */
@@ -23,6 +28,14 @@ export interface EventLog {
   lastRevision(): number;
   /** Records below this revision have been compacted away (1 when nothing has been compacted). */
   compactRevision(): number;
+  /**
+   * Deletes the records below `revision` for good and raises {@link compactRevision} to it (no-op when it
+   * is not above it). The caller must hold the state at `revision - 1` or later elsewhere (a checkpoint):
+   * the log alone can no longer rebuild it. `revision` may be at most {@link lastRevision} + 1.
+   */
+  compact(revision: number): Promise<void>;
+  /** Bytes the log occupies on its storage (for SQLite: the database file and its WAL). */
+  storageBytes(): Promise<number>;
   /** Describes the backend for status pages, e.g. `sqlite:/var/lib/kvstore/log.sqlite`. */
   describe(): string;
   /** Waits for appends in flight, then releases the backend. Later appends reject with {@link LogClosedError}. */
@@ -68,6 +81,17 @@ export class LogWriteError extends Error {
   ) {
     super(message);
     this.name = 'LogWriteError';
+  }
+}
+
+/** A read asked for records that compaction removed; `compactRevision` is the oldest still held. */
+export class LogCompactedError extends Error {
+  constructor(
+    readonly requested: number,
+    readonly compactRevision: number,
+  ) {
+    super(`revision ${requested} has been compacted (the oldest available is ${compactRevision})`);
+    this.name = 'LogCompactedError';
   }
 }
 

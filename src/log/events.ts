@@ -55,3 +55,9 @@ export interface LogRecord {
   readonly timeMs: number;
   readonly events: readonly LogEvent[];
 }
+
+/** A committed record as the log stores it: its revision and its payload in the codec's format (codec.ts). */
+export interface RawRecord {
+  readonly revision: number;
+  readonly payload: Uint8Array;
+}

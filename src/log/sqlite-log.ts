@@ -1,11 +1,12 @@
 import { decodeRecord, encodeRecord } from './codec.js';
 import type { CommitObserver } from './commit-observer.js';
 import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from './event-log.js';
-import { LogClosedError, LogFileError, LogWriteError } from './event-log.js';
-import type { LogEvent, LogRecord } from './events.js';
+import { LogClosedError, LogCompactedError, LogFileError, LogWriteError } from './event-log.js';
+import type { LogEvent, LogRecord, RawRecord } from './events.js';
 import type { PreparedStatement, SqlValue } from './sqlite-connection.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { checkLogFile, KVSTORE_APPLICATION_ID } from './sqlite-file-check.js';
+import { deleteBelow, insertVerbatim, storageBytes } from './sqlite-maintenance.js';
 
 /**
  * How a commit reaches the disk. `fsync` (default): SQLite `synchronous=FULL`, every group commit is fsynced
@@ -25,6 +26,9 @@ export interface SqliteLogOptions {
   /** Told about every group commit (size, bytes, duration) and a failed one; for metrics and health. */
   readonly observer?: CommitObserver;
 }
+
+/** Revisions deleted per compaction transaction: short enough that a group commit never waits long. */
+const COMPACT_SLICE = 20_000;
 
 /** Schema version of the SQLite file (`PRAGMA user_version`). */
 const SCHEMA_VERSION = 1;
@@ -51,6 +55,9 @@ export class SqliteEventLog implements EventLog {
   private readonly queue: PendingAppend[] = [];
   private readonly listeners: CommitListener[] = [];
   private readonly insertStatements = new Map<number, PreparedStatement>();
+  /** Work for the writer connection that must not interleave with a group commit (compaction, restore). */
+  private readonly chores: { readonly run: () => Promise<void>; readonly reject: (err: Error) => void }[] =
+    [];
   private committing: Promise<void> | null = null;
   private reader: SqliteConnection | null = null;
   private closed = false;
@@ -87,11 +94,14 @@ export class SqliteEventLog implements EventLog {
       const compactRow = await writer.get<{ value: number }>(
         "SELECT value FROM meta WHERE name = 'compact_revision'",
       );
+      const compactRevision = compactRow?.value ?? 1;
       return new SqliteEventLog(
         path,
         writer,
-        lastRow?.last ?? 0,
-        compactRow?.value ?? 1,
+        // Compacted records were committed too: a log compacted past its last row (or restored from a
+        // backup's state alone) still continues after them, never restarting at revision 1.
+        Math.max(lastRow?.last ?? 0, compactRevision - 1),
+        compactRevision,
         options.maxBatchRecords ?? 512,
         options.maxBatchBytes ?? 16 * 1024 * 1024,
         options.observer,
@@ -133,20 +143,88 @@ export class SqliteEventLog implements EventLog {
   }
 
   async *read(fromRevision: number, options: ReadOptions = {}): AsyncIterable<LogRecord> {
+    for await (const raw of this.readRaw(fromRevision, options))
+      yield decodeRecord(raw.revision, raw.payload);
+  }
+
+  async *readRaw(fromRevision: number, options: ReadOptions = {}): AsyncIterable<RawRecord> {
     const reader = await this.readerConnection();
     const pageSize = options.pageSize ?? 1000;
     let next = Math.max(fromRevision, 1);
     for (;;) {
       const upTo = Math.min(options.toRevision ?? this.last, this.last);
       if (next > upTo) return;
+      if (next < this.compactedBefore) throw new LogCompactedError(next, this.compactedBefore);
       const rows = await reader.all<{ revision: number; record: Buffer }>(
         'SELECT revision, record FROM log WHERE revision >= ? AND revision <= ? ORDER BY revision LIMIT ?',
         [next, upTo, pageSize],
       );
-      if (rows.length === 0) return;
-      for (const row of rows) yield decodeRecord(row.revision, row.record);
+      // Revisions are gap-free above the compaction point: a missing first row was compacted meanwhile.
+      if (rows.length === 0 || rows[0]!.revision !== next) {
+        throw new LogCompactedError(next, this.compactedBefore);
+      }
+      for (const row of rows) yield { revision: row.revision, payload: row.record };
       next = rows[rows.length - 1]!.revision + 1;
     }
+  }
+
+  async compact(revision: number): Promise<void> {
+    if (!Number.isInteger(revision) || revision > this.last + 1) {
+      throw new RangeError(`compact: revision ${revision} is not a whole number <= ${this.last + 1}`);
+    }
+    if (revision <= this.compactedBefore) return;
+    const previous = this.compactedBefore;
+    // Readers check compactRevision() before reading: raise it first, so that none starts on rows that go.
+    this.compactedBefore = revision;
+    try {
+      // In slices, each its own transaction between group commits, so appends never wait long.
+      let done = previous;
+      while (done < revision) {
+        const upTo = Math.min(revision, done + COMPACT_SLICE);
+        await this.onWriter(() => deleteBelow(this.writer, upTo));
+        done = upTo;
+      }
+    } catch (err) {
+      // Rows that were not deleted are still readable; the meta row on disk says how far it got.
+      this.compactedBefore = Math.max(previous, await this.storedCompactRevision().catch(() => previous));
+      throw err;
+    }
+  }
+
+  async storageBytes(): Promise<number> {
+    return storageBytes(this.path);
+  }
+
+  /**
+   * Restore only: on a log that holds nothing, declares that the history before `revision` lives elsewhere
+   * (a backup's state, in a checkpoint), so the log continues at `revision` and never reuses a number.
+   */
+  async startAt(revision: number): Promise<void> {
+    if (this.last !== 0 || this.compactedBefore !== 1) {
+      throw new Error(`${this.path}: startAt(${revision}) needs an empty log (it ends at ${this.last})`);
+    }
+    if (revision <= 1) return;
+    this.last = revision - 1;
+    this.compactedBefore = revision;
+    await this.onWriter(() => deleteBelow(this.writer, revision));
+  }
+
+  /**
+   * Restore only: appends records copied from another log of the same history, keeping their revisions,
+   * commit times and bytes. The first must be {@link lastRevision} + 1 and the rest follow without a gap.
+   * One transaction; commit listeners are not called (there is no projection to feed during a restore).
+   */
+  async appendVerbatim(records: readonly RawRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    for (let i = 0; i < records.length; i++) {
+      if (records[i]!.revision !== this.last + 1 + i) {
+        throw new Error(
+          `${this.path}: verbatim append expected revision ${this.last + 1 + i}, got ${records[i]!.revision}`,
+        );
+      }
+    }
+    await this.onWriter(() => insertVerbatim(this.writer, records));
+    this.last = records.at(-1)!.revision;
   }
 
   async readOne(revision: number): Promise<LogRecord | undefined> {
@@ -166,18 +244,39 @@ export class SqliteEventLog implements EventLog {
     await this.writer.close();
   }
 
-  /** Commits the queue batch by batch until it is empty; only one loop runs at a time. */
+  /** Commits the queue batch by batch (a chore in between) until both are empty; one loop runs at a time. */
   private async commitLoop(): Promise<void> {
     // Let appends issued in the same turn of the event loop join the first batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
     try {
-      while (this.queue.length > 0 && !this.failure) {
+      while ((this.queue.length > 0 || this.chores.length > 0) && !this.failure) {
+        const chore = this.chores.shift();
+        if (chore) await chore.run();
+        if (this.queue.length === 0) continue;
         const batch = this.takeBatch();
         if (batch.records.length > 0) await this.commitBatch(batch);
       }
     } finally {
       this.committing = null;
+      for (const chore of this.chores.splice(0)) chore.reject(this.failure ?? new LogClosedError());
     }
+  }
+
+  /** Runs `task` on the writer connection between group commits, never inside one. */
+  private onWriter(task: () => Promise<void>): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new LogClosedError());
+    return new Promise<void>((resolve, reject) => {
+      this.chores.push({ run: () => task().then(resolve, reject), reject });
+      if (this.committing === null) this.committing = this.commitLoop();
+    });
+  }
+
+  private async storedCompactRevision(): Promise<number> {
+    const row = await this.writer.get<{ value: number }>(
+      "SELECT value FROM meta WHERE name = 'compact_revision'",
+    );
+    return row?.value ?? 1;
   }
 
   /** Takes appends off the queue in order, builds their events and assigns revisions. */

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Packr } from 'msgpackr';
+import { ByteReader, fileSource } from './byte-reader.js';
+import { entryFromWire, entryToWire } from './entry-wire.js';
 import type { KeyEntry } from './key-entry.js';
-import { keyEntry, storedValueBytes, toStoredValue } from './key-entry.js';
 import type { IndexSnapshot } from './key-index.js';
 
 /**
@@ -64,7 +65,7 @@ export async function writeCheckpoint(
     await write(frame(packr.pack({ revision, keyCount: snapshot.size, createdAtMs: Date.now() })));
     let wire: unknown[] = [];
     for (const e of snapshot.entries()) {
-      wire.push([e.key, storedValueBytes(e.value), e.createRevision, e.modRevision, e.version, e.expiresAt]);
+      wire.push(entryToWire(e));
       if (wire.length === ENTRIES_PER_FRAME) {
         await write(frame(packr.pack(wire)));
         wire = [];
@@ -100,29 +101,26 @@ export async function readCheckpoint(
 ): Promise<CheckpointHeader> {
   const file = await open(path, 'r');
   try {
-    const reader = new FrameReader(path, file);
+    const reader = new ByteReader(
+      fileSource(file),
+      (offset) => new CheckpointFormatError(path, `truncated at byte ${offset}`),
+    );
     const magic = await reader.take(MAGIC.length);
     if (!magic.equals(MAGIC)) throw new CheckpointFormatError(path, 'not a kvstore checkpoint (bad magic)');
-    const headerFrame = await reader.nextFrame();
+    const headerFrame = await nextFrame(reader);
     if (headerFrame === null) throw new CheckpointFormatError(path, 'no header');
     const header = packr.unpack(headerFrame) as CheckpointHeader;
     if (typeof header?.revision !== 'number' || typeof header.keyCount !== 'number') {
       throw new CheckpointFormatError(path, 'header is not { revision, keyCount }');
     }
     let count = 0;
-    for (let payload = await reader.nextFrame(); payload !== null; payload = await reader.nextFrame()) {
-      const wire = packr.unpack(payload) as unknown[][];
+    for (let payload = await nextFrame(reader); payload !== null; payload = await nextFrame(reader)) {
+      const wire = packr.unpack(payload) as unknown[];
       const entries: KeyEntry[] = new Array(wire.length);
       for (let i = 0; i < wire.length; i++) {
-        const [key, value, createRevision, modRevision, version, expiresAt] = wire[i] as [
-          string,
-          Uint8Array,
-          number,
-          number,
-          number,
-          number,
-        ];
-        entries[i] = keyEntry(key, toStoredValue(value), createRevision, modRevision, version, expiresAt);
+        const entry = entryFromWire(wire[i]);
+        if (entry === null) throw new CheckpointFormatError(path, 'an entry is not [key, value, ...]');
+        entries[i] = entry;
       }
       count += entries.length;
       onEntries(entries);
@@ -148,81 +146,11 @@ function frame(payload: Buffer): Buffer {
   return out;
 }
 
-/**
- * Sequential reader of length-prefixed frames that hashes everything it hands out. It reads into one
- * reusable buffer: a fresh allocation per read would leave tens of MB of freed-but-kept heap in the
- * allocator after loading a large checkpoint.
- */
-class FrameReader {
-  private buffer = Buffer.allocUnsafe(4 * 1024 * 1024);
-  private start = 0;
-  private end = 0;
-  private fileOffset = 0;
-  private eof = false;
-  private readonly hash = createHash('sha256');
-
-  constructor(
-    private readonly path: string,
-    private readonly file: Awaited<ReturnType<typeof open>>,
-  ) {}
-
-  /** The next frame's payload (valid until the next call), or null at the end marker. */
-  async nextFrame(): Promise<Buffer | null> {
-    const length = (await this.take(4)).readUInt32BE(0);
-    if (length === 0) return null;
-    return this.take(length);
-  }
-
-  /** SHA-256 of everything taken with hashing on. */
-  digest(): Buffer {
-    return this.hash.digest();
-  }
-
-  async atEnd(): Promise<boolean> {
-    await this.fill(1);
-    return this.end === this.start;
-  }
-
-  /** The next `n` bytes (a view valid until the next call). */
-  async take(n: number, hashed = true): Promise<Buffer> {
-    await this.fill(n);
-    if (this.end - this.start < n) {
-      throw new CheckpointFormatError(
-        this.path,
-        `truncated at byte ${this.fileOffset - (this.end - this.start)}`,
-      );
-    }
-    const out = this.buffer.subarray(this.start, this.start + n);
-    this.start += n;
-    if (hashed) this.hash.update(out);
-    return out;
-  }
-
-  private async fill(n: number): Promise<void> {
-    if (this.end - this.start >= n || this.eof) return;
-    // Move what is left to the front (growing the buffer only for a frame larger than it), then read on.
-    const left = this.end - this.start;
-    if (n > this.buffer.length) {
-      const bigger = Buffer.allocUnsafe(n);
-      this.buffer.copy(bigger, 0, this.start, this.end);
-      this.buffer = bigger;
-    } else {
-      this.buffer.copy(this.buffer, 0, this.start, this.end);
-    }
-    this.start = 0;
-    this.end = left;
-    while (!this.eof && this.end < n) {
-      const { bytesRead } = await this.file.read(
-        this.buffer,
-        this.end,
-        this.buffer.length - this.end,
-        this.fileOffset,
-      );
-      if (bytesRead === 0) this.eof = true;
-      this.fileOffset += bytesRead;
-      this.end += bytesRead;
-    }
-  }
+/** The next frame's payload (valid until the next read), or null at the end marker. */
+async function nextFrame(reader: ByteReader): Promise<Buffer | null> {
+  const length = (await reader.take(4)).readUInt32BE(0);
+  if (length === 0) return null;
+  return reader.take(length);
 }
 
 /** Makes a rename durable: fsync of the directory that holds the entry. */

@@ -16,7 +16,8 @@ export interface CheckpointOptions {
 
 const FILE_PATTERN = /^checkpoint-(\d{16})\.kvc$/;
 
-function fileName(revision: number): string {
+/** Name of the checkpoint file of `revision` inside the checkpoint directory. */
+export function checkpointFileName(revision: number): string {
   return `checkpoint-${String(revision).padStart(16, '0')}.kvc`;
 }
 
@@ -40,20 +41,28 @@ export class Checkpointer {
 
   /**
    * Loads the newest checkpoint at or below `maxRevision` into the state. A file that fails its checks is
-   * skipped with a warning (never used) and the next older one is tried. Returns its revision, or 0.
+   * skipped with a warning (never used) and the next older one is tried, down to `minRevision` (older ones
+   * are useless once the log after them is compacted). Returns its revision, or 0.
    */
-  async loadNewest(maxRevision: number): Promise<number> {
+  async loadNewest(maxRevision: number, minRevision = 0): Promise<number> {
     // A checkpoint interrupted by a crash leaves its temporary file behind; it was never used.
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       if (name.endsWith('.kvc.tmp')) await unlink(join(this.dir, name)).catch(() => {});
     }
     const revisions = await this.list();
     for (const revision of revisions.reverse()) {
-      const path = join(this.dir, fileName(revision));
+      const path = join(this.dir, checkpointFileName(revision));
       if (revision > maxRevision) {
         this.logger.warn(
           { path, revision, logRevision: maxRevision },
           'checkpoint is ahead of the log; skipped',
+        );
+        continue;
+      }
+      if (revision < minRevision) {
+        this.logger.warn(
+          { path, revision, needed: minRevision },
+          'checkpoint is older than the compacted log can extend; skipped',
         );
         continue;
       }
@@ -81,6 +90,30 @@ export class Checkpointer {
       }
     }
     return 0;
+  }
+
+  /**
+   * Makes sure a checkpoint at `revision` or later is on disk (writing one of the current state if not):
+   * compaction calls this before it deletes the history that start-up would otherwise replay.
+   */
+  async ensure(revision: number): Promise<void> {
+    if (this.lastRevision >= revision) return;
+    await this.checkpoint();
+    if (this.lastRevision < revision) {
+      throw new Error(
+        `no checkpoint at revision ${revision} or later could be written (see the log); nothing was compacted`,
+      );
+    }
+  }
+
+  /** Revisions of the checkpoint files on disk, oldest first. */
+  available(): Promise<number[]> {
+    return this.list();
+  }
+
+  /** Path of the checkpoint file of `revision`. */
+  pathOf(revision: number): string {
+    return join(this.dir, checkpointFileName(revision));
   }
 
   /** Starts the interval timer. */
@@ -119,7 +152,7 @@ export class Checkpointer {
   private async write(): Promise<void> {
     const revision = this.state.revision;
     const snapshot = this.state.index.snapshot();
-    const path = join(this.dir, fileName(revision));
+    const path = join(this.dir, checkpointFileName(revision));
     const started = performance.now();
     try {
       const bytes = await writeCheckpoint(path, revision, snapshot);
@@ -137,7 +170,7 @@ export class Checkpointer {
   private async prune(): Promise<void> {
     const revisions = await this.list();
     for (const revision of revisions.slice(0, Math.max(0, revisions.length - this.options.keep))) {
-      await unlink(join(this.dir, fileName(revision))).catch(() => {});
+      await unlink(join(this.dir, checkpointFileName(revision))).catch(() => {});
     }
   }
 

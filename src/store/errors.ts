@@ -32,3 +32,37 @@ export class DataDirLockedError extends Error {
     this.name = 'DataDirLockedError';
   }
 }
+
+/**
+ * A revision outside what the store holds: compacted away (`compactRevision` is the oldest still held), or
+ * beyond the newest (gRPC OUT_OF_RANGE, with the compact revision in the `compact-revision` trailer).
+ */
+export class RevisionOutOfRangeError extends Error {
+  constructor(
+    readonly field: string,
+    detail: string,
+    readonly compactRevision: number,
+  ) {
+    super(`${field}: ${detail}`);
+    this.name = 'RevisionOutOfRangeError';
+  }
+}
+
+/** The request conflicts with work in progress (a backup reading the history a compaction would drop); retry (gRPC ABORTED). */
+export class ConflictError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConflictError';
+  }
+}
+
+/** The data directory cannot be served as it is (for example, history compacted past every usable checkpoint). */
+export class DataDirStateError extends Error {
+  constructor(
+    readonly dir: string,
+    detail: string,
+  ) {
+    super(`data directory ${dir}: ${detail}`);
+    this.name = 'DataDirStateError';
+  }
+}

@@ -11,12 +11,15 @@ import { SqliteEventLog } from '../log/sqlite-log.js';
 import { ExpirySchedule } from '../projections/expiry-schedule.js';
 import type { KeyEntry } from '../projections/key-entry.js';
 import { isLive } from '../projections/key-entry.js';
+import type { IndexSnapshot } from '../projections/key-index.js';
 import type { AppliedRecord } from '../projections/key-state.js';
 import { KeyState } from '../projections/key-state.js';
 import type { CheckpointOptions } from './checkpointer.js';
 import { Checkpointer } from './checkpointer.js';
+import type { CompactionOptions, CompactResult } from './compactor.js';
+import { Compactor } from './compactor.js';
 import { DataDir } from './data-dir.js';
-import { StoreUnavailableError } from './errors.js';
+import { DataDirStateError, StoreUnavailableError } from './errors.js';
 import type { SweeperOptions } from './expiry-sweeper.js';
 import { ExpirySweeper } from './expiry-sweeper.js';
 import type { Limits } from './limits.js';
@@ -30,6 +33,8 @@ import {
 } from './limits.js';
 import { deleteRecord, NothingToWrite, putRecord } from './record-builders.js';
 import { replayLog } from './replay.js';
+import type { HashKvResult } from './state-at.js';
+import { hashKvAt } from './state-at.js';
 import { WriteView } from './write-view.js';
 
 /** Options of {@link KvStore.open}; everything but `dataDir` has a default. */
@@ -39,6 +44,8 @@ export interface StoreOptions {
   readonly limits?: Partial<Limits>;
   readonly checkpoint?: Partial<CheckpointOptions>;
   readonly expiry?: Partial<SweeperOptions>;
+  /** Auto-compaction of the log history (off by default). */
+  readonly compaction?: Partial<CompactionOptions>;
   /** Keys per List page when the request does not say. */
   readonly defaultListLimit?: number;
   readonly logger?: Logger;
@@ -105,6 +112,12 @@ export interface StoreStatus {
   readonly backend: string;
 }
 
+/** The state at one revision, frozen (later writes do not change it). */
+export interface StateSnapshot {
+  readonly revision: number;
+  readonly entries: IndexSnapshot;
+}
+
 const ALL_KEYS: KeySpan = { kind: 'prefix', prefix: '' };
 
 /**
@@ -123,6 +136,7 @@ export class KvStore {
     private readonly schedule: ExpirySchedule,
     private readonly sweeper: ExpirySweeper,
     private readonly checkpointer: Checkpointer,
+    private readonly compactor: Compactor,
     /** Request limits in force. */
     readonly limits: Limits,
     private readonly defaultListLimit: number,
@@ -150,9 +164,25 @@ export class KvStore {
         { everyRevisions: 100_000, intervalMs: 10 * 60_000, keep: 2, ...options.checkpoint },
         logger,
       );
-      const fromCheckpoint = await checkpointer.loadNewest(log.lastRevision());
-      if (fromCheckpoint === 0) state.startAt(log.compactRevision() - 1);
+      // Replay needs the log right after the checkpoint: one older than the compaction point is useless.
+      const needed = log.compactRevision() - 1;
+      const fromCheckpoint = await checkpointer.loadNewest(log.lastRevision(), needed);
+      if (fromCheckpoint < needed) {
+        throw new DataDirStateError(
+          dir.path,
+          `the log's history before revision ${needed + 1} is compacted, so start-up needs a checkpoint at revision ` +
+            `${needed} or later in ${dir.checkpointDir}, and none is usable (see the warnings above); ` +
+            'restore the directory from a backup (kvstore restore)',
+        );
+      }
       await replayLog(log, state, logger);
+      const compactor = new Compactor(
+        log,
+        checkpointer,
+        () => state.revision,
+        { keepRevisions: 0, keepForMs: 0, intervalMs: 5 * 60_000, ...options.compaction },
+        logger,
+      );
 
       const schedule = new ExpirySchedule();
       for (const entry of state.index.values()) schedule.add(entry);
@@ -173,12 +203,14 @@ export class KvStore {
         schedule,
         sweeper,
         checkpointer,
+        compactor,
         limits,
         options.defaultListLimit ?? 1000,
         logger,
       );
       log.onCommit((records) => store.applyCommitted(records));
       checkpointer.start();
+      compactor.start();
       await sweeper.sweep();
       return store;
     } catch (err) {
@@ -273,6 +305,41 @@ export class KvStore {
     };
   }
 
+  /**
+   * Drops the log history below `revision` (at most the current revision), keeping the state: a checkpoint
+   * at `revision - 1` or later is written first if there is none. Reads are unaffected; watches and
+   * incremental backups from before `revision` are refused from then on.
+   */
+  compact(revision: number): Promise<CompactResult> {
+    return this.compactor.compact(revision);
+  }
+
+  /** Runs one round of auto-compaction now (normally on its timer); null when there was nothing to drop. */
+  autoCompact(): Promise<CompactResult | null> {
+    return this.compactor.autoCompact();
+  }
+
+  /**
+   * The HashKV of the state at `revision` (0: the current one). An earlier revision is rebuilt from a
+   * checkpoint and the log, which needs them to reach back that far (else {@link RevisionOutOfRangeError}).
+   */
+  hashKv(revision = 0): Promise<HashKvResult> {
+    return hashKvAt(revision, this.state, this.log, this.checkpointer);
+  }
+
+  /** The current state, frozen: copy-on-write, so taking it is cheap and later writes do not touch it. */
+  snapshot(): StateSnapshot {
+    return { revision: this.state.revision, entries: this.state.index.snapshot() };
+  }
+
+  /**
+   * Keeps the log history from `fromRevision` on (no compaction drops it) until the returned function is
+   * called; for backups reading it. Throws {@link RevisionOutOfRangeError} when it is already compacted.
+   */
+  holdHistory(fromRevision: number, field?: string): () => void {
+    return this.compactor.hold(fromRevision, field);
+  }
+
   /** Writes a checkpoint now (also done periodically and on close). */
   checkpoint(): Promise<void> {
     return this.checkpointer.checkpoint();
@@ -285,6 +352,7 @@ export class KvStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.sweeper.stop();
+      await this.compactor.stop();
       await this.log.close();
       await this.checkpointer.stop();
       await this.checkpointer.checkpoint();

@@ -1,0 +1,65 @@
+import { stat } from 'node:fs/promises';
+import type { RawRecord } from './events.js';
+import type { SqliteConnection, SqlValue } from './sqlite-connection.js';
+
+/**
+ * Writes to the SQLite log that are not group commits: compaction and verbatim restore. Each runs as one
+ * explicit transaction on the writer connection; the log schedules them between group commits.
+ */
+
+/** Rows per INSERT statement of a verbatim append (two parameters each, well under SQLite's limit). */
+const ROWS_PER_INSERT = 500;
+
+/**
+ * Deletes every record below `revision` and records `revision` as the compact revision, atomically. Freed
+ * pages go to SQLite's free list and are reused by later appends, so a compacted log stops growing
+ * (the file does not shrink; VACUUM would rewrite it whole).
+ */
+export async function deleteBelow(db: SqliteConnection, revision: number): Promise<void> {
+  await transaction(db, async () => {
+    await db.run('DELETE FROM log WHERE revision < ?', [revision]);
+    await db.run("INSERT OR REPLACE INTO meta (name, value) VALUES ('compact_revision', ?)", [revision]);
+  });
+}
+
+/** Inserts records with their own revisions and payloads, all or none. */
+export async function insertVerbatim(db: SqliteConnection, records: readonly RawRecord[]): Promise<void> {
+  await transaction(db, async () => {
+    for (let at = 0; at < records.length; at += ROWS_PER_INSERT) {
+      const slice = records.slice(at, at + ROWS_PER_INSERT);
+      const params: SqlValue[] = [];
+      for (const r of slice) params.push(r.revision, toBuffer(r.payload));
+      await db.run(
+        `INSERT INTO log (revision, record) VALUES ${new Array<string>(slice.length).fill('(?, ?)').join(', ')}`,
+        params,
+      );
+    }
+  });
+}
+
+/** Size of the database file and its write-ahead log. */
+export async function storageBytes(path: string): Promise<number> {
+  let bytes = 0;
+  for (const file of [path, `${path}-wal`]) {
+    bytes += await stat(file).then(
+      (s) => s.size,
+      () => 0,
+    );
+  }
+  return bytes;
+}
+
+async function transaction(db: SqliteConnection, body: () => Promise<void>): Promise<void> {
+  await db.run('BEGIN IMMEDIATE');
+  try {
+    await body();
+    await db.run('COMMIT');
+  } catch (err) {
+    await db.run('ROLLBACK').catch(() => {});
+    throw err;
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
