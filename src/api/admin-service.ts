@@ -4,6 +4,7 @@ import { VERSION } from '../version.js';
 import type { AdminHandlers } from './generated/kvstore/v1/Admin.js';
 import type { StatusRequest__Output } from './generated/kvstore/v1/StatusRequest.js';
 import type { StatusResponse } from './generated/kvstore/v1/StatusResponse.js';
+import { maintenanceHandlers } from './maintenance-service.js';
 import type { HandlerContext } from './unary.js';
 import { unary } from './unary.js';
 
@@ -20,8 +21,10 @@ export function adminHandlers(
   ctx: HandlerContext,
 ): AdminHandlers & UntypedServiceImplementation {
   return {
-    Status: unary<StatusRequest__Output, StatusResponse>('Status', ctx, () => {
+    ...maintenanceHandlers(store, ctx),
+    Status: unary<StatusRequest__Output, StatusResponse>('Status', ctx, async () => {
       const s = store.status();
+      const logBytes = await store.eventLog.storageBytes();
       return {
         header: { revision: s.revision },
         version: VERSION,
@@ -31,6 +34,7 @@ export function adminHandlers(
         uptime_ms: Date.now() - facts.startedAt,
         checkpoint_revision: s.checkpointRevision,
         durability: facts.durability,
+        log_bytes: logBytes,
         limits: {
           max_key_bytes: store.limits.maxKeyBytes,
           max_value_bytes: store.limits.maxValueBytes,

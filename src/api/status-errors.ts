@@ -1,5 +1,10 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { InvalidArgumentError, StoreUnavailableError } from '../store/errors.js';
+import {
+  ConflictError,
+  InvalidArgumentError,
+  RevisionOutOfRangeError,
+  StoreUnavailableError,
+} from '../store/errors.js';
 
 /** An error with a gRPC status code, a message for the user and optional trailing metadata. */
 export class RpcError extends Error implements Partial<ServiceError> {
@@ -34,6 +39,17 @@ export function toRpcError(err: unknown): { error: RpcError; expected: boolean }
       expected: true,
     };
   }
+  if (err instanceof RevisionOutOfRangeError) {
+    return {
+      error: new RpcError(status.OUT_OF_RANGE, err.message, {
+        field: err.field,
+        'compact-revision': String(err.compactRevision),
+      }),
+      expected: true,
+    };
+  }
+  if (err instanceof ConflictError)
+    return { error: new RpcError(status.ABORTED, err.message), expected: true };
   if (err instanceof StoreUnavailableError)
     return { error: new RpcError(status.UNAVAILABLE, err.message), expected: true };
   return { error: new RpcError(status.INTERNAL, 'internal error (see the server log)'), expected: false };

@@ -29,6 +29,10 @@ export interface StatusResponse {
    * Request limits in force, so clients can check before sending.
    */
   'limits'?: (_kvstore_v1_Limits | null);
+  /**
+   * Bytes the log takes on disk (for SQLite: the database file and its write-ahead log).
+   */
+  'log_bytes'?: (number | string | Long);
 }
 
 export interface StatusResponse__Output {
@@ -56,4 +60,8 @@ export interface StatusResponse__Output {
    * Request limits in force, so clients can check before sending.
    */
   'limits': (_kvstore_v1_Limits__Output | null);
+  /**
+   * Bytes the log takes on disk (for SQLite: the database file and its write-ahead log).
+   */
+  'log_bytes': (number);
 }

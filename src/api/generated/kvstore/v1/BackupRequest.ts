@@ -1,0 +1,17 @@
+// Original file: proto/kvstore/v1/kvstore.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface BackupRequest {
+  /**
+   * 0 = a full backup; R >= 1 = an incremental backup of the records from revision R on.
+   */
+  'from_revision'?: (number | string | Long);
+}
+
+export interface BackupRequest__Output {
+  /**
+   * 0 = a full backup; R >= 1 = an incremental backup of the records from revision R on.
+   */
+  'from_revision': (number);
+}

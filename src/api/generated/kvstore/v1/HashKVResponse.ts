@@ -1,0 +1,38 @@
+// Original file: proto/kvstore/v1/kvstore.proto
+
+import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Output as _kvstore_v1_ResponseHeader__Output } from '../../kvstore/v1/ResponseHeader.js';
+import type { Long } from '@grpc/proto-loader';
+
+export interface HashKVResponse {
+  'header'?: (_kvstore_v1_ResponseHeader | null);
+  /**
+   * Lowercase hex SHA-256 of the state at hash_revision.
+   */
+  'hash'?: (string);
+  /**
+   * The revision hashed.
+   */
+  'hash_revision'?: (number | string | Long);
+  /**
+   * Number of keys in that state.
+   */
+  'keys'?: (number | string | Long);
+  'compact_revision'?: (number | string | Long);
+}
+
+export interface HashKVResponse__Output {
+  'header': (_kvstore_v1_ResponseHeader__Output | null);
+  /**
+   * Lowercase hex SHA-256 of the state at hash_revision.
+   */
+  'hash': (string);
+  /**
+   * The revision hashed.
+   */
+  'hash_revision': (number);
+  /**
+   * Number of keys in that state.
+   */
+  'keys': (number);
+  'compact_revision': (number);
+}
