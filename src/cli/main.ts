@@ -3,9 +3,15 @@ import { ConfigError } from '../config/load.js';
 import { parseDuration } from '../config/units.js';
 import { VERSION } from '../version.js';
 import type { Command, GlobalOptions } from './command.js';
+import { backupCommand } from './commands/backup.js';
+import { compactCommand } from './commands/compact.js';
 import { delCommand } from './commands/del.js';
+import { exportCommand } from './commands/export.js';
 import { getCommand } from './commands/get.js';
+import { hashCommand } from './commands/hash.js';
+import { importCommand } from './commands/import.js';
 import { listCommand } from './commands/list.js';
+import { restoreCommand } from './commands/restore.js';
 import { serveCommand } from './commands/serve.js';
 import { setCommand } from './commands/set.js';
 import { statusCommand } from './commands/status.js';
@@ -20,6 +26,12 @@ const COMMANDS: readonly Command[] = [
   listCommand,
   watchCommand,
   statusCommand,
+  backupCommand,
+  restoreCommand,
+  compactCommand,
+  hashCommand,
+  exportCommand,
+  importCommand,
 ];
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {

@@ -16,8 +16,8 @@ SYNOPSIS
     kvstore status [--json] [--addr HOST:PORT]
 
 DESCRIPTION
-    Prints the server's version, current and compact revision, number of keys, the log backend, the
-    durability mode, the newest checkpoint, its limits and its uptime.
+    Prints the server's version, current and compact revision, number of keys, the log backend and its
+    size on disk, the durability mode, the newest checkpoint, its limits and its uptime.
 
 EXIT STATUS
     0 the server answered, 3 server unavailable or other error.`,
@@ -36,6 +36,7 @@ EXIT STATUS
         compact_revision: s.compact_revision,
         keys: s.keys,
         backend: s.backend,
+        log_bytes: s.log_bytes,
         durability: s.durability,
         checkpoint_revision: s.checkpoint_revision,
         uptime: formatMs(Math.round(s.uptime_ms / 1000) * 1000),
