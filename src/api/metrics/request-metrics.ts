@@ -55,12 +55,4 @@ export class RequestMetrics {
       tally.latency.observe(seconds);
     };
   }
-
-  /** Requests answered so far with `code` (all methods when `method` is absent); for tests and logs. */
-  count(code: status, method?: string): number {
-    let n = 0;
-    for (const [name, tally] of this.methods)
-      if (method === undefined || name === method) n += tally.codes[code]!;
-    return n;
-  }
 }
