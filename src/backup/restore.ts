@@ -61,7 +61,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   let log: SqliteEventLog | null = null;
   try {
     const logPath = join(target.stagingDir, 'log.sqlite');
-    log = await SqliteEventLog.open(logPath, { durability: 'relaxed' });
+    log = await SqliteEventLog.open(logPath, { bulkLoad: true });
     const state = new KeyState();
     const toRevision = options.toRevision ?? Number.POSITIVE_INFINITY;
     const toTimeMs = options.toTimeMs ?? Number.POSITIVE_INFINITY;
@@ -74,6 +74,8 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
       options.onProgress?.(items, plan.items);
     };
 
+    // One verbatim insert runs on SQLite's thread while the next frame is read, checked and applied here.
+    let inserting: Promise<void> = Promise.resolve();
     for (const [i, file] of plan.chain.entries()) {
       const writer = log;
       await readBackupFile(file.path, {
@@ -104,14 +106,18 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
               throw new BackupFormatError(file.path, offset, (err as Error).message);
             }
             revisionTimeMs = record.timeMs;
-            batch.push({ revision, payload: payloads[k]! });
+            // A copy: the reader reuses its buffer for the next frame while this one is being inserted.
+            batch.push({ revision, payload: Buffer.from(payloads[k]!) });
           }
-          await writer.appendVerbatim(batch);
+          await inserting;
+          inserting = writer.appendVerbatim(batch);
+          inserting.catch(() => {}); // awaited before the next insert and at the end
           records += batch.length;
           progress(payloads.length);
         },
       });
     }
+    await inserting;
     // Every file given is checked, even those whose records the chain already holds.
     for (const file of plan.covered) {
       await readBackupFile(file.path, {

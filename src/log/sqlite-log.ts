@@ -25,6 +25,12 @@ export interface SqliteLogOptions {
   readonly maxBatchBytes?: number;
   /** Told about every group commit (size, bytes, duration) and a failed one; for metrics and health. */
   readonly observer?: CommitObserver;
+  /**
+   * Restore into a file that is thrown away if anything fails: no journal and no fsync until the caller
+   * syncs the closed file itself. Writes go once to the database file instead of WAL then database.
+   * The next ordinary open turns WAL back on.
+   */
+  readonly bulkLoad?: boolean;
 }
 
 /** Revisions deleted per compaction transaction: short enough that a group commit never waits long. */
@@ -88,7 +94,9 @@ export class SqliteEventLog implements EventLog {
       await checkSchema(writer, path);
       const synchronous = (options.durability ?? 'fsync') === 'fsync' ? 'FULL' : 'NORMAL';
       await writer.exec(
-        `PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`,
+        options.bulkLoad === true
+          ? 'PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA busy_timeout=5000;'
+          : `PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`,
       );
       const lastRow = await writer.get<{ last: number | null }>('SELECT max(revision) AS last FROM log');
       const compactRow = await writer.get<{ value: number }>(
