@@ -1,7 +1,9 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { KvStore } from '../store/kv-store.js';
+import type { PublisherStats } from '../streams/nats/publisher.js';
 import { VERSION } from '../version.js';
 import type { AdminHandlers } from './generated/kvstore/v1/Admin.js';
+import type { NatsStatus } from './generated/kvstore/v1/NatsStatus.js';
 import type { StatusRequest__Output } from './generated/kvstore/v1/StatusRequest.js';
 import type { StatusResponse } from './generated/kvstore/v1/StatusResponse.js';
 import { maintenanceHandlers } from './maintenance-service.js';
@@ -12,6 +14,8 @@ import { unary } from './unary.js';
 export interface ServerFacts {
   readonly startedAt: number;
   readonly durability: string;
+  /** The NATS publisher's state, or null when publishing is off. */
+  readonly nats: () => PublisherStats | null;
 }
 
 /** Handlers of kvstore.v1.Admin. */
@@ -35,6 +39,7 @@ export function adminHandlers(
         checkpoint_revision: s.checkpointRevision,
         durability: facts.durability,
         log_bytes: logBytes,
+        nats: natsStatus(facts.nats()),
         limits: {
           max_key_bytes: store.limits.maxKeyBytes,
           max_value_bytes: store.limits.maxValueBytes,
@@ -43,5 +48,15 @@ export function adminHandlers(
         },
       };
     }),
+  };
+}
+
+function natsStatus(stats: PublisherStats | null): NatsStatus | null {
+  if (stats === null) return null;
+  return {
+    state: stats.state,
+    published_revision: stats.publishedRevision,
+    lag_revisions: stats.lagRevisions,
+    last_error: stats.lastError ?? '',
   };
 }

@@ -2,6 +2,7 @@ import type { KeySpan } from '../log/key-order.js';
 import type { KeyEntry } from '../projections/key-entry.js';
 import { storedValueBytes } from '../projections/key-entry.js';
 import { InvalidArgumentError } from '../store/errors.js';
+import { parsePattern } from '../store/limits.js';
 import type { KeyValue } from './generated/kvstore/v1/KeyValue.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -18,8 +19,14 @@ export function toKeyValue(entry: KeyEntry, withValue = true): KeyValue {
   };
 }
 
-/** The span of a request that names a prefix or a [start, end) range (not both). */
-export function spanOf(request: { prefix: string; start: string; end: string }): KeySpan {
+/** The span of a request that names a prefix, a [start, end) range or a pattern (one of them). */
+export function spanOf(request: { prefix: string; start: string; end: string; pattern?: string }): KeySpan {
+  if (request.pattern) {
+    if (request.prefix !== '' || request.start !== '' || request.end !== '') {
+      throw new InvalidArgumentError('pattern', 'cannot be combined with prefix or start/end');
+    }
+    return parsePattern(request.pattern);
+  }
   if (request.start !== '' || request.end !== '') {
     if (request.prefix !== '') throw new InvalidArgumentError('prefix', 'cannot be combined with start/end');
     return { kind: 'range', start: request.start, end: request.end === '' ? null : request.end };

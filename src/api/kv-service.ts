@@ -1,6 +1,7 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { KvStore } from '../store/kv-store.js';
 import { decodePageToken, encodePageToken, spanOf, toKeyValue } from './convert.js';
+import { conditionOf } from './convert-txn.js';
 import type { DeleteRequest__Output } from './generated/kvstore/v1/DeleteRequest.js';
 import type { DeleteResponse } from './generated/kvstore/v1/DeleteResponse.js';
 import type { GetRequest__Output } from './generated/kvstore/v1/GetRequest.js';
@@ -31,7 +32,10 @@ export function kvHandlers(
 
     Set: unary<SetRequest__Output, SetResponse>('Set', ctx, async (request) => {
       const ttlMs = request._ttl_ms === 'ttl_ms' ? request.ttl_ms : undefined;
-      const result = await store.set(request.key, request.value, { ttlMs });
+      const result = await store.set(request.key, request.value, {
+        ttlMs,
+        condition: conditionOf(request.condition),
+      });
       return {
         header: { revision: result.revision },
         kv: {
@@ -46,7 +50,7 @@ export function kvHandlers(
     }),
 
     Delete: unary<DeleteRequest__Output, DeleteResponse>('Delete', ctx, async (request) => {
-      const { revision, deleted } = await store.delete(request.key);
+      const { revision, deleted } = await store.delete(request.key, conditionOf(request.condition));
       return { header: { revision }, deleted };
     }),
 

@@ -1,12 +1,16 @@
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings.js';
 import { KvStore } from '../store/kv-store.js';
+import { NatsPublisher } from '../streams/nats/publisher.js';
 import { WatchHub } from '../streams/watch-hub.js';
 import { adminHandlers } from './admin-service.js';
 import { startGrpcServer } from './grpc-server.js';
 import { startOperations } from './http/operations.js';
+import { kvMultiHandlers } from './kv-multi-service.js';
 import { kvHandlers } from './kv-service.js';
 import type { StatsProviders } from './metrics/providers.js';
+import { installResponseCompression } from './response-compression.js';
 import type { RequestObserver } from './unary.js';
 import { encodeWatchBatch, watchHandler } from './watch-service.js';
 
@@ -64,6 +68,29 @@ export async function startServer(
     const { watchers, maxLagRevisions } = watchHub.stats();
     return { count: watchers, maxLagRevisions };
   };
+  const publisher = config.nats.url
+    ? await NatsPublisher.start(
+        store,
+        {
+          servers: config.nats.url,
+          stream: config.nats.stream,
+          subjectPrefix: config.nats.subjectPrefix,
+          cursorPath: join(config.data.dir, 'nats-cursor.json'),
+        },
+        logger,
+      )
+    : null;
+  if (publisher) {
+    ops.providers.nats = () => {
+      const s = publisher.stats();
+      return { connected: s.state === 'connected', lagRevisions: s.lagRevisions };
+    };
+  }
+  if (config.grpc.compressMinBytes > 0 && !installResponseCompression(config.grpc.compressMinBytes)) {
+    logger.warn(
+      'this @grpc/grpc-js version cannot be taught response compression; responses go uncompressed',
+    );
+  }
   const maxResponseBytes = Math.max(4 * 1024 * 1024, 2 * config.limits.maxValueBytes);
   let grpc: Awaited<ReturnType<typeof startGrpcServer>>;
   try {
@@ -71,9 +98,14 @@ export async function startServer(
       {
         kv: {
           ...kvHandlers(store, ctx, maxResponseBytes),
+          ...kvMultiHandlers(store, ctx, config.limits.defaultListLimit),
           Watch: watchHandler(watchHub, store.limits, logger),
         },
-        admin: adminHandlers(store, { startedAt, durability: config.data.durability }, ctx),
+        admin: adminHandlers(
+          store,
+          { startedAt, durability: config.data.durability, nats: () => publisher?.stats() ?? null },
+          ctx,
+        ),
       },
       {
         listen: config.grpc.listen,
@@ -83,6 +115,7 @@ export async function startServer(
     );
   } catch (err) {
     watchHub.close();
+    await publisher?.close();
     await store.close();
     await ops.close();
     throw new Error(`cannot listen on ${config.grpc.listen} (${(err as Error).message})`);
@@ -115,6 +148,7 @@ export async function startServer(
         // Watch streams never end by themselves: end them (UNAVAILABLE) so the drain can complete.
         watchHub.close();
         await drained;
+        await publisher?.close();
         await store.close();
         await ops.close();
         logger.info({ revision: store.revision }, 'shut down cleanly');

@@ -1,7 +1,9 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { ConditionFailedError } from '../store/conditions.js';
 import {
   ConflictError,
   InvalidArgumentError,
+  RangeTooLargeError,
   RevisionOutOfRangeError,
   StoreUnavailableError,
 } from '../store/errors.js';
@@ -47,6 +49,18 @@ export function toRpcError(err: unknown): { error: RpcError; expected: boolean }
       }),
       expected: true,
     };
+  }
+  if (err instanceof ConditionFailedError) {
+    const trailers: Record<string, string> = err.current
+      ? {
+          'current-mod-revision': String(err.current.modRevision),
+          'current-version': String(err.current.version),
+        }
+      : { 'current-mod-revision': '0', 'current-version': '0' };
+    return { error: new RpcError(status.FAILED_PRECONDITION, err.message, trailers), expected: true };
+  }
+  if (err instanceof RangeTooLargeError) {
+    return { error: new RpcError(status.RESOURCE_EXHAUSTED, err.message), expected: true };
   }
   if (err instanceof ConflictError)
     return { error: new RpcError(status.ABORTED, err.message), expected: true };

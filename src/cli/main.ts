@@ -15,6 +15,8 @@ import { restoreCommand } from './commands/restore.js';
 import { serveCommand } from './commands/serve.js';
 import { setCommand } from './commands/set.js';
 import { statusCommand } from './commands/status.js';
+import { subscribeCommand } from './commands/subscribe.js';
+import { txnCommand } from './commands/txn.js';
 import { watchCommand } from './commands/watch.js';
 import { CliExit, EXIT, usage } from './exit-codes.js';
 
@@ -24,7 +26,9 @@ const COMMANDS: readonly Command[] = [
   setCommand,
   delCommand,
   listCommand,
+  txnCommand,
   watchCommand,
+  subscribeCommand,
   statusCommand,
   backupCommand,
   restoreCommand,

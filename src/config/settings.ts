@@ -2,7 +2,7 @@ import { formatMs, parseBytes, parseDuration } from './units.js';
 
 /** The server's whole configuration, one typed object (see docs/configuration.md). */
 export interface Config {
-  readonly grpc: { readonly listen: string };
+  readonly grpc: { readonly listen: string; readonly compressMinBytes: number };
   readonly http: { readonly listen: string };
   readonly data: { readonly dir: string; readonly durability: 'fsync' | 'relaxed' };
   readonly limits: {
@@ -11,6 +11,8 @@ export interface Config {
     readonly maxTtlMs: number;
     readonly maxListLimit: number;
     readonly defaultListLimit: number;
+    readonly maxBatchOps: number;
+    readonly maxRangeKeys: number;
   };
   readonly checkpoint: { readonly everyRevisions: number; readonly intervalMs: number };
   readonly compaction: {
@@ -132,6 +134,13 @@ export const SETTINGS: readonly Setting[] = [
     address,
   ),
   setting(
+    'grpc.compressMinBytes',
+    16 * 1024,
+    'responses of at least this size are gzipped for clients that accept gzip (0: never)',
+    'a size from 0 to 64MiB (e.g. 16KiB)',
+    bytes(0, 64 * 1024 * 1024),
+  ),
+  setting(
     'http.listen',
     '127.0.0.1:8080',
     'HTTP listen address for /metrics, /healthz, /readyz',
@@ -183,6 +192,20 @@ export const SETTINGS: readonly Setting[] = [
     'keys per List page when the request says 0',
     'an integer from 1 to 1000000',
     integer(1, 1_000_000),
+  ),
+  setting(
+    'limits.maxBatchOps',
+    1000,
+    'most items in one SetMany, GetMany or DeleteMany',
+    'an integer from 1 to 100000',
+    integer(1, 100_000),
+  ),
+  setting(
+    'limits.maxRangeKeys',
+    100_000,
+    'most keys one range delete removes as one revision',
+    'an integer from 1 to 10000000',
+    integer(1, 10_000_000),
   ),
   setting(
     'checkpoint.everyRevisions',
@@ -312,7 +335,7 @@ export const SETTINGS_BY_KEY: ReadonlyMap<string, Setting> = new Map(SETTINGS.ma
 export function toConfig(values: ReadonlyMap<string, unknown>): Config {
   const v = (key: string) => values.get(key);
   return {
-    grpc: { listen: v('grpc.listen') as string },
+    grpc: { listen: v('grpc.listen') as string, compressMinBytes: v('grpc.compressMinBytes') as number },
     http: { listen: v('http.listen') as string },
     data: { dir: v('data.dir') as string, durability: v('data.durability') as Config['data']['durability'] },
     limits: {
@@ -321,6 +344,8 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       maxTtlMs: v('limits.maxTtl') as number,
       maxListLimit: v('limits.maxListLimit') as number,
       defaultListLimit: v('limits.defaultListLimit') as number,
+      maxBatchOps: v('limits.maxBatchOps') as number,
+      maxRangeKeys: v('limits.maxRangeKeys') as number,
     },
     checkpoint: {
       everyRevisions: v('checkpoint.everyRevisions') as number,

@@ -1,3 +1,5 @@
+import { type KeyPattern, patternMatches } from './key-pattern.js';
+
 /**
  * Key ordering shared by every layer: keys sort by their UTF-8 bytes, as in etcd, so range scans, range
  * preconditions and watch ranges agree with what clients in other languages compute.
@@ -37,18 +39,59 @@ function utf8Rank(unit: number): number {
   return unit >= 0xe000 ? unit - 0x800 : unit + 0x2000;
 }
 
-/** A set of keys: everything under a prefix, or a half-open range [start, end) (`end` null = no bound). */
+/** A set of keys: everything under a prefix, a half-open range [start, end) (`end` null = no bound), or a glob. */
 export type KeySpan =
   | { readonly kind: 'prefix'; readonly prefix: string }
-  | { readonly kind: 'range'; readonly start: string; readonly end: string | null };
+  | { readonly kind: 'range'; readonly start: string; readonly end: string | null }
+  | { readonly kind: 'pattern'; readonly pattern: KeyPattern };
 
 /** True when `key` lies in `span`. */
 export function spanContains(span: KeySpan, key: string): boolean {
-  if (span.kind === 'prefix') return key.startsWith(span.prefix);
-  return compareKeys(key, span.start) >= 0 && (span.end === null || compareKeys(key, span.end) < 0);
+  switch (span.kind) {
+    case 'prefix':
+      return key.startsWith(span.prefix);
+    case 'range':
+      return compareKeys(key, span.start) >= 0 && (span.end === null || compareKeys(key, span.end) < 0);
+    case 'pattern':
+      return patternMatches(span.pattern, key);
+  }
 }
 
 /** The first key of a span in key order (where a scan starts). */
 export function spanStart(span: KeySpan): string {
-  return span.kind === 'prefix' ? span.prefix : span.start;
+  switch (span.kind) {
+    case 'prefix':
+      return span.prefix;
+    case 'range':
+      return span.start;
+    case 'pattern':
+      return span.pattern.prefix;
+  }
+}
+
+/**
+ * True when a scan in key order that reached `key` can stop: no later key lies in the span. (Within a
+ * pattern's prefix, keys that do not match are skipped, not the end.)
+ */
+export function spanEnded(span: KeySpan, key: string): boolean {
+  switch (span.kind) {
+    case 'prefix':
+      return !key.startsWith(span.prefix);
+    case 'range':
+      return span.end !== null && compareKeys(key, span.end) >= 0;
+    case 'pattern':
+      return !key.startsWith(span.pattern.prefix);
+  }
+}
+
+/** A span as a user wrote it, for messages. */
+export function describeSpan(span: KeySpan): string {
+  switch (span.kind) {
+    case 'prefix':
+      return `prefix "${span.prefix}"`;
+    case 'range':
+      return `range ["${span.start}", ${span.end === null ? 'end' : `"${span.end}"`})`;
+    case 'pattern':
+      return `pattern "${span.pattern.source}"`;
+  }
 }

@@ -1,3 +1,5 @@
+import { describeSpan, type KeySpan } from '../log/key-order.js';
+
 /**
  * Errors the store raises for callers to act on. The API maps each class to one gRPC status code; the
  * message names the field and the limit so that it can be shown to a user as it is.
@@ -64,5 +66,19 @@ export class DataDirStateError extends Error {
   ) {
     super(`data directory ${dir}: ${detail}`);
     this.name = 'DataDirStateError';
+  }
+}
+
+/** A range operation would touch more keys than `limits.maxRangeKeys` allows (gRPC RESOURCE_EXHAUSTED). */
+export class RangeTooLargeError extends Error {
+  constructor(
+    readonly span: KeySpan,
+    readonly limit: number,
+  ) {
+    super(
+      `${describeSpan(span)} ` +
+        `holds more than ${limit} keys, over limits.maxRangeKeys; delete it in smaller ranges`,
+    );
+    this.name = 'RangeTooLargeError';
   }
 }

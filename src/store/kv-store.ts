@@ -5,7 +5,7 @@ import type { EventLog } from '../log/event-log.js';
 import { LogClosedError, LogWriteError } from '../log/event-log.js';
 import type { LogRecord, PutEvent } from '../log/events.js';
 import type { KeySpan } from '../log/key-order.js';
-import { compareKeys, spanContains, spanStart } from '../log/key-order.js';
+import { compareKeys, spanContains, spanEnded, spanStart } from '../log/key-order.js';
 import type { Durability } from '../log/sqlite-log.js';
 import { SqliteEventLog } from '../log/sqlite-log.js';
 import { ExpirySchedule } from '../projections/expiry-schedule.js';
@@ -18,6 +18,7 @@ import type { CheckpointOptions } from './checkpointer.js';
 import { Checkpointer } from './checkpointer.js';
 import type { CompactionOptions, CompactResult } from './compactor.js';
 import { Compactor } from './compactor.js';
+import type { Condition } from './conditions.js';
 import { DataDir } from './data-dir.js';
 import { DataDirStateError, StoreUnavailableError } from './errors.js';
 import type { SweeperOptions } from './expiry-sweeper.js';
@@ -31,10 +32,19 @@ import {
   validateTtl,
   validateValue,
 } from './limits.js';
+import {
+  type DeleteManyResult,
+  type DeleteRangeResult,
+  MultiKeyOps,
+  type SetManyItem,
+  type SetManyResult,
+} from './multi-key.js';
 import { deleteRecord, NothingToWrite, putRecord } from './record-builders.js';
 import { replayLog } from './replay.js';
 import type { HashKvResult } from './state-at.js';
 import { hashKvAt } from './state-at.js';
+import type { TxnRequest, TxnResult } from './txn.js';
+import { WritePath } from './write-path.js';
 import { WriteView } from './write-view.js';
 
 /** Options of {@link KvStore.open}; everything but `dataDir` has a default. */
@@ -57,6 +67,8 @@ export interface StoreOptions {
 export interface SetOptions {
   /** The key expires this many milliseconds after the write (absent: never). */
   readonly ttlMs?: number;
+  /** Write only if this holds at the serialisation point. */
+  readonly condition?: Condition;
 }
 
 /** Result of a write: the revision that holds it. */
@@ -132,7 +144,7 @@ export class KvStore {
     private readonly dir: DataDir,
     private readonly log: EventLog,
     private readonly state: KeyState,
-    private readonly view: WriteView,
+    private readonly writes: WritePath,
     private readonly schedule: ExpirySchedule,
     private readonly sweeper: ExpirySweeper,
     private readonly checkpointer: Checkpointer,
@@ -141,7 +153,12 @@ export class KvStore {
     readonly limits: Limits,
     private readonly defaultListLimit: number,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.multi = new MultiKeyOps(writes, state, limits);
+  }
+
+  /** Batches, range deletes and transactions. */
+  private readonly multi: MultiKeyOps;
 
   /**
    * Opens the store in `options.dataDir`: takes its lock, opens the log, loads the newest valid checkpoint,
@@ -199,7 +216,7 @@ export class KvStore {
         dir,
         log,
         state,
-        view,
+        new WritePath(log, view, () => state.revision),
         schedule,
         sweeper,
         checkpointer,
@@ -242,26 +259,62 @@ export class KvStore {
     return { revision: this.state.revision, entry: entry && isLive(entry, Date.now()) ? entry : undefined };
   }
 
-  /** Sets `key` to `value`, durably; resolves with the revision once it is on disk and visible to reads. */
+  /**
+   * Sets `key` to `value`, durably; resolves with the revision once it is on disk and visible to reads.
+   * With a condition, throws {@link ConditionFailedError} (and writes nothing) when it does not hold.
+   */
   async set(key: string, value: Uint8Array, options: SetOptions = {}): Promise<SetResult> {
     validateKey(key, this.limits);
     validateValue(value, this.limits);
+    if (options.condition?.kind === 'value')
+      validateValue(options.condition.value, this.limits, 'condition.value');
     const expiresAt = options.ttlMs === undefined ? 0 : Date.now() + validateTtl(options.ttlMs, this.limits);
-    const record = await this.append(putRecord(this.view, key, value, expiresAt));
+    const record = await this.writes.append(
+      putRecord(this.writes.view, key, value, expiresAt, options.condition),
+    );
     const put = record.events.at(-1) as PutEvent;
     return { revision: record.revision, createRevision: put.createRevision, version: put.version, expiresAt };
   }
 
-  /** Deletes `key`; a key that does not exist (or has expired) is not an error and writes nothing. */
-  async delete(key: string): Promise<DeleteResult> {
+  /**
+   * Deletes `key`; a key that does not exist (or has expired) is not an error and writes nothing. With a
+   * condition, throws {@link ConditionFailedError} (and deletes nothing) when it does not hold.
+   */
+  async delete(key: string, condition?: Condition): Promise<DeleteResult> {
     validateKey(key, this.limits);
+    if (condition?.kind === 'value') validateValue(condition.value, this.limits, 'condition.value');
     try {
-      const record = await this.append(deleteRecord(this.view, key));
+      const record = await this.writes.append(deleteRecord(this.writes.view, key, condition));
       return { revision: record.revision, deleted: true };
     } catch (err) {
       if (err instanceof NothingToWrite) return { revision: this.state.revision, deleted: false };
       throw err;
     }
+  }
+
+  /** Writes several distinct keys atomically as one revision. */
+  setMany(items: readonly SetManyItem[]): Promise<SetManyResult> {
+    return this.multi.setMany(items);
+  }
+
+  /** Reads several keys at one revision. */
+  getMany(keys: readonly string[]): { revision: number; entries: (KeyEntry | undefined)[] } {
+    return this.multi.getMany(keys);
+  }
+
+  /** Deletes those of `keys` that exist, as one revision. */
+  deleteMany(keys: readonly string[]): Promise<DeleteManyResult> {
+    return this.multi.deleteMany(keys);
+  }
+
+  /** Deletes every key of a prefix or range as one revision. */
+  deleteRange(span: KeySpan): Promise<DeleteRangeResult> {
+    return this.multi.deleteRange(span);
+  }
+
+  /** Runs an etcd-style transaction (compares, then success or failure operations) as one revision. */
+  txn(request: TxnRequest): Promise<TxnResult> {
+    return this.multi.txn(request);
   }
 
   /** Lists live keys of a span in key order, one page at a time. */
@@ -276,9 +329,8 @@ export class KvStore {
     let bytes = 0;
     let next: string | undefined;
     for (const entry of this.state.index.scan(resume ? options.after! : start, resume)) {
-      // The scan starts inside the span and keys are ordered, so the first key outside it ends the span.
-      if (!spanContains(span, entry.key)) break;
-      if (!isLive(entry, now)) continue;
+      if (spanEnded(span, entry.key)) break;
+      if (!spanContains(span, entry.key) || !isLive(entry, now)) continue;
       if (entries.length === limit || bytes >= maxBytes) {
         next = entries[entries.length - 1]!.key;
         break;
@@ -363,16 +415,6 @@ export class KvStore {
     return this.closing;
   }
 
-  private async append(builder: Parameters<EventLog['append']>[0]): Promise<LogRecord> {
-    try {
-      return await this.log.append(builder);
-    } catch (err) {
-      if (err instanceof LogClosedError) throw new StoreUnavailableError('the store is shutting down');
-      if (err instanceof LogWriteError) throw new StoreUnavailableError(err.message);
-      throw err;
-    }
-  }
-
   /** The commit listener: projection first, then everything derived from it, in revision order. */
   private applyCommitted(records: readonly LogRecord[]): void {
     for (const record of records) {
@@ -380,7 +422,8 @@ export class KvStore {
       for (const change of applied.changes) if (change.entry !== null) this.schedule.add(change.entry);
       this.records.next(applied);
     }
-    this.view.applied(records);
+    this.writes.view.applied(records);
+    this.writes.committed(this.state.revision);
     this.sweeper.poke();
     this.checkpointer.committed(this.state.revision);
   }
@@ -388,8 +431,8 @@ export class KvStore {
   private count(span: KeySpan, now: number): number {
     let n = 0;
     for (const entry of this.state.index.scan(spanStart(span))) {
-      if (!spanContains(span, entry.key)) break;
-      if (isLive(entry, now)) n++;
+      if (spanEnded(span, entry.key)) break;
+      if (spanContains(span, entry.key) && isLive(entry, now)) n++;
     }
     return n;
   }

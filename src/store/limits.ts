@@ -1,4 +1,5 @@
 import type { KeySpan } from '../log/key-order.js';
+import { compilePattern } from '../log/key-pattern.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** Size and range limits of requests; every one is configurable and documented in docs/configuration.md. */
@@ -11,14 +12,20 @@ export interface Limits {
   readonly maxTtlMs: number;
   /** Most keys one List returns. */
   readonly maxListLimit: number;
+  /** Most items in one SetMany, GetMany or DeleteMany. */
+  readonly maxBatchOps: number;
+  /** Most keys one range delete removes (as one revision). */
+  readonly maxRangeKeys: number;
 }
 
-/** Defaults: keys up to 4 KiB, values up to 1 MiB, TTL up to a year, 10,000 keys per List page. */
+/** Defaults: keys up to 4 KiB, values up to 1 MiB, TTL up to a year, 10,000 keys per List page, batches of 1000. */
 export const DEFAULT_LIMITS: Limits = {
   maxKeyBytes: 4096,
   maxValueBytes: 1024 * 1024,
   maxTtlMs: 365 * 24 * 3600 * 1000,
   maxListLimit: 10_000,
+  maxBatchOps: 1000,
+  maxRangeKeys: 100_000,
 };
 
 /** Checks a key: 1..maxKeyBytes bytes of well-formed UTF-8. */
@@ -81,12 +88,29 @@ export function validateLimit(limit: number, limits: Limits, field = 'limit'): n
 
 /** Checks a key span's bounds (an empty prefix means every key). */
 export function validateSpan(span: KeySpan, limits: Limits): KeySpan {
-  if (span.kind === 'prefix') validateKeyBound(span.prefix, limits, 'prefix');
-  else {
-    validateKeyBound(span.start, limits, 'start');
-    if (span.end !== null) validateKeyBound(span.end, limits, 'end');
+  switch (span.kind) {
+    case 'prefix':
+      validateKeyBound(span.prefix, limits, 'prefix');
+      break;
+    case 'range':
+      validateKeyBound(span.start, limits, 'start');
+      if (span.end !== null) validateKeyBound(span.end, limits, 'end');
+      break;
+    case 'pattern':
+      validateKeyBound(span.pattern.source, limits, 'pattern');
+      break;
   }
   return span;
+}
+
+/** Compiles a glob pattern; a malformed one is an InvalidArgumentError naming `field`. */
+export function parsePattern(source: string, field = 'pattern'): KeySpan {
+  if (source === '') throw new InvalidArgumentError(field, 'must not be empty');
+  try {
+    return { kind: 'pattern', pattern: compilePattern(source) };
+  } catch (err) {
+    throw new InvalidArgumentError(field, `"${source}" ${(err as Error).message}`);
+  }
 }
 
 /** 1048576 -> "1 MiB". */

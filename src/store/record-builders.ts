@@ -1,16 +1,24 @@
 import type { RecordBuilder } from '../log/event-log.js';
 import type { LogEvent, PutEvent } from '../log/events.js';
-import type { KeyHead, WriteView } from './write-view.js';
+import type { KeySpan } from '../log/key-order.js';
+import { type Condition, checkCondition } from './conditions.js';
+import { RangeTooLargeError } from './errors.js';
+import type { KeyHead, KeyRow, WriteView } from './write-view.js';
 
-/** Thrown by a builder that finds nothing to write (delete of an absent key); the store answers without a revision. */
+/**
+ * Thrown by a builder that finds nothing to write (delete of an absent key, a read-only transaction).
+ * `basedOn` is the revision the decision saw; the store answers once that revision is durable, so a reply
+ * never rests on a record that might still fail to commit.
+ */
 export class NothingToWrite extends Error {
-  constructor() {
+  constructor(readonly basedOn: number) {
     super('nothing to write');
     this.name = 'NothingToWrite';
   }
 }
 
-function isLive(head: KeyHead, timeMs: number): boolean {
+/** True when the head has not expired at `timeMs`. */
+export function isLive(head: KeyHead, timeMs: number): boolean {
   return head.expiresAt === 0 || head.expiresAt > timeMs;
 }
 
@@ -18,41 +26,151 @@ function isLive(head: KeyHead, timeMs: number): boolean {
  * The events that make `key` absent-and-writable at `timeMs`: an EXPIRE for an incarnation whose deadline
  * has passed but that the sweeper has not removed yet, so watchers see it end before the next one begins.
  */
-function expireIfDue(key: string, head: KeyHead | null, timeMs: number, out: LogEvent[]): KeyHead | null {
+export function expireIfDue(
+  key: string,
+  head: KeyHead | null,
+  timeMs: number,
+  out: LogEvent[],
+): KeyHead | null {
   if (head === null || isLive(head, timeMs)) return head;
   out.push({ type: 'expire', key, prevRevision: head.modRevision });
   return null;
 }
 
-/** A put of one key, versioned against the key's head at the serialisation point. */
-export function putRecord(view: WriteView, key: string, value: Uint8Array, expiresAt: number): RecordBuilder {
+/** The put event that follows `head` (null: the key is absent, so this put creates it at `revision`). */
+export function putEvent(
+  key: string,
+  value: Uint8Array,
+  expiresAt: number,
+  head: KeyHead | null,
+  revision: number,
+): PutEvent {
+  return head === null
+    ? { type: 'put', key, value, expiresAt, createRevision: revision, version: 1, prevRevision: 0 }
+    : {
+        type: 'put',
+        key,
+        value,
+        expiresAt,
+        createRevision: head.createRevision,
+        version: head.version + 1,
+        prevRevision: head.modRevision,
+      };
+}
+
+/** A put of one key, versioned against the key's head at the serialisation point, optionally conditional. */
+export function putRecord(
+  view: WriteView,
+  key: string,
+  value: Uint8Array,
+  expiresAt: number,
+  condition?: Condition,
+): RecordBuilder {
   return (revision, timeMs) => {
     const events: LogEvent[] = [];
     const head = expireIfDue(key, view.head(key), timeMs, events);
-    const put: PutEvent =
-      head === null
-        ? { type: 'put', key, value, expiresAt, createRevision: revision, version: 1, prevRevision: 0 }
-        : {
-            type: 'put',
-            key,
-            value,
-            expiresAt,
-            createRevision: head.createRevision,
-            version: head.version + 1,
-            prevRevision: head.modRevision,
-          };
-    events.push(put);
+    if (condition) checkCondition(key, condition, head, () => view.value(key), revision - 1);
+    events.push(putEvent(key, value, expiresAt, head, revision));
     view.stage(revision, events);
     return events;
   };
 }
 
-/** A delete of one key; throws {@link NothingToWrite} when the key is absent or already expired. */
-export function deleteRecord(view: WriteView, key: string): RecordBuilder {
+/** One item of a batch put. */
+export interface PutItem {
+  readonly key: string;
+  readonly value: Uint8Array;
+  readonly expiresAt: number;
+}
+
+/** Puts of several distinct keys as one record (one revision). */
+export function putManyRecord(view: WriteView, items: readonly PutItem[]): RecordBuilder {
   return (revision, timeMs) => {
-    const head = view.head(key);
-    if (head === null || !isLive(head, timeMs)) throw new NothingToWrite();
+    const events: LogEvent[] = [];
+    for (const item of items) {
+      const head = expireIfDue(item.key, view.head(item.key), timeMs, events);
+      events.push(putEvent(item.key, item.value, item.expiresAt, head, revision));
+    }
+    view.stage(revision, events);
+    return events;
+  };
+}
+
+/** A delete of one key; throws {@link NothingToWrite} when it is absent or expired. */
+export function deleteRecord(view: WriteView, key: string, condition?: Condition): RecordBuilder {
+  return (revision, timeMs) => {
+    const raw = view.head(key);
+    const head = raw !== null && isLive(raw, timeMs) ? raw : null;
+    if (condition) checkCondition(key, condition, head, () => view.value(key), revision - 1);
+    if (head === null) throw new NothingToWrite(revision - 1);
     const events: LogEvent[] = [{ type: 'delete', key, prevRevision: head.modRevision }];
+    view.stage(revision, events);
+    return events;
+  };
+}
+
+/** Deletes of those of `keys` that exist, as one record; {@link NothingToWrite} when none does. */
+export function deleteManyRecord(
+  view: WriteView,
+  keys: readonly string[],
+  deleted: Set<string>,
+): RecordBuilder {
+  return (revision, timeMs) => {
+    const events: LogEvent[] = [];
+    deleted.clear();
+    for (const key of keys) {
+      const head = view.head(key);
+      if (head === null) continue;
+      if (isLive(head, timeMs)) {
+        events.push({ type: 'delete', key, prevRevision: head.modRevision });
+        deleted.add(key);
+      } else {
+        events.push({ type: 'expire', key, prevRevision: head.modRevision });
+      }
+    }
+    if (deleted.size === 0) throw new NothingToWrite(revision - 1);
+    view.stage(revision, events);
+    return events;
+  };
+}
+
+/**
+ * Every live key of `span` at the serialisation point, as a delete of each (expired keys found on the way
+ * get their EXPIRE). Throws {@link RangeTooLargeError} past `maxKeys`.
+ */
+export function rangeDeletes(
+  view: WriteView,
+  span: KeySpan,
+  maxKeys: number,
+  timeMs: number,
+  events: LogEvent[],
+): KeyRow[] {
+  const { rows, more } = view.scan(span, maxKeys);
+  if (more) throw new RangeTooLargeError(span, maxKeys);
+  const deleted: KeyRow[] = [];
+  for (const row of rows) {
+    if (isLive(row, timeMs)) {
+      events.push({ type: 'delete', key: row.key, prevRevision: row.modRevision });
+      deleted.push(row);
+    } else {
+      events.push({ type: 'expire', key: row.key, prevRevision: row.modRevision });
+    }
+  }
+  return deleted;
+}
+
+/** Deletes every live key of a span as one record; `out` receives the deleted rows. */
+export function deleteRangeRecord(
+  view: WriteView,
+  span: KeySpan,
+  maxKeys: number,
+  out: KeyRow[],
+): RecordBuilder {
+  return (revision, timeMs) => {
+    const events: LogEvent[] = [];
+    out.length = 0;
+    out.push(...rangeDeletes(view, span, maxKeys, timeMs, events));
+    if (events.length === 0) throw new NothingToWrite(revision - 1);
     view.stage(revision, events);
     return events;
   };
@@ -74,7 +192,7 @@ export function expireRecord(
         events.push({ type: 'expire', key, prevRevision: modRevision });
       }
     }
-    if (events.length === 0) throw new NothingToWrite();
+    if (events.length === 0) throw new NothingToWrite(revision - 1);
     view.stage(revision, events);
     return events;
   };

@@ -1,4 +1,7 @@
 import type { LogEvent, LogRecord } from '../log/events.js';
+import type { KeySpan } from '../log/key-order.js';
+import { compareKeys, spanContains, spanEnded, spanStart } from '../log/key-order.js';
+import { storedValueBytes } from '../projections/key-entry.js';
 import type { KeyState } from '../projections/key-state.js';
 
 /** What a writer needs to know of a key's current incarnation. */
@@ -9,13 +12,25 @@ export interface KeyHead {
   readonly expiresAt: number;
 }
 
+/** A key's head with its key and value, as range reads at the serialisation point return them. */
+export interface KeyRow extends KeyHead {
+  readonly key: string;
+  readonly value: Uint8Array;
+}
+
+interface Staged {
+  readonly revision: number;
+  readonly head: KeyHead | null;
+  readonly value: Uint8Array | null;
+}
+
 /**
  * The state as the log's serialisation point sees it: the committed projection plus the records already
  * built into the batch being formed (not yet durable, so never shown to readers). Record builders use it to
  * stamp versions and check conditions; entries leave once their record is applied.
  */
 export class WriteView {
-  private readonly pending = new Map<string, { readonly revision: number; readonly head: KeyHead | null }>();
+  private readonly pending = new Map<string, Staged>();
 
   constructor(private readonly state: KeyState) {}
 
@@ -26,19 +41,58 @@ export class WriteView {
     return this.state.get(key) ?? null;
   }
 
+  /** The key's value at the serialisation point, or null when it does not exist. */
+  value(key: string): Uint8Array | null {
+    const staged = this.pending.get(key);
+    if (staged !== undefined) return staged.value;
+    const entry = this.state.get(key);
+    return entry ? storedValueBytes(entry.value) : null;
+  }
+
+  /**
+   * The keys of `span` at the serialisation point, in key order, expired ones included (callers decide),
+   * at most `limit` of them (plus a flag saying whether there were more).
+   */
+  scan(span: KeySpan, limit: number): { rows: KeyRow[]; more: boolean } {
+    const overrides = [...this.pending].filter(([key]) => spanContains(span, key));
+    const rows: KeyRow[] = [];
+    let more = false;
+    const want = limit + overrides.length;
+    for (const entry of this.state.index.scan(spanStart(span))) {
+      if (spanEnded(span, entry.key)) break;
+      if (!spanContains(span, entry.key)) continue;
+      if (rows.length === want) {
+        more = true;
+        break;
+      }
+      if (this.pending.has(entry.key)) continue;
+      rows.push({ ...entry, value: storedValueBytes(entry.value) });
+    }
+    for (const [key, staged] of overrides) {
+      if (staged.head !== null) rows.push({ key, ...staged.head, value: staged.value! });
+    }
+    rows.sort((a, b) => compareKeys(a.key, b.key));
+    if (rows.length > limit) {
+      rows.length = limit;
+      more = true;
+    }
+    return { rows, more };
+  }
+
   /** Records the effect of a record being built at `revision`. */
   stage(revision: number, events: readonly LogEvent[]): void {
     for (const event of events) {
-      const head =
-        event.type === 'put'
-          ? {
-              createRevision: event.createRevision,
-              modRevision: revision,
-              version: event.version,
-              expiresAt: event.expiresAt,
-            }
-          : null;
-      this.pending.set(event.key, { revision, head });
+      if (event.type === 'put') {
+        const head = {
+          createRevision: event.createRevision,
+          modRevision: revision,
+          version: event.version,
+          expiresAt: event.expiresAt,
+        };
+        this.pending.set(event.key, { revision, head, value: event.value });
+      } else {
+        this.pending.set(event.key, { revision, head: null, value: null });
+      }
     }
   }
 

@@ -10,6 +10,7 @@ export const listCommand: Command = {
   summary: 'list keys by prefix or range',
   options: {
     prefix: { type: 'string' },
+    pattern: { type: 'string' },
     start: { type: 'string' },
     end: { type: 'string' },
     limit: { type: 'string' },
@@ -20,7 +21,7 @@ export const listCommand: Command = {
     kvstore list - list keys by prefix or range
 
 SYNOPSIS
-    kvstore list [--prefix P | --start A [--end B]] [--limit N] [--keys-only] [--count] [--json]
+    kvstore list [--prefix P | --start A [--end B] | --pattern GLOB] [--limit N] [--keys-only] [--count] [--json]
 
 DESCRIPTION
     Lists live keys in UTF-8 byte order, one per line as KEY<TAB>VALUE (values that are not UTF-8
@@ -31,6 +32,9 @@ OPTIONS
     --prefix P       keys that start with P (default: every key)
     --start A        keys >= A ...
     --end B          ... and < B (no upper bound when absent)
+    --pattern GLOB   keys matching a glob over "/"-separated segments: "*" matches within one
+                     segment, "**" any number of segments: 'app/*/config', 'logs/**', 'a/**/z'.
+                     Only keys under the literal prefix ('app/' here) are scanned.
     --limit N        at most N keys
     --keys-only      print keys without values
     --count          print only the number of keys in the prefix or range
@@ -41,13 +45,18 @@ EXIT STATUS
 
 EXAMPLES
     kvstore list --prefix config/
-    kvstore list --start a --end m --limit 10 --json`,
+    kvstore list --start a --end m --limit 10 --json
+    kvstore list --pattern 'svc/*/port'`,
 
   async run(ctx) {
     if (ctx.positionals.length > 0) throw usage('list takes no positional arguments (use --prefix)', 'list');
     const prefix = stringFlag(ctx, 'prefix') ?? '';
     const start = stringFlag(ctx, 'start') ?? '';
     const end = stringFlag(ctx, 'end') ?? '';
+    const pattern = stringFlag(ctx, 'pattern') ?? '';
+    if (pattern !== '' && (prefix !== '' || start !== '' || end !== '')) {
+      throw usage('--pattern cannot be combined with --prefix/--start/--end', 'list');
+    }
     if (prefix !== '' && (start !== '' || end !== ''))
       throw usage('--prefix cannot be combined with --start/--end', 'list');
     const limitFlag = stringFlag(ctx, 'limit');
@@ -61,7 +70,7 @@ EXAMPLES
       if (ctx.values.count === true) {
         const response = await call<ListResponse__Output>(ctx.global, (cb) =>
           clients.kv.List(
-            { prefix, start, end, limit: 1, keys_only: true, count: true },
+            { prefix, start, end, pattern, limit: 1, keys_only: true, count: true },
             { deadline: clients.deadline() },
             cb,
           ),
@@ -76,7 +85,7 @@ EXAMPLES
         const limit = Number.isFinite(wanted) ? Math.min(wanted - printed, 1000) : 1000;
         const response = await call<ListResponse__Output>(ctx.global, (cb) =>
           clients.kv.List(
-            { prefix, start, end, limit, page_token: pageToken, keys_only: keysOnly },
+            { prefix, start, end, pattern, limit, page_token: pageToken, keys_only: keysOnly },
             { deadline: clients.deadline() },
             cb,
           ),

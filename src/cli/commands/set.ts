@@ -4,6 +4,7 @@ import { parseDuration } from '../../config/units.js';
 import { call, connect } from '../client.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
+import { CONDITION_FLAGS, CONDITION_HELP, conditionFromFlags } from '../condition-flags.js';
 import { EXIT, usage } from '../exit-codes.js';
 import { printJson } from '../output.js';
 
@@ -19,13 +20,13 @@ async function readStdin(): Promise<Buffer> {
 export const setCommand: Command = {
   name: 'set',
   summary: 'set a key to a value, optionally with a time to live',
-  options: { ttl: { type: 'string' } },
+  options: { ttl: { type: 'string' }, ...CONDITION_FLAGS },
   help: `NAME
     kvstore set - set a key to a value
 
 SYNOPSIS
-    kvstore set KEY VALUE [--ttl DURATION] [--json]
-    kvstore set KEY - [--ttl DURATION] [--json]     (value read from standard input)
+    kvstore set KEY VALUE [--ttl DURATION] [--if-absent | --if-version N | --if-mod-revision R | --if-value V]
+    kvstore set KEY - [--ttl DURATION] [...]      (value read from standard input)
 
 DESCRIPTION
     Writes VALUE (or, with "-", all of standard input, byte for byte) to KEY and prints the revision of
@@ -36,14 +37,16 @@ OPTIONS
     --ttl DURATION
         The key expires DURATION after the write: 500ms, 30s, 5m, 1h, 7d (up to 365d). Reads stop
         returning it at once; an EXPIRE event follows in the log within 100 ms.
+${CONDITION_HELP}
 
 EXIT STATUS
     0 written, 2 invalid argument (empty or over-long key, value over the limit, bad --ttl),
-    3 server unavailable or other error.
+    3 server unavailable or other error, 4 the condition did not hold (nothing written).
 
 EXAMPLES
     kvstore set config/feature-x on
     kvstore set session/42 "$TOKEN" --ttl 30m
+    kvstore set leader node-1 --if-absent
     kvstore set blobs/logo - < logo.png`,
 
   async run(ctx) {
@@ -59,6 +62,7 @@ EXAMPLES
       }
       ttlMs = parsed;
     }
+    const condition = conditionFromFlags(ctx, 'set');
     const value = valueArg === '-' ? await readStdin() : Buffer.from(valueArg, 'utf8');
     const clients = connect(ctx.global);
     try {
@@ -73,7 +77,7 @@ EXAMPLES
       }
       const response = await call<SetResponse__Output>(ctx.global, (cb) =>
         clients.kv.Set(
-          ttlMs === undefined ? { key, value } : { key, value, ttl_ms: ttlMs },
+          { key, value, condition: condition ?? null, ...(ttlMs === undefined ? {} : { ttl_ms: ttlMs }) },
           { deadline: clients.deadline() },
           cb,
         ),

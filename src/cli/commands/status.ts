@@ -42,6 +42,10 @@ EXIT STATUS
         uptime: formatMs(Math.round(s.uptime_ms / 1000) * 1000),
         max_key_bytes: s.limits?.max_key_bytes,
         max_value_bytes: s.limits?.max_value_bytes,
+        nats: s.nats
+          ? `${s.nats.state}, published through revision ${s.nats.published_revision} (lag ${s.nats.lag_revisions})` +
+            (s.nats.last_error ? `, last error: ${s.nats.last_error}` : '')
+          : 'off',
       };
       if (ctx.global.json) printJson({ ...facts, uptime_ms: s.uptime_ms });
       else {

@@ -11,6 +11,7 @@ export const watchCommand: Command = {
   summary: 'print every change of a key, prefix or range as it happens (or from a revision)',
   options: {
     prefix: { type: 'string' },
+    pattern: { type: 'string' },
     start: { type: 'string' },
     end: { type: 'string' },
     'from-revision': { type: 'string' },
@@ -26,6 +27,7 @@ SYNOPSIS
     kvstore watch KEY [OPTIONS]
     kvstore watch --prefix P [OPTIONS]
     kvstore watch --start A [--end B] [OPTIONS]
+    kvstore watch --pattern GLOB [OPTIONS]
 
 DESCRIPTION
     Prints one line per change, in revision order, each revision exactly once, until interrupted:
@@ -37,6 +39,7 @@ DESCRIPTION
 OPTIONS
     --prefix P            watch every key that starts with P ("" = every key)
     --start A --end B     watch keys >= A and < B (no --end: no upper bound)
+    --pattern GLOB        watch keys matching a glob ("*" one segment, "**" any number)
     --from-revision R     start at revision R (inclusive); default: only changes from now on
     --prev                also show the value before each change (JSON: "prev")
     --no-put              leave out puts
@@ -59,8 +62,9 @@ EXAMPLES
     const prefix = stringFlag(ctx, 'prefix') ?? '';
     const start = stringFlag(ctx, 'start') ?? '';
     const end = stringFlag(ctx, 'end') ?? '';
-    if (key === '' && ctx.values.prefix === undefined && start === '' && end === '') {
-      throw usage('watch needs a KEY, --prefix P or --start A', 'watch');
+    const pattern = stringFlag(ctx, 'pattern') ?? '';
+    if (key === '' && ctx.values.prefix === undefined && start === '' && end === '' && pattern === '') {
+      throw usage('watch needs a KEY, --prefix P, --start A or --pattern GLOB', 'watch');
     }
     const fromText = stringFlag(ctx, 'from-revision') ?? '0';
     const startRevision = Number(fromText);
@@ -73,6 +77,7 @@ EXAMPLES
       prefix,
       start,
       end,
+      pattern,
       start_revision: startRevision,
       prev_kv: ctx.values.prev === true,
       no_put: ctx.values['no-put'] === true,

@@ -1,10 +1,19 @@
 // Original file: proto/kvstore/v1/kvstore.proto
 
+import type { Condition as _kvstore_v1_Condition, Condition__Output as _kvstore_v1_Condition__Output } from '../../kvstore/v1/Condition.js';
 
 export interface DeleteRequest {
   'key'?: (string);
+  /**
+   * Delete only if this holds (see SetRequest.condition).
+   */
+  'condition'?: (_kvstore_v1_Condition | null);
 }
 
 export interface DeleteRequest__Output {
   'key': (string);
+  /**
+   * Delete only if this holds (see SetRequest.condition).
+   */
+  'condition': (_kvstore_v1_Condition__Output | null);
 }

@@ -27,6 +27,11 @@ export interface ListRequest {
    * Also count every key in the prefix or range (a scan of the whole span).
    */
   'count'?: (boolean);
+  /**
+   * A glob over "/"-separated segments: "*" matches one segment, "**" any number (also none);
+   * e.g. "app/* /config", "logs/**". Its literal prefix bounds the scan. Not combined with prefix/start/end.
+   */
+  'pattern'?: (string);
 }
 
 export interface ListRequest__Output {
@@ -55,4 +60,9 @@ export interface ListRequest__Output {
    * Also count every key in the prefix or range (a scan of the whole span).
    */
   'count': (boolean);
+  /**
+   * A glob over "/"-separated segments: "*" matches one segment, "**" any number (also none);
+   * e.g. "app/* /config", "logs/**". Its literal prefix bounds the scan. Not combined with prefix/start/end.
+   */
+  'pattern': (string);
 }

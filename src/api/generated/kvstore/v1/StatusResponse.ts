@@ -2,6 +2,7 @@
 
 import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Output as _kvstore_v1_ResponseHeader__Output } from '../../kvstore/v1/ResponseHeader.js';
 import type { Limits as _kvstore_v1_Limits, Limits__Output as _kvstore_v1_Limits__Output } from '../../kvstore/v1/Limits.js';
+import type { NatsStatus as _kvstore_v1_NatsStatus, NatsStatus__Output as _kvstore_v1_NatsStatus__Output } from '../../kvstore/v1/NatsStatus.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusResponse {
@@ -33,6 +34,10 @@ export interface StatusResponse {
    * Bytes the log takes on disk (for SQLite: the database file and its write-ahead log).
    */
   'log_bytes'?: (number | string | Long);
+  /**
+   * Publishing to NATS; absent when nats.url is not configured.
+   */
+  'nats'?: (_kvstore_v1_NatsStatus | null);
 }
 
 export interface StatusResponse__Output {
@@ -64,4 +69,8 @@ export interface StatusResponse__Output {
    * Bytes the log takes on disk (for SQLite: the database file and its write-ahead log).
    */
   'log_bytes': (number);
+  /**
+   * Publishing to NATS; absent when nats.url is not configured.
+   */
+  'nats': (_kvstore_v1_NatsStatus__Output | null);
 }

@@ -27,6 +27,10 @@ export interface WatchRequest {
    * Send a progress message (header only) after this long without events; 0 = server default.
    */
   'progress_interval_ms'?: (number | string | Long);
+  /**
+   * A glob (see ListRequest.pattern) instead of key, prefix or range.
+   */
+  'pattern'?: (string);
 }
 
 export interface WatchRequest__Output {
@@ -54,4 +58,8 @@ export interface WatchRequest__Output {
    * Send a progress message (header only) after this long without events; 0 = server default.
    */
   'progress_interval_ms': (number);
+  /**
+   * A glob (see ListRequest.pattern) instead of key, prefix or range.
+   */
+  'pattern': (string);
 }

@@ -1,0 +1,10 @@
+// Original file: proto/kvstore/v1/kvstore.proto
+
+
+export interface GetManyRequest {
+  'keys'?: (string)[];
+}
+
+export interface GetManyRequest__Output {
+  'keys': (string)[];
+}

@@ -1,0 +1,94 @@
+import { createRequire } from 'node:module';
+import { gzipSync } from 'node:zlib';
+import { Metadata } from '@grpc/grpc-js';
+
+/**
+ * gzip for large responses, negotiated as gRPC clients expect (ADR 0002). grpc-js decompresses requests
+ * but never compresses responses (server-interceptors.js: "response compression is currently not
+ * supported"). For a call whose client sent `grpc-accept-encoding` with gzip, this answers with the
+ * `grpc-encoding: gzip` header and gzips each message of at least `minBytes` (setting the message's
+ * compressed flag); smaller messages go uncompressed, which the protocol allows message by message.
+ *
+ * It wraps grpc-js's `getServerInterceptingCall`, the one place that sees the request headers, and
+ * adjusts the call it creates. If a grpc-js upgrade changes those internals, `install` reports false
+ * and responses stay uncompressed (the compression test then fails, so the change cannot go unnoticed).
+ */
+
+interface BaseCall {
+  handler: { serialize(value: unknown): Buffer };
+  metadataSent: boolean;
+  serializeMessage(value: unknown): Buffer;
+  sendMetadata(metadata?: Metadata): void;
+}
+
+interface InterceptorsModule {
+  getServerInterceptingCall: (...args: unknown[]) => unknown;
+  BaseServerInterceptingCall: new (...args: unknown[]) => BaseCall;
+}
+
+let installed: { minBytes: number; level: number } | null = null;
+
+/** Enables response compression process-wide; returns false when grpc-js's internals are not as expected. */
+export function installResponseCompression(minBytes: number, level = 1): boolean {
+  if (installed) {
+    installed = { minBytes, level };
+    return true;
+  }
+  const require = createRequire(import.meta.url);
+  let mod: InterceptorsModule;
+  try {
+    mod = require('@grpc/grpc-js/build/src/server-interceptors.js') as InterceptorsModule;
+  } catch {
+    return false;
+  }
+  const original = mod.getServerInterceptingCall;
+  const proto = mod.BaseServerInterceptingCall?.prototype;
+  if (
+    typeof original !== 'function' ||
+    typeof proto?.serializeMessage !== 'function' ||
+    typeof proto.sendMetadata !== 'function'
+  ) {
+    return false;
+  }
+  installed = { minBytes, level };
+  mod.getServerInterceptingCall = function wrapped(this: unknown, ...args: unknown[]) {
+    const call = original.apply(this, args) as BaseCall;
+    const headers = args[2] as Record<string, string | string[] | undefined>;
+    if (
+      installed &&
+      installed.minBytes > 0 &&
+      call instanceof mod.BaseServerInterceptingCall &&
+      acceptsGzip(headers)
+    ) {
+      compressCall(call);
+    }
+    return call;
+  };
+  return true;
+}
+
+function acceptsGzip(headers: Record<string, string | string[] | undefined>): boolean {
+  const value = headers['grpc-accept-encoding'];
+  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
+  return text.split(',').some((e) => e.trim() === 'gzip');
+}
+
+function compressCall(call: BaseCall): void {
+  const sendMetadata = call.sendMetadata.bind(call);
+  call.sendMetadata = (metadata?: Metadata) => {
+    const md = metadata?.clone() ?? new Metadata();
+    md.set('grpc-encoding', 'gzip');
+    sendMetadata(md);
+  };
+  call.serializeMessage = (value: unknown) => {
+    const message = call.handler.serialize(value);
+    const settings = installed!;
+    const compress = message.length >= settings.minBytes;
+    const body = compress ? gzipSync(message, { level: settings.level }) : message;
+    const framed = Buffer.allocUnsafe(body.length + 5);
+    framed.writeUInt8(compress ? 1 : 0, 0);
+    framed.writeUInt32BE(body.length, 1);
+    body.copy(framed, 5);
+    return framed;
+  };
+}

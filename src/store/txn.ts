@@ -1,0 +1,218 @@
+import type { RecordBuilder } from '../log/event-log.js';
+import type { LogEvent } from '../log/events.js';
+import type { KeySpan } from '../log/key-order.js';
+import { compareKeys, spanContains, spanStart } from '../log/key-order.js';
+import { type Compare, evaluateCompare } from './conditions.js';
+import { InvalidArgumentError } from './errors.js';
+import type { Limits } from './limits.js';
+import { validateKey, validateSpan, validateTtl, validateValue } from './limits.js';
+import { expireIfDue, isLive, NothingToWrite, putEvent, rangeDeletes } from './record-builders.js';
+import type { KeyRow, WriteView } from './write-view.js';
+
+/** One operation of a transaction branch. */
+export type TxnOp =
+  | { readonly type: 'get'; readonly key: string }
+  | { readonly type: 'range'; readonly span: KeySpan; readonly limit: number; readonly keysOnly?: boolean }
+  | { readonly type: 'set'; readonly key: string; readonly value: Uint8Array; readonly ttlMs?: number }
+  | { readonly type: 'delete'; readonly key: string }
+  | { readonly type: 'deleteRange'; readonly span: KeySpan };
+
+/** What one operation did, in the order of the branch. */
+export type TxnOpResult =
+  | { readonly type: 'get'; readonly row: KeyRow | null }
+  | { readonly type: 'range'; readonly rows: KeyRow[]; readonly more: boolean }
+  | {
+      readonly type: 'set';
+      readonly createRevision: number;
+      readonly version: number;
+      readonly expiresAt: number;
+    }
+  | { readonly type: 'delete'; readonly deleted: boolean; readonly prev: KeyRow | null }
+  | { readonly type: 'deleteRange'; readonly deleted: KeyRow[] };
+
+/** etcd's transaction: if every compare holds, the success ops, otherwise the failure ops; one revision. */
+export interface TxnRequest {
+  readonly compares: readonly Compare[];
+  readonly success: readonly TxnOp[];
+  readonly failure: readonly TxnOp[];
+}
+
+/** The outcome; `revision` is the transaction's own revision when it wrote, else the one it read. */
+export interface TxnResult {
+  readonly revision: number;
+  readonly succeeded: boolean;
+  readonly results: readonly TxnOpResult[];
+}
+
+/** Most compares, and most operations per branch. */
+export const MAX_TXN_OPS = 128;
+
+/** Checks sizes, keys, values and TTLs, and that no key is written twice in a branch. */
+export function validateTxn(request: TxnRequest, limits: Limits): void {
+  if (request.compares.length > MAX_TXN_OPS) {
+    throw new InvalidArgumentError(
+      'compare',
+      `has ${request.compares.length} compares, over the limit of ${MAX_TXN_OPS}`,
+    );
+  }
+  request.compares.forEach((c, i) => {
+    validateKey(c.key, limits, `compare[${i}].key`);
+  });
+  for (const [name, ops] of [
+    ['success', request.success],
+    ['failure', request.failure],
+  ] as const) {
+    if (ops.length > MAX_TXN_OPS) {
+      throw new InvalidArgumentError(name, `has ${ops.length} operations, over the limit of ${MAX_TXN_OPS}`);
+    }
+    const written = new Map<string, number>();
+    const spans: { span: KeySpan; at: number }[] = [];
+    ops.forEach((op, i) => {
+      const field = `${name}[${i}]`;
+      if (op.type === 'range' || op.type === 'deleteRange') validateSpan(op.span, limits);
+      else validateKey(op.key, limits, `${field}.key`);
+      if (op.type === 'set') {
+        validateValue(op.value, limits, `${field}.value`);
+        if (op.ttlMs !== undefined) validateTtl(op.ttlMs, limits, `${field}.ttl_ms`);
+      }
+      if (op.type === 'set' || op.type === 'delete') {
+        const before = written.get(op.key);
+        if (before !== undefined) {
+          throw new InvalidArgumentError(
+            `${field}.key`,
+            `"${op.key}" is already written by ${name}[${before}]; a transaction writes a key at most once`,
+          );
+        }
+        written.set(op.key, i);
+      }
+      if (op.type === 'deleteRange') spans.push({ span: op.span, at: i });
+    });
+    for (const { span, at } of spans) {
+      for (const [key, i] of written) {
+        if (spanContains(span, key)) {
+          throw new InvalidArgumentError(
+            `${name}[${i}].key`,
+            `"${key}" is also deleted by ${name}[${at}]; a transaction writes a key at most once`,
+          );
+        }
+      }
+    }
+    for (let a = 0; a < spans.length; a++) {
+      for (let b = a + 1; b < spans.length; b++) {
+        if (spansOverlap(spans[a]!.span, spans[b]!.span)) {
+          throw new InvalidArgumentError(
+            `${name}[${spans[b]!.at}]`,
+            `overlaps ${name}[${spans[a]!.at}]; a transaction writes a key at most once`,
+          );
+        }
+      }
+    }
+  }
+}
+
+function spansOverlap(a: KeySpan, b: KeySpan): boolean {
+  // A pattern is bounded by its literal prefix; treating it as that prefix may refuse a disjoint pair,
+  // never accept an overlapping one.
+  const bound = (s: KeySpan): KeySpan =>
+    s.kind === 'pattern' ? { kind: 'prefix', prefix: s.pattern.prefix } : s;
+  const x = bound(a);
+  const y = bound(b);
+  if (x.kind === 'prefix' && y.kind === 'prefix')
+    return x.prefix.startsWith(y.prefix) || y.prefix.startsWith(x.prefix);
+  // Two key sets ordered as intervals overlap iff one contains the other's first key.
+  return spanContains(x, spanStart(y)) || spanContains(y, spanStart(x));
+}
+
+/**
+ * The transaction as a record builder. Compares and reads see the state at the serialisation point; the
+ * operations of the chosen branch run in order, each seeing the ones before it. The outcome is left in
+ * `out.result`. A branch that writes nothing throws {@link NothingToWrite}.
+ */
+export function txnRecord(
+  view: WriteView,
+  request: TxnRequest,
+  maxRangeKeys: number,
+  out: { result?: TxnResult },
+): RecordBuilder {
+  return (revision, timeMs) => {
+    // The transaction's own writes, seen by its later operations.
+    const local = new Map<string, KeyRow | null>();
+    const liveHead = (key: string) => {
+      if (local.has(key)) return local.get(key) ?? null;
+      const head = view.head(key);
+      return head !== null && isLive(head, timeMs) ? head : null;
+    };
+    const currentValue = (key: string) =>
+      local.has(key) ? (local.get(key)?.value ?? null) : view.value(key);
+    const row = (key: string): KeyRow | null => {
+      const head = liveHead(key);
+      return head === null ? null : { key, ...head, value: currentValue(key)! };
+    };
+
+    const succeeded = request.compares.every((c) =>
+      evaluateCompare(c, liveHead(c.key), () => currentValue(c.key)),
+    );
+    const events: LogEvent[] = [];
+    const results: TxnOpResult[] = [];
+    for (const op of succeeded ? request.success : request.failure) {
+      switch (op.type) {
+        case 'get':
+          results.push({ type: 'get', row: row(op.key) });
+          break;
+        case 'range': {
+          const { rows, more } = view.scan(op.span, op.limit);
+          const live = rows.filter((r) => !local.has(r.key) && isLive(r, timeMs));
+          for (const [key, written] of local) if (written && spanContains(op.span, key)) live.push(written);
+          live.sort((a, b) => compareKeys(a.key, b.key));
+          results.push({
+            type: 'range',
+            rows: live.slice(0, op.limit),
+            more: more || live.length > op.limit,
+          });
+          break;
+        }
+        case 'set': {
+          const head = local.has(op.key)
+            ? (local.get(op.key) ?? null)
+            : expireIfDue(op.key, view.head(op.key), timeMs, events);
+          const expiresAt = op.ttlMs === undefined ? 0 : timeMs + op.ttlMs;
+          const put = putEvent(op.key, op.value, expiresAt, head, revision);
+          events.push(put);
+          local.set(op.key, {
+            key: op.key,
+            createRevision: put.createRevision,
+            modRevision: revision,
+            version: put.version,
+            expiresAt,
+            value: op.value,
+          });
+          results.push({ type: 'set', createRevision: put.createRevision, version: put.version, expiresAt });
+          break;
+        }
+        case 'delete': {
+          const prev = row(op.key);
+          const raw = view.head(op.key);
+          if (prev !== null) events.push({ type: 'delete', key: op.key, prevRevision: prev.modRevision });
+          else if (raw !== null && !local.has(op.key))
+            events.push({ type: 'expire', key: op.key, prevRevision: raw.modRevision });
+          local.set(op.key, null);
+          results.push({ type: 'delete', deleted: prev !== null, prev });
+          break;
+        }
+        case 'deleteRange': {
+          const deleted = rangeDeletes(view, op.span, maxRangeKeys, timeMs, events);
+          for (const r of deleted) local.set(r.key, null);
+          results.push({ type: 'deleteRange', deleted });
+          break;
+        }
+      }
+    }
+    if (events.length === 0) {
+      out.result = { revision: revision - 1, succeeded, results };
+      throw new NothingToWrite(revision - 1);
+    }
+    view.stage(revision, events);
+    out.result = { revision, succeeded, results };
+    return events;
+  };
+}

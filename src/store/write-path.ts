@@ -1,0 +1,66 @@
+import type { EventLog, RecordBuilder } from '../log/event-log.js';
+import { LogClosedError, LogWriteError } from '../log/event-log.js';
+import type { LogEvent, LogRecord } from '../log/events.js';
+import { ConditionFailedError } from './conditions.js';
+import { StoreUnavailableError } from './errors.js';
+import { NothingToWrite } from './record-builders.js';
+import type { WriteView } from './write-view.js';
+
+/**
+ * How the store writes: appends to the log and turns the log's errors into the store's. A builder that
+ * decides not to write (a failed condition, nothing to delete) decided on records that may not be durable
+ * yet; its answer is held back until they are, so no reply ever rests on a write that could still fail.
+ */
+export class WritePath {
+  private readonly waiters: { revision: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+
+  constructor(
+    private readonly log: EventLog,
+    /** The state at the serialisation point, for record builders. */
+    readonly view: WriteView,
+    private readonly appliedRevision: () => number,
+  ) {}
+
+  /** Appends one record; resolves once it is durable and applied. */
+  async append(events: readonly LogEvent[] | RecordBuilder): Promise<LogRecord> {
+    try {
+      return await this.log.append(events);
+    } catch (err) {
+      if (err instanceof NothingToWrite || err instanceof ConditionFailedError) {
+        await this.durable(err.basedOn);
+        throw err;
+      }
+      if (err instanceof LogWriteError || err instanceof LogClosedError) this.failed(err);
+      throw mapLogError(err);
+    }
+  }
+
+  /** Resolves once every revision up to `revision` is durable and applied. */
+  durable(revision: number): Promise<void> {
+    if (this.appliedRevision() >= revision) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ revision, resolve, reject }));
+  }
+
+  /** Called after each commit. */
+  committed(revision: number): void {
+    if (this.waiters.length === 0) return;
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      const w = this.waiters[i]!;
+      if (w.revision <= revision) {
+        this.waiters.splice(i, 1);
+        w.resolve();
+      }
+    }
+  }
+
+  /** Fails every waiter (the log failed or closed). */
+  failed(err: Error): void {
+    for (const w of this.waiters.splice(0)) w.reject(mapLogError(err));
+  }
+}
+
+function mapLogError(err: unknown): Error {
+  if (err instanceof LogClosedError) return new StoreUnavailableError('the store is shutting down');
+  if (err instanceof LogWriteError) return new StoreUnavailableError(err.message);
+  return err as Error;
+}

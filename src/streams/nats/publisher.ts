@@ -1,0 +1,332 @@
+import {
+  connect,
+  headers,
+  type JetStreamClient,
+  type JetStreamManager,
+  type MsgHdrs,
+  type NatsConnection,
+  type PubAck,
+  StorageType,
+} from 'nats';
+import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
+import type { LogEvent, LogRecord } from '../../log/events.js';
+import type { WatchSource } from '../watch-source.js';
+import { type PublishCursor, readCursor, writeCursor } from './cursor-file.js';
+import { keySubject } from './subjects.js';
+
+/** Where and how to publish. */
+export interface NatsPublisherOptions {
+  /** Comma-separated server URLs. */
+  readonly servers: string;
+  /** JetStream stream name; empty = core NATS subjects (at-most-once to whoever listens). */
+  readonly stream: string;
+  readonly subjectPrefix: string;
+  readonly cursorPath: string;
+  /** JetStream publishes awaiting their ack at once. */
+  readonly window?: number;
+}
+
+/** The publisher's state for status pages, metrics and /readyz. */
+export interface PublisherStats {
+  readonly state: 'connecting' | 'connected' | 'disconnected' | 'closed';
+  /** Last revision published completely. */
+  readonly publishedRevision: number;
+  /** Revisions committed but not yet published. */
+  readonly lagRevisions: number;
+  readonly lastError: string | null;
+}
+
+const PAGE = 500;
+
+/**
+ * Publishes every committed event to NATS, in revision order, using the log as its outbox: a cursor of the
+ * last published event is kept in the data directory, and after an outage or a restart publishing resumes
+ * from it. With a JetStream stream each message carries `Nats-Msg-Id` (the revision) and expects the
+ * previous message's id, so the stream holds every event exactly once and in order; on (re)connect the
+ * position is taken from the stream's last message. NATS being down never blocks the key-value API.
+ */
+export class NatsPublisher {
+  private nc: NatsConnection | null = null;
+  private js: JetStreamClient | null = null;
+  private state: PublisherStats['state'] = 'connecting';
+  private lastError: string | null = null;
+  private lastMsgId: string | null = null;
+  private needsSync = true;
+  private closed = false;
+  private wakeUp: (() => void) | null = null;
+  private cursorDirty = false;
+  private lastCursorWrite = 0;
+  private readonly feed: Subscription;
+  private loop: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly source: WatchSource,
+    private readonly options: NatsPublisherOptions,
+    private readonly logger: Logger,
+    private cursor: PublishCursor,
+  ) {
+    this.feed = source.feed.subscribe(() => this.wake());
+  }
+
+  /**
+   * Starts publishing in the background. Publishing starts after the cursor file's position, or, the first
+   * time it is enabled on a data directory, after the current revision (history is not replayed into NATS).
+   */
+  static async start(
+    source: WatchSource,
+    options: NatsPublisherOptions,
+    logger: Logger,
+  ): Promise<NatsPublisher> {
+    const saved = await readCursor(options.cursorPath);
+    const cursor = saved ?? { revision: source.revision + 1, index: 0 };
+    if (!saved) await writeCursor(options.cursorPath, cursor);
+    const publisher = new NatsPublisher(source, options, logger.child({ component: 'nats' }), cursor);
+    void publisher.connectInBackground();
+    publisher.loop = publisher.run();
+    return publisher;
+  }
+
+  stats(): PublisherStats {
+    const done = this.cursor.revision - 1;
+    return {
+      state: this.state,
+      publishedRevision: done,
+      lagRevisions: Math.max(0, this.source.revision - done),
+      lastError: this.lastError,
+    };
+  }
+
+  /** Stops publishing, saves the cursor and closes the connection. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.feed.unsubscribe();
+    this.wake();
+    await this.loop;
+    await writeCursor(this.options.cursorPath, this.cursor).catch(() => {});
+    this.state = 'closed';
+    await this.nc?.drain().catch(() => {});
+  }
+
+  private async connectInBackground(): Promise<void> {
+    try {
+      const nc = await connect({
+        servers: this.options.servers.split(',').map((s) => s.trim()),
+        name: 'kvstore',
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        waitOnFirstConnect: true,
+      });
+      if (this.closed) {
+        await nc.close();
+        return;
+      }
+      this.nc = nc;
+      this.js = this.options.stream ? nc.jetstream() : null;
+      this.connected();
+      for await (const status of nc.status()) {
+        if (status.type === 'disconnect') {
+          this.state = 'disconnected';
+          this.logger.warn(
+            { server: String(status.data), lagRevisions: this.stats().lagRevisions },
+            'NATS disconnected; the key-value API goes on, publishing resumes on reconnect',
+          );
+        } else if (status.type === 'reconnect') {
+          this.connected();
+        }
+      }
+    } catch (err) {
+      this.lastError = (err as Error).message;
+      this.logger.error({ err: this.lastError }, 'NATS connection failed for good');
+    }
+  }
+
+  private connected(): void {
+    this.state = 'connected';
+    this.needsSync = true;
+    this.logger.info(
+      { servers: this.options.servers, stream: this.options.stream || null },
+      'NATS connected',
+    );
+    this.wake();
+  }
+
+  private wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = null;
+    wake?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  private async run(): Promise<void> {
+    let warnedAt = 0;
+    while (!this.closed) {
+      if (this.state !== 'connected' || this.nc === null) {
+        await this.sleep(1000);
+        continue;
+      }
+      try {
+        if (this.needsSync) await this.syncPosition();
+        if (this.cursor.revision > this.source.revision) {
+          await this.saveCursor(false);
+          await this.sleep(1000);
+          continue;
+        }
+        await this.publishAvailable();
+      } catch (err) {
+        this.needsSync = true;
+        this.lastError = (err as Error).message;
+        if (Date.now() - warnedAt > 10_000) {
+          warnedAt = Date.now();
+          this.logger.warn(
+            { err: this.lastError, cursor: this.cursor },
+            'NATS publish failed; will resume from the last acknowledged event',
+          );
+        }
+        await this.sleep(500);
+      }
+    }
+  }
+
+  /** With JetStream, the stream is the truth of what was published: continue after its last message. */
+  private async syncPosition(): Promise<void> {
+    this.needsSync = false;
+    if (!this.js || !this.nc) return;
+    const jsm = await this.nc.jetstreamManager();
+    await this.ensureStream(jsm);
+    const info = await jsm.streams.info(this.options.stream);
+    this.lastMsgId = null;
+    if (info.state.last_seq === 0) return;
+    const last = await jsm.streams.getMessage(this.options.stream, { seq: info.state.last_seq });
+    const id = last.header.get('Nats-Msg-Id');
+    const position = parseMsgId(id);
+    if (!position) {
+      throw new Error(
+        `stream ${this.options.stream} ends with a message that kvstore did not publish (Nats-Msg-Id "${id}"); give kvstore a stream of its own`,
+      );
+    }
+    this.lastMsgId = id;
+    this.advance(...position);
+  }
+
+  private async ensureStream(jsm: JetStreamManager): Promise<void> {
+    const subjects = [`${this.options.subjectPrefix}.>`];
+    try {
+      const info = await jsm.streams.info(this.options.stream);
+      if (!info.config.subjects?.some((s) => s === subjects[0] || s === '>')) {
+        this.logger.warn(
+          { stream: this.options.stream, subjects: info.config.subjects },
+          `stream does not capture ${subjects[0]}`,
+        );
+      }
+    } catch (err) {
+      if (!/stream not found/i.test((err as Error).message)) throw err;
+      await jsm.streams.add({ name: this.options.stream, subjects, storage: StorageType.File });
+      this.logger.info({ stream: this.options.stream, subjects }, 'created JetStream stream');
+    }
+  }
+
+  /** Publishes every committed event after the cursor, page by page. */
+  private async publishAvailable(): Promise<void> {
+    const from = this.cursor.revision;
+    const to = Math.min(this.source.revision, from + PAGE - 1);
+    const inFlight: { ack: Promise<PubAck>; revision: number; index: number; count: number }[] = [];
+    const window = this.options.window ?? 256;
+    const settle = async () => {
+      const oldest = inFlight.shift()!;
+      await oldest.ack;
+      this.advance(oldest.revision, oldest.index, oldest.count);
+    };
+    for await (const record of this.source.eventLog.read(from, { toRevision: to, pageSize: PAGE })) {
+      const first = record.revision === this.cursor.revision ? this.cursor.index : 0;
+      for (let i = first; i < record.events.length; i++) {
+        if (this.closed || this.state !== 'connected') break;
+        const { subject, data, hdrs, id } = this.message(record, i);
+        if (this.js) {
+          const options =
+            this.lastMsgId === null
+              ? { msgID: id, headers: hdrs }
+              : { msgID: id, headers: hdrs, expect: { lastMsgID: this.lastMsgId } };
+          inFlight.push({
+            ack: this.js.publish(subject, data, options),
+            revision: record.revision,
+            index: i,
+            count: record.events.length,
+          });
+          this.lastMsgId = id;
+          if (inFlight.length >= window) await settle();
+        } else {
+          this.nc!.publish(subject, data, { headers: hdrs });
+          this.advance(record.revision, i, record.events.length);
+        }
+      }
+    }
+    try {
+      while (inFlight.length > 0) await settle();
+    } finally {
+      // Unsettled acks after a failure: they are re-published after the resync (dropping their results).
+      for (const p of inFlight) p.ack.catch(() => {});
+    }
+    if (!this.js) await this.nc!.flush();
+    await this.saveCursor(false);
+  }
+
+  /** Event `index` of `count` in `revision` is out: the next is the following one. */
+  private advance(revision: number, index: number, count: number): void {
+    this.cursor = index + 1 === count ? { revision: revision + 1, index: 0 } : { revision, index: index + 1 };
+    this.cursorDirty = true;
+  }
+
+  private async saveCursor(force: boolean): Promise<void> {
+    if (!this.cursorDirty) return;
+    if (!force && Date.now() - this.lastCursorWrite < 200) return;
+    this.cursorDirty = false;
+    this.lastCursorWrite = Date.now();
+    await writeCursor(this.options.cursorPath, this.cursor);
+  }
+
+  private message(
+    record: LogRecord,
+    index: number,
+  ): { subject: string; data: Uint8Array; hdrs: MsgHdrs; id: string } {
+    const event: LogEvent = record.events[index]!;
+    const count = record.events.length;
+    const id = count === 1 ? String(record.revision) : `${record.revision}-${index}-${count}`;
+    const hdrs = headers();
+    hdrs.set('Kvstore-Revision', String(record.revision));
+    hdrs.set('Kvstore-Operation', event.type.toUpperCase());
+    hdrs.set('Kvstore-Key', encodeURIComponent(event.key));
+    hdrs.set('Kvstore-Time', String(record.timeMs));
+    if (count > 1) hdrs.set('Kvstore-Event', `${index + 1}/${count}`);
+    let data: Uint8Array = EMPTY;
+    if (event.type === 'put') {
+      data = event.value;
+      hdrs.set('Kvstore-Version', String(event.version));
+      hdrs.set('Kvstore-Create-Revision', String(event.createRevision));
+      if (event.expiresAt > 0) hdrs.set('Kvstore-Expires-At', String(event.expiresAt));
+    }
+    return { subject: keySubject(this.options.subjectPrefix, event.key), data, hdrs, id };
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** "12" -> [12, 0, 1]; "12-3-5" -> [12, 3, 5]; anything else -> null. */
+function parseMsgId(id: string | undefined): [number, number, number] | null {
+  const match = /^(\d+)(?:-(\d+)-(\d+))?$/.exec(id ?? '');
+  if (!match) return null;
+  return match[2] === undefined
+    ? [Number(match[1]), 0, 1]
+    : [Number(match[1]), Number(match[2]), Number(match[3])];
+}

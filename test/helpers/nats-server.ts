@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A free TCP port on loopback (bound and released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A real nats-server (Debian's package) with JetStream, on a loopback port of its own. */
+export interface NatsServer {
+  readonly url: string;
+  readonly port: number;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Prepares a nats-server on a free port storing JetStream data in `storeDir`; call start(). */
+export async function natsServer(storeDir: string): Promise<NatsServer> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    async start() {
+      child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let log = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`nats-server did not start: ${log}`)), 10_000);
+        child!.stderr!.on('data', (d) => {
+          log += d;
+          if (log.includes('Server is ready')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+        child!.on('exit', (code) => reject(new Error(`nats-server exited with ${code}: ${log}`)));
+      });
+    },
+    async stop() {
+      const c = child;
+      child = null;
+      if (!c || c.exitCode !== null) return;
+      await new Promise<void>((resolve) => {
+        c.on('exit', () => resolve());
+        c.kill('SIGTERM');
+      });
+    },
+  };
+}
