@@ -2,8 +2,11 @@ import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HashKVResponse__Output } from '../../src/api/generated/kvstore/v1/HashKVResponse.js';
+import type { SetResponse__Output } from '../../src/api/generated/kvstore/v1/SetResponse.js';
+import type { StatusResponse__Output } from '../../src/api/generated/kvstore/v1/StatusResponse.js';
 import { kvstore } from '../helpers/cli.js';
-import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { clients, type ServerProcess, startServerProcess, unaryCall } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 let server: ServerProcess;
@@ -16,13 +19,42 @@ const json = async (args: string[], addr = server.addr) => {
   return JSON.parse(result.stdout) as Record<string, unknown>;
 };
 
-async function setMany(prefix: string, n: number, addr = server.addr): Promise<void> {
-  const lines = Array.from({ length: n }, (_, i) =>
-    JSON.stringify({ key: `${prefix}/${String(i).padStart(3, '0')}`, value: `${prefix} value ${i}` }),
-  );
-  const result = await run(['import'], addr, `${lines.join('\n')}\n`);
-  expect(result.code, result.stderr).toBe(0);
+/** Setup and checks go over gRPC directly: only the commands under test pay for starting a process. */
+async function withApi<T>(addr: string, fn: (api: ReturnType<typeof clients>) => Promise<T>): Promise<T> {
+  const api = clients(addr);
+  try {
+    return await fn(api);
+  } finally {
+    api.close();
+  }
 }
+
+async function setMany(prefix: string, n: number, addr = server.addr): Promise<void> {
+  await withApi(addr, (api) =>
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        unaryCall((cb) =>
+          api.kv.Set(
+            { key: `${prefix}/${String(i).padStart(3, '0')}`, value: Buffer.from(`${prefix} value ${i}`) },
+            cb,
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+const set = (key: string, value: string | Buffer, addr = server.addr) =>
+  withApi(addr, (api) =>
+    unaryCall<SetResponse__Output>((cb) => api.kv.Set({ key, value: Buffer.from(value) }, cb)),
+  );
+const del = (key: string) => withApi(server.addr, (api) => unaryCall((cb) => api.kv.Delete({ key }, cb)));
+const hashOf = async (addr = server.addr) => {
+  const r = await withApi(addr, (api) => unaryCall<HashKVResponse__Output>((cb) => api.admin.HashKV({}, cb)));
+  return { hash: r.hash, revision: r.hash_revision, keys: r.keys };
+};
+const statusOf = () =>
+  withApi(server.addr, (api) => unaryCall<StatusResponse__Output>((cb) => api.admin.Status({}, cb)));
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'kvstore-backup-cli-'));
@@ -36,7 +68,7 @@ afterAll(async () => {
 describe('kvstore backup, restore, hash, compact, status', () => {
   it('restores a backup into a new data directory that serves the same HashKV', async () => {
     await setMany('a', 50);
-    await run(['set', 'bin', '-'], server.addr, '\u0000\u00ff');
+    await set('bin', Buffer.from([0, 0xff]));
     const atBackup = await json(['hash']);
     const full = join(work, 'full.kvb');
     const backup = await run(['backup', '--out', full]);
@@ -48,7 +80,7 @@ describe('kvstore backup, restore, hash, compact, status', () => {
     expect(
       (await run(['backup', '--out', incr, '--from-revision', String(Number(atBackup.revision) + 1)])).code,
     ).toBe(0);
-    const live = await json(['hash']);
+    const live = await hashOf();
 
     const dir = join(await tempDir(), 'restored');
     const restored = await json(['restore', '--in', full, '--in', incr, '--data-dir', dir]);
@@ -58,12 +90,10 @@ describe('kvstore backup, restore, hash, compact, status', () => {
 
     const copy = await startServerProcess(dir);
     try {
-      expect(await json(['hash'], copy.addr)).toMatchObject({ hash: live.hash, revision: live.revision });
+      expect(await hashOf(copy.addr)).toEqual(live);
       expect((await run(['get', 'a/007'], copy.addr)).stdout).toBe('a value 7');
       // The restored store continues the revisions: the next write is the one after the source's.
-      expect((await run(['set', 'x', '1'], copy.addr)).stdout).toBe(
-        `OK revision ${Number(live.revision) + 1}\n`,
-      );
+      expect((await set('x', '1', copy.addr)).header!.revision).toBe(live.revision + 1);
     } finally {
       await copy.stop();
     }
@@ -92,8 +122,7 @@ describe('kvstore backup, restore, hash, compact, status', () => {
   it('compacts on request: status shows the compact revision, reads are unaffected, old revisions are refused', async () => {
     await setMany('c', 20);
     const before = await run(['list', '--prefix', 'c/']);
-    const status = await json(['status']);
-    const target = Number(status.revision) - 5;
+    const target = (await statusOf()).header!.revision - 5;
     const compacted = await run(['compact', String(target)]);
     expect(compacted).toMatchObject({ code: 0 });
     expect(compacted.stdout).toMatch(new RegExp(`history before revision ${target} dropped`));
@@ -120,7 +149,9 @@ describe('kvstore export and import', () => {
   it('moves the keys to another server and back as JSON Lines', async () => {
     const target = await startServerProcess(join(await tempDir(), 'target'));
     try {
-      await run(['set', 'ttl/key', 'soon', '--ttl', '1h']);
+      await withApi(server.addr, (api) =>
+        unaryCall((cb) => api.kv.Set({ key: 'ttl/key', value: Buffer.from('soon'), ttl_ms: 3_600_000 }, cb)),
+      );
       const exported = await run(['export', '--format', 'jsonl']);
       expect(exported.code, exported.stderr).toBe(0);
       const lines = exported.stdout.trim().split('\n');
@@ -147,11 +178,11 @@ describe('kvstore export and import', () => {
   it('exports the history from a revision, and replays it into another server', async () => {
     const target = await startServerProcess(join(await tempDir(), 'history-target'));
     try {
-      const from = Number((await json(['status'])).revision) + 1;
-      await run(['set', 'h/a', '1']);
-      await run(['set', 'h/b', '2']);
-      await run(['set', 'h/a', '3']);
-      await run(['del', 'h/b']);
+      const from = (await statusOf()).header!.revision + 1;
+      await set('h/a', '1');
+      await set('h/b', '2');
+      await set('h/a', '3');
+      await del('h/b');
       const history = await run([
         'export',
         '--format',
