@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventLog } from '../log/event-log.js';
+import { LogClosedError } from '../log/event-log.js';
 import type { Checkpointer } from './checkpointer.js';
 import { ConflictError, InvalidArgumentError, RevisionOutOfRangeError } from './errors.js';
 
@@ -103,12 +104,15 @@ export class Compactor {
 
   /** One round of auto-compaction: drops what the retention settings no longer ask to keep. */
   async autoCompact(): Promise<CompactResult | null> {
-    const target = await this.autoTarget();
-    if (target <= this.log.compactRevision()) return null;
+    // Never rejects: it runs from a timer, where a rejection would be unhandled.
     try {
+      const target = await this.autoTarget();
+      if (target <= this.log.compactRevision()) return null;
       return await this.serialised(() => this.run(target, true));
     } catch (err) {
-      this.logger.warn({ err, revision: target }, 'auto-compaction failed; will try again');
+      // Closing the store is not a failure; anything else is, and the next round tries again.
+      if (!(err instanceof LogClosedError))
+        this.logger.warn({ err }, 'auto-compaction failed; will try again');
       return null;
     }
   }
