@@ -7,6 +7,8 @@ import { status } from '@grpc/grpc-js';
 import type { StoreBackup } from '../backup/backup-source.js';
 import { backupOf } from '../backup/backup-source.js';
 import { encodeBackup } from '../backup/backup-writer.js';
+import { LogClosedError } from '../log/event-log.js';
+import { StoreUnavailableError } from '../store/errors.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { AdminHandlers } from './generated/kvstore/v1/Admin.js';
 import type { BackupChunk } from './generated/kvstore/v1/BackupChunk.js';
@@ -101,7 +103,9 @@ async function streamBackup(
     );
     ctx.observe?.('Backup', status.OK, seconds);
   } catch (err) {
-    const { error, expected } = toRpcError(err);
+    const { error, expected } = toRpcError(
+      err instanceof LogClosedError ? new StoreUnavailableError('the store is shutting down') : err,
+    );
     if (!expected) ctx.logger.error({ method: 'Backup', err }, 'request failed unexpectedly');
     ctx.observe?.('Backup', error.code, (performance.now() - started) / 1000);
     if (!cancelled) call.emit('error', error.toServiceError());

@@ -106,6 +106,17 @@ describe('compaction', () => {
     await store.close();
   });
 
+  it('auto-compaction by age keeps exactly the records committed within the period', async () => {
+    const store = await open(await tempDir(), { compaction: { keepForMs: 1500, intervalMs: 60_000 } });
+    await writeHistory(store, 40);
+    await new Promise((r) => setTimeout(r, 1600));
+    const firstKept = store.revision + 1;
+    await writeHistory(store, 40, 2);
+    expect(await store.autoCompact()).toMatchObject({ compactRevision: firstKept });
+    expect(await store.autoCompact()).toBeNull();
+    await store.close();
+  });
+
   it('auto-compaction never rejects (it runs from a timer), not even on a closed store', async () => {
     // By age: finding the compaction point reads the log, which is closed by then.
     const store = await open(await tempDir(), { compaction: { keepForMs: 1, intervalMs: 60_000 } });
