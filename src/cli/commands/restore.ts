@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import { BackupFormatError } from '../../backup/backup-format.js';
 import { restore } from '../../backup/restore.js';
 import { RestorePlanError } from '../../backup/restore-plan.js';
@@ -62,6 +63,11 @@ EXAMPLES
     );
     if (inputs.length === 0)
       throw usage('--in FILE is required (a full backup, then incrementals)', 'restore');
+    for (const input of inputs) {
+      await access(input).catch((err: NodeJS.ErrnoException) => {
+        throw usage(`--in ${input}: cannot be read (${err.code ?? err.message})`, 'restore');
+      });
+    }
     const dataDir = stringFlag(ctx, 'data-dir');
     if (dataDir === undefined) throw usage('--data-dir DIR is required', 'restore');
     const revisionFlag = stringFlag(ctx, 'to-revision');
