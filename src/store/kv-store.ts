@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import { type Observable, Subject } from 'rxjs';
 import type { CommitObserver } from '../log/commit-observer.js';
 import type { EventLog } from '../log/event-log.js';
-import { LogClosedError, LogWriteError } from '../log/event-log.js';
+import { LogClosedError } from '../log/event-log.js';
 import type { LogRecord, PutEvent } from '../log/events.js';
 import type { KeySpan } from '../log/key-order.js';
 import { compareKeys, spanContains, spanEnded, spanStart } from '../log/key-order.js';
@@ -406,6 +406,8 @@ export class KvStore {
       this.sweeper.stop();
       await this.compactor.stop();
       await this.log.close();
+      // Answers held back until a revision is durable must not wait for a log that has stopped.
+      this.writes.failed(new LogClosedError());
       await this.checkpointer.stop();
       await this.checkpointer.checkpoint();
       this.records.complete();

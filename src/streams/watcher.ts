@@ -1,3 +1,4 @@
+import { LogCompactedError } from '../log/event-log.js';
 import type { LogRecord } from '../log/events.js';
 import type { PrevState, WatchEncoder } from './watch-batch.js';
 import { watchBatch } from './watch-batch.js';
@@ -159,7 +160,12 @@ export class Watcher {
         }
       }
     } catch (err) {
-      this.close({ kind: 'failed', message: `reading the log failed: ${(err as Error).message}` });
+      // A compaction that overtook this catch-up: the client must resync, exactly as at the start.
+      if (err instanceof LogCompactedError) {
+        this.close({ kind: 'compacted', requested: err.requested, compactRevision: err.compactRevision });
+      } else {
+        this.close({ kind: 'failed', message: `reading the log failed: ${(err as Error).message}` });
+      }
     }
   }
 }

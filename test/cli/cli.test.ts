@@ -19,21 +19,30 @@ afterAll(async () => {
 
 describe('kvstore CLI: the README session', () => {
   it('set with --ttl, get, list, del behave and exit as documented; get after the TTL exits 1', async () => {
-    const set = await run(['set', 'a', '1', '--ttl', '2s']);
+    const set = await run(['set', 'a', '1', '--ttl', '2s', '--json']);
     expect(set).toMatchObject({ code: 0, stderr: '' });
-    expect(set.stdout).toMatch(/^OK revision \d+\n$/);
+    const written = JSON.parse(set.stdout);
+    expect(written).toMatchObject({ key: 'a', version: 1 });
+    const expiresAt = Date.parse(written.expires_at);
 
-    expect(await run(['get', 'a'])).toMatchObject({ code: 0, stdout: '1' });
-    const listed = await run(['list']);
+    // Within the TTL (started together: each CLI run is a new process, slow on a busy machine).
+    const [got, listed, json] = await Promise.all([
+      run(['get', 'a']),
+      run(['list']),
+      run(['get', 'a', '--json']),
+    ]);
+    expect(Date.now()).toBeLessThan(expiresAt);
+    expect(got).toMatchObject({ code: 0, stdout: '1' });
     expect(listed.code).toBe(0);
     expect(listed.stdout).toContain('a\t1\n');
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      key: 'a',
+      value: '1',
+      version: 1,
+      expires_at: written.expires_at,
+    });
 
-    const json = await run(['get', 'a', '--json']);
-    const record = JSON.parse(json.stdout);
-    expect(record).toMatchObject({ key: 'a', value: '1', version: 1 });
-    expect(Date.parse(record.expires_at)).toBeGreaterThan(Date.now());
-
-    await new Promise((r) => setTimeout(r, 2100));
+    while (Date.now() <= expiresAt) await new Promise((r) => setTimeout(r, 50));
     const expired = await run(['get', 'a']);
     expect(expired).toMatchObject({ code: 1, stdout: '', stderr: 'kvstore: key "a" not found\n' });
 
