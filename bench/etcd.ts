@@ -1,0 +1,86 @@
+/**
+ * An etcd for side-by-side figures: Debian's etcd-server on free loopback ports with a fresh data dir,
+ * started the way ../shared/bench/anchors/start-etcd.sh starts it (single member, same quota and
+ * auto-compaction), so our figures compare with the shared baseline.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './ports.js';
+
+/** A running etcd. */
+export interface Etcd {
+  readonly addr: string;
+  readonly pid: number;
+  readonly version: string;
+  stop(): Promise<void>;
+}
+
+/** True when the etcd binary is installed (apt-get install etcd-server). */
+export function etcdAvailable(): boolean {
+  return spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+export async function startEtcd(): Promise<Etcd> {
+  const dir = await mkdtemp(join(tmpdir(), 'kvstore-bench-etcd-'));
+  const client = await freePort();
+  const peer = await freePort();
+  const version =
+    /etcd Version: (\S+)/.exec(spawnSync('etcd', ['--version'], { encoding: 'utf8' }).stdout)?.[1] ?? '?';
+  const child: ChildProcess = spawn(
+    'etcd',
+    [
+      '--name',
+      'bench',
+      '--data-dir',
+      dir,
+      '--listen-client-urls',
+      `http://127.0.0.1:${client}`,
+      '--advertise-client-urls',
+      `http://127.0.0.1:${client}`,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peer}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${peer}`,
+      '--initial-cluster',
+      `bench=http://127.0.0.1:${peer}`,
+      '--quota-backend-bytes',
+      '8589934592',
+      '--auto-compaction-mode',
+      'revision',
+      '--auto-compaction-retention',
+      '100000',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`etcd did not become ready: ${log.slice(-2000)}`)),
+      20_000,
+    );
+    child.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('ready to serve client requests')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`etcd exited with ${code}: ${log.slice(-2000)}`)));
+  });
+  return {
+    addr: `127.0.0.1:${client}`,
+    pid: child.pid!,
+    version,
+    async stop() {
+      if (child.exitCode === null) {
+        await new Promise<void>((resolve) => {
+          child.on('exit', () => resolve());
+          child.kill('SIGTERM');
+        });
+      }
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
