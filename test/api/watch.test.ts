@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { GetResponse__Output } from '../../src/api/generated/kvstore/v1/GetResponse.js';
 import type { SetResponse__Output } from '../../src/api/generated/kvstore/v1/SetResponse.js';
 import { clients, type ServerProcess, startServerProcess, unaryCall } from '../helpers/server-process.js';
 import { eventRevisions, recordWatch } from '../helpers/watch-client.js';
@@ -133,5 +134,28 @@ describe('Watch', () => {
     expect((await tooLong.ended())?.details).toMatch(/^key: is 5000 bytes, over the limit of 4096 bytes/);
     const negative = recordWatch(api.kv, { prefix: 'x', start_revision: -1 });
     expect((await negative.ended())?.details).toMatch(/^start_revision: is -1/);
+  });
+});
+
+describe('Watch after compaction', () => {
+  it('answers a start_revision below the compaction point with OUT_OF_RANGE and the compact revision', async () => {
+    for (let i = 0; i < 20; i++) await set('compacted/k', `v${i}`);
+    const head = await set('compacted/k', 'last');
+    const compactTo = head.header!.revision - 5;
+    await unaryCall((cb) => api.admin.Compact({ revision: compactTo }, cb));
+    const watch = recordWatch(api.kv, { key: 'compacted/k', start_revision: 1 });
+    const error = await watch.ended();
+    expect(error?.code).toBe(status.OUT_OF_RANGE);
+    expect(error?.details).toMatch(
+      new RegExp(`^start_revision: revision 1 has been compacted; the oldest available is ${compactTo}`),
+    );
+    expect(error?.metadata.get('compact-revision')).toEqual([String(compactTo)]);
+    // From the compaction point on, history is still there, and reads are unaffected.
+    const resumed = recordWatch(api.kv, { key: 'compacted/k', start_revision: compactTo });
+    await resumed.until((m) => m.header!.revision === head.header!.revision);
+    expect(resumed.messages.filter((m) => !m.progress)).toHaveLength(6);
+    resumed.cancel();
+    const got = await unaryCall<GetResponse__Output>((cb) => api.kv.Get({ key: 'compacted/k' }, cb));
+    expect(got.kv!.value.toString()).toBe('last');
   });
 });
