@@ -67,16 +67,26 @@ export function installResponseCompression(minBytes: number, level = 1): boolean
   return true;
 }
 
+/** Clients send the same few header values over and over: remember the answer per value. */
+const acceptsGzipCache = new Map<string, boolean>();
+
 function acceptsGzip(headers: Record<string, string | string[] | undefined>): boolean {
   const value = headers['grpc-accept-encoding'];
-  const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-  return text.split(',').some((e) => e.trim() === 'gzip');
+  if (value === undefined) return false;
+  const text = Array.isArray(value) ? value.join(',') : value;
+  let accepted = acceptsGzipCache.get(text);
+  if (accepted === undefined) {
+    accepted = text.split(',').some((e) => e.trim() === 'gzip');
+    if (acceptsGzipCache.size < 64) acceptsGzipCache.set(text, accepted);
+  }
+  return accepted;
 }
 
 function compressCall(call: BaseCall): void {
   const sendMetadata = call.sendMetadata.bind(call);
   call.sendMetadata = (metadata?: Metadata) => {
-    const md = metadata?.clone() ?? new Metadata();
+    // grpc-js hands over a Metadata made for this call (or none): adding to it is safe.
+    const md = metadata ?? new Metadata();
     md.set('grpc-encoding', 'gzip');
     sendMetadata(md);
   };
