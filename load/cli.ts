@@ -25,7 +25,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const line = JSON.stringify(result);
   process.stdout.write(`${line}\n`);
   if (options.out) await appendFile(options.out, `${line}\n`);
-  return result.thresholds?.ok === false ? THRESHOLD_FAILED : 0;
+  return options.failOnThreshold && result.thresholds?.ok === false ? THRESHOLD_FAILED : 0;
 }
 
 main(process.argv.slice(2)).then(

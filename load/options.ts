@@ -43,6 +43,8 @@ export interface LoadOptions {
   readonly serializable: boolean;
   /** Latency threshold checked at the end (k6's `p(95)<5`), in milliseconds; 0 = none. */
   readonly p95ThresholdMs: number;
+  /** Exit 99 when a threshold fails, as k6 does (for CI); otherwise the summary only reports it. */
+  readonly failOnThreshold: boolean;
   readonly label: string | undefined;
   /** Append the JSON line to this file as well. */
   readonly out: string | undefined;
@@ -71,6 +73,7 @@ const COMMON: Omit<LoadOptions, 'scenario' | 'addr' | 'label' | 'out' | 'serverP
   durability: 'fsync',
   serializable: false,
   p95ThresholdMs: 0,
+  failOnThreshold: false,
 };
 
 /** Bounded defaults: every scenario finishes in seconds unless told otherwise. */
@@ -121,7 +124,8 @@ options:
   --report-every S        print interval figures every S seconds (soak 10)
   --durability fsync|relaxed   durability of a server started for the run (fsync)
   --serializable          etcd: serializable reads
-  --p95-threshold MS      fail (exit 99, as k6 does) when p95 latency is above MS; 0 = no threshold
+  --p95-threshold MS      threshold on p95 latency, checked and reported at the end; 0 = none (mixed, soak: 5)
+  --fail-on-threshold     exit 99, as k6 does, when a threshold fails (for CI)
   --label TEXT            tag the result
   --out FILE              also append the JSON line to FILE
   --help
@@ -178,6 +182,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions | null {
       durability: { type: 'string' },
       serializable: { type: 'boolean' },
       'p95-threshold': { type: 'string' },
+      'fail-on-threshold': { type: 'boolean' },
       label: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
@@ -218,6 +223,7 @@ export function parseLoadArgs(argv: readonly string[]): LoadOptions | null {
     durability: choice('durability', values.durability, ['fsync', 'relaxed'] as const) ?? d.durability,
     serializable: values.serializable ?? d.serializable,
     p95ThresholdMs: positive('p95-threshold', values['p95-threshold'], true) ?? d.p95ThresholdMs,
+    failOnThreshold: values['fail-on-threshold'] ?? d.failOnThreshold,
     label: values.label,
     out: values.out,
   };
