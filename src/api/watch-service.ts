@@ -1,3 +1,4 @@
+import type { Http2Stream } from 'node:http2';
 import type { ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
 import { Metadata, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
@@ -31,7 +32,7 @@ export const kvServiceDefinition: ServiceDefinition = {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Encodes a watch batch as a kvstore.v1.WatchResponse. */
+/** Encodes a watch batch as a kvstore.v1.WatchResponse in a gRPC frame (flag byte, length, message). */
 export const encodeWatchBatch: WatchEncoder = (batch: WatchBatch) => {
   const response: WatchResponse = {
     header: { revision: batch.revision },
@@ -43,11 +44,11 @@ export const encodeWatchBatch: WatchEncoder = (batch: WatchBatch) => {
             key: e.key,
             value: Buffer.from(e.put.value.buffer, e.put.value.byteOffset, e.put.value.byteLength),
             create_revision: e.put.createRevision,
-            mod_revision: batch.revision,
+            mod_revision: e.revision,
             version: e.put.version,
             expires_at_ms: e.put.expiresAt,
           }
-        : { key: e.key, value: EMPTY, mod_revision: batch.revision },
+        : { key: e.key, value: EMPTY, mod_revision: e.revision },
       prev_kv: e.prev
         ? {
             key: e.prev.key,
@@ -60,7 +61,13 @@ export const encodeWatchBatch: WatchEncoder = (batch: WatchBatch) => {
         : null,
     })),
   };
-  return watchMethod.responseSerialize(response);
+  const message = watchMethod.responseSerialize(response);
+  // gRPC's length-prefixed framing, done once per message for every watcher that receives it.
+  const framed = Buffer.allocUnsafe(message.length + 5);
+  framed[0] = 0;
+  framed.writeUInt32BE(message.length, 1);
+  message.copy(framed, 5);
+  return framed;
 };
 
 /** Reads a WatchRequest into a filter; throws InvalidArgumentError naming the field. */
@@ -95,33 +102,78 @@ export function watchFilter(request: WatchRequest__Output, limits: Limits): Watc
   return { selector, noPut: request.no_put, noDelete: request.no_delete, prevKv: request.prev_kv };
 }
 
-/** Adapts a gRPC server stream to the watcher's transport interface. */
-function grpcStream(call: ServerWritableStream<WatchRequest__Output, WatchResponse>): WatchStream {
-  return {
-    // The service definition passes pre-encoded Buffers through (see kvServiceDefinition).
-    write: (message) => call.write(message as unknown as WatchResponse),
-    onceDrained: (listener) => call.once('drain', listener),
-    end(reason?: WatchEnd) {
-      if (!reason) {
-        call.end();
-        return;
-      }
-      const metadata = new Metadata();
-      let code = status.UNAVAILABLE;
-      let details = 'the server is shutting down; reconnect and resume from the next revision';
-      if (reason.kind === 'compacted') {
-        code = status.OUT_OF_RANGE;
-        details =
-          `start_revision: revision ${reason.requested} has been compacted; the oldest available is ` +
-          `${reason.compactRevision}. List the keys for a fresh state, then watch from its revision + 1`;
-        metadata.set('compact-revision', String(reason.compactRevision));
-      } else if (reason.kind === 'failed') {
-        code = status.INTERNAL;
-        details = reason.message;
-      }
-      call.emit('error', { code, details, metadata });
-    },
-  };
+/**
+ * What grpc-js keeps under a server stream (@grpc/grpc-js 1.14, BaseServerInterceptingCall): the HTTP/2
+ * stream and the method that sends the response headers once. Writing a pre-framed message straight to the
+ * HTTP/2 stream skips, per watcher and per message, grpc-js's object-mode Writable, its serializer call and
+ * its copy into a fresh frame; one framed Buffer then serves every watcher of a group.
+ */
+interface GrpcCallInternals {
+  readonly stream: Http2Stream;
+  readonly cancelled: boolean;
+  maybeSendMetadata(): void;
+  checkCancelled(): boolean;
+}
+
+function internalsOf(
+  call: ServerWritableStream<WatchRequest__Output, WatchResponse>,
+): GrpcCallInternals | null {
+  const inner = (call as unknown as { call?: Partial<GrpcCallInternals> }).call;
+  return inner &&
+    typeof inner.maybeSendMetadata === 'function' &&
+    typeof inner.checkCancelled === 'function' &&
+    typeof inner.stream?.write === 'function'
+    ? (inner as GrpcCallInternals)
+    : null;
+}
+
+/**
+ * Adapts a gRPC server stream to the watcher's transport interface. A class, not an object of closures:
+ * there is one per open watch, and idle watches are meant to cost little memory. Messages arrive framed
+ * (see {@link encodeWatchBatch}); when grpc-js's internals are not as expected they go through its public
+ * `write` instead (unframed).
+ */
+class GrpcWatchStream implements WatchStream {
+  private readonly direct: GrpcCallInternals | null;
+
+  constructor(private readonly call: ServerWritableStream<WatchRequest__Output, WatchResponse>) {
+    this.direct = internalsOf(call);
+  }
+
+  write(framed: Buffer): boolean {
+    const direct = this.direct;
+    if (direct === null) return this.call.write(framed.subarray(5) as unknown as WatchResponse);
+    // A stream the client already closed takes no more writes; grpc-js reports the cancellation.
+    if (direct.checkCancelled()) return true;
+    direct.maybeSendMetadata();
+    return direct.stream.write(framed);
+  }
+
+  onceDrained(listener: () => void): void {
+    if (this.direct) this.direct.stream.once('drain', listener);
+    else this.call.once('drain', listener);
+  }
+
+  end(reason?: WatchEnd): void {
+    if (!reason) {
+      this.call.end();
+      return;
+    }
+    const metadata = new Metadata();
+    let code = status.UNAVAILABLE;
+    let details = 'the server is shutting down; reconnect and resume from the next revision';
+    if (reason.kind === 'compacted') {
+      code = status.OUT_OF_RANGE;
+      details =
+        `start_revision: revision ${reason.requested} has been compacted; the oldest available is ` +
+        `${reason.compactRevision}. List the keys for a fresh state, then watch from its revision + 1`;
+      metadata.set('compact-revision', String(reason.compactRevision));
+    } else if (reason.kind === 'failed') {
+      code = status.INTERNAL;
+      details = reason.message;
+    }
+    this.call.emit('error', { code, details, metadata });
+  }
 }
 
 /** The KV.Watch handler. */
@@ -136,7 +188,7 @@ export function watchHandler(hub: WatchHub, limits: Limits, logger: Logger) {
       return;
     }
     const watcher = hub.watch(
-      grpcStream(call),
+      new GrpcWatchStream(call),
       filter,
       call.request.start_revision,
       call.request.progress_interval_ms,

@@ -137,7 +137,7 @@ const ALL_KEYS: KeySpan = { kind: 'prefix', prefix: '' };
  * One instance owns one data directory.
  */
 export class KvStore {
-  private readonly records = new Subject<AppliedRecord>();
+  private readonly records = new Subject<readonly AppliedRecord[]>();
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -242,8 +242,11 @@ export class KvStore {
     return this.state.revision;
   }
 
-  /** Every committed record, as applied, in revision order (hot: subscribe before reading history). */
-  get feed(): Observable<AppliedRecord> {
+  /**
+   * Every group commit's records, as applied, in revision order, emitted once the whole group is applied
+   * (so `revision` is the last of them while subscribers run). Hot: subscribe before reading history.
+   */
+  get feed(): Observable<readonly AppliedRecord[]> {
     return this.records.asObservable();
   }
 
@@ -419,11 +422,12 @@ export class KvStore {
 
   /** The commit listener: projection first, then everything derived from it, in revision order. */
   private applyCommitted(records: readonly LogRecord[]): void {
-    for (const record of records) {
-      const applied = this.state.apply(record);
-      for (const change of applied.changes) if (change.entry !== null) this.schedule.add(change.entry);
-      this.records.next(applied);
-    }
+    const applied = records.map((record) => {
+      const one = this.state.apply(record);
+      for (const change of one.changes) if (change.entry !== null) this.schedule.add(change.entry);
+      return one;
+    });
+    this.records.next(applied);
     this.writes.view.applied(records);
     this.writes.committed(this.state.revision);
     this.sweeper.poke();

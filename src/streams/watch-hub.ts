@@ -3,7 +3,7 @@ import type { KeyEntry } from '../projections/key-entry.js';
 import { storedValueBytes } from '../projections/key-entry.js';
 import type { AppliedRecord } from '../projections/key-state.js';
 import type { PrevState, WatchEncoder } from './watch-batch.js';
-import { progressBatch, watchBatch } from './watch-batch.js';
+import { BatchBuilder, progressBatch } from './watch-batch.js';
 import type { WatchFilter } from './watch-filter.js';
 import { signature } from './watch-filter.js';
 import type { WatchSource, WatchStream } from './watch-source.js';
@@ -34,12 +34,14 @@ interface Group {
 const PROGRESS_TICK_MS = 250;
 
 /**
- * The live fan-out: one subscription to the store's feed, watchers grouped by what they asked for. A
- * record is matched once per group and encoded once per group, then handed to each live watcher of it.
+ * The live fan-out: one subscription to the store's feed, watchers grouped by what they asked for. Each
+ * group commit is matched once per group and encoded once per group, then handed to each live watcher.
  * Watchers of one exact key are found by a map lookup; prefix and range groups are checked in turn.
  */
 export class WatchHub {
   private readonly groups = new Map<string, Group>();
+  /** Watcher options by progress interval: shared, since there may be thousands of watchers. */
+  private readonly watcherOptions = new Map<number, WatcherOptions>();
   private readonly byKey = new Map<string, Group[]>();
   private spanGroups: Group[] = [];
   private readonly subscription: Subscription;
@@ -64,14 +66,15 @@ export class WatchHub {
    * call {@link Watcher.cancelled} when the client goes away.
    */
   watch(stream: WatchStream, filter: WatchFilter, startRevision: number, progressIntervalMs = 0): Watcher {
-    const watcherOptions: WatcherOptions = {
-      maxBuffered: this.options.maxBufferedEvents,
-      pageSize: this.options.pageSize ?? 500,
-      progressIntervalMs: progressIntervalMs || this.options.progressIntervalMs,
-    };
     const group = this.groupFor(filter);
-    const watcher = new Watcher(group.filter, stream, this.source, this.encode, watcherOptions, (w) =>
-      this.leave(group, w),
+    const watcher = new Watcher(
+      group.filter,
+      stream,
+      this.source,
+      this.encode,
+      this.optionsFor(progressIntervalMs || this.options.progressIntervalMs),
+      this.leave,
+      group,
     );
     if (this.closed) {
       watcher.close({ kind: 'shutdown' });
@@ -105,24 +108,30 @@ export class WatchHub {
       for (const w of [...group.watchers]) w.close({ kind: 'shutdown' });
   }
 
-  private dispatch(applied: AppliedRecord): void {
-    const { record, changes } = applied;
-    const prev = (i: number): PrevState | null => prevState(changes[i]?.prev ?? null);
+  /**
+   * One group commit: for each group that wants any of its events, the events of all its records go out as
+   * one message (more when they exceed the message size), encoded once for the whole group.
+   */
+  private dispatch(applied: readonly AppliedRecord[]): void {
     const visit = (group: Group) => {
-      const batch = watchBatch(record, group.filter, prev);
-      if (batch === null) return;
-      const message = this.encode(batch);
-      for (const w of group.watchers) w.deliver(record.revision, message);
+      const builder = new BatchBuilder(group.filter);
+      const send = (batch: ReturnType<BatchBuilder['take']>) => {
+        if (batch === null) return;
+        const message = this.encode(batch);
+        for (const w of group.watchers) w.deliver(batch.from, message);
+      };
+      for (const { record, changes } of applied) {
+        send(builder.add(record, group.filter.prevKv ? (i) => prevState(changes[i]?.prev ?? null) : null));
+      }
+      send(builder.take());
     };
     if (this.byKey.size > 0) {
-      const seen = record.events.length > 1 ? new Set<Group>() : null;
-      for (const event of record.events) {
-        for (const group of this.byKey.get(event.key) ?? []) {
-          if (seen?.has(group)) continue;
-          seen?.add(group);
-          visit(group);
-        }
+      const touched = new Set<Group>();
+      for (const { record } of applied) {
+        for (const event of record.events)
+          for (const group of this.byKey.get(event.key) ?? []) touched.add(group);
       }
+      for (const group of touched) visit(group);
     }
     for (const group of this.spanGroups) visit(group);
   }
@@ -137,6 +146,19 @@ export class WatchHub {
         w.progress(message);
       }
     }
+  }
+
+  private optionsFor(progressIntervalMs: number): WatcherOptions {
+    let options = this.watcherOptions.get(progressIntervalMs);
+    if (!options) {
+      options = {
+        maxBuffered: this.options.maxBufferedEvents,
+        pageSize: this.options.pageSize ?? 500,
+        progressIntervalMs,
+      };
+      this.watcherOptions.set(progressIntervalMs, options);
+    }
+    return options;
   }
 
   private groupFor(filter: WatchFilter): Group {
@@ -155,7 +177,9 @@ export class WatchHub {
     return group;
   }
 
-  private leave(group: Group, watcher: Watcher): void {
+  /** Called by a watcher when it closes (one function for all of them). */
+  private readonly leave = (watcher: Watcher): void => {
+    const group = watcher.owner as Group;
     if (!group.watchers.delete(watcher)) return;
     this.count--;
     if (group.watchers.size > 0) return;
@@ -168,7 +192,7 @@ export class WatchHub {
     } else {
       this.spanGroups = this.spanGroups.filter((g) => g !== group);
     }
-  }
+  };
 }
 
 function prevState(entry: KeyEntry | null): PrevState | null {

@@ -4,10 +4,10 @@ import type { AppliedRecord } from '../projections/key-state.js';
 
 /** What the watch machinery needs of the store: the live feed, the durable log, the current revision. */
 export interface WatchSource {
-  /** Revision of the last applied record; the feed has emitted every record up to it. */
+  /** Revision of the last applied record; outside a feed emission, the feed has emitted every record up to it. */
   readonly revision: number;
-  /** Every applied record, in revision order, emitted synchronously as it is applied. */
-  readonly feed: Observable<AppliedRecord>;
+  /** Each group commit's applied records, in revision order, emitted synchronously once applied. */
+  readonly feed: Observable<readonly AppliedRecord[]>;
   readonly eventLog: EventLog;
 }
 

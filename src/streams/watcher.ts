@@ -1,7 +1,7 @@
 import { LogCompactedError } from '../log/event-log.js';
 import type { LogRecord } from '../log/events.js';
 import type { PrevState, WatchEncoder } from './watch-batch.js';
-import { watchBatch } from './watch-batch.js';
+import { BatchBuilder } from './watch-batch.js';
 import type { WatchFilter } from './watch-filter.js';
 import type { WatchEnd, WatchSource, WatchStream } from './watch-source.js';
 
@@ -16,13 +16,14 @@ export interface WatcherOptions {
 }
 
 interface Pending {
-  readonly revision: number;
+  /** The oldest revision in the message: where to resume if it has to be dropped. */
+  readonly from: number;
   readonly message: Buffer;
 }
 
 /**
- * One watch stream. It is either *live* (fed by the hub, one message per matching revision) or *catching
- * up* (reading the durable log from `next`, ignoring the live feed). Catching up ends synchronously once
+ * One watch stream. It is either *live* (fed by the hub, one message per group commit that has matching
+ * events) or *catching up* (reading the durable log from `next`, ignoring the live feed). Catching up ends synchronously once
  * `next` passes the store's revision, so the first live record is exactly `next`: no gap, no duplicate.
  *
  * Memory is bounded: while the transport does not drain, at most `maxBuffered` messages wait here; one
@@ -44,6 +45,8 @@ export class Watcher {
     private readonly encode: WatchEncoder,
     readonly options: WatcherOptions,
     private readonly onClose: (watcher: Watcher) => void,
+    /** Whatever the hub files this watcher under (opaque here). */
+    readonly owner: object,
   ) {}
 
   /** True while it follows the live feed with nothing queued (so a progress message is truthful). */
@@ -55,7 +58,7 @@ export class Watcher {
   get lag(): number {
     if (this.state === 'closed') return 0;
     if (this.state === 'catchup') return Math.max(0, this.source.revision - this.next + 1);
-    return this.pending.length === 0 ? 0 : this.source.revision - this.pending[0]!.revision + 1;
+    return this.pending.length === 0 ? 0 : this.source.revision - this.pending[0]!.from + 1;
   }
 
   /** Starts delivering from `startRevision` (inclusive; 0 = only what happens after now). */
@@ -69,11 +72,11 @@ export class Watcher {
     void this.catchUp();
   }
 
-  /** The hub's live delivery of a revision this watcher's group wants. */
-  deliver(revision: number, message: Buffer): void {
-    if (this.state !== 'live' || revision < this.next) return;
+  /** The hub's live delivery of a message this watcher's group wants, whose oldest revision is `from`. */
+  deliver(from: number, message: Buffer): void {
+    if (this.state !== 'live' || from < this.next) return;
     if (this.blocked) {
-      this.pending.push({ revision, message });
+      this.pending.push({ from, message });
       if (this.pending.length > this.options.maxBuffered) this.fallBehind();
       return;
     }
@@ -125,7 +128,7 @@ export class Watcher {
 
   /** Too much queued: drop it and re-read it from the log once the transport drains. */
   private fallBehind(): void {
-    this.next = this.pending[0]!.revision;
+    this.next = this.pending[0]!.from;
     this.pending = [];
     this.state = 'catchup';
     void this.catchUp();
@@ -147,17 +150,21 @@ export class Watcher {
           return;
         }
         const to = Math.min(upTo, this.next + this.options.pageSize - 1);
+        // Several revisions go in one message (bounded in size); a page ends with what it collected sent.
+        const builder = new BatchBuilder(this.filter);
+        const send = async (batch: ReturnType<BatchBuilder['take']>) => {
+          if (batch === null) return;
+          if (this.blocked) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
+          if (this.state === 'catchup') this.write(this.encode(batch));
+        };
         for await (const record of log.read(this.next, { toRevision: to, pageSize: this.options.pageSize })) {
           if (this.state !== 'catchup') return;
           const prevs = this.filter.prevKv ? await resolvePrevs(record, log, prevCache) : null;
-          const batch = watchBatch(record, this.filter, prevs && ((i) => prevs[i] ?? null));
-          if (batch) {
-            if (this.blocked) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
-            if (this.state !== 'catchup') return;
-            this.write(this.encode(batch));
-          }
+          await send(builder.add(record, prevs && ((i: number) => prevs[i] ?? null)));
           this.next = record.revision + 1;
         }
+        await send(builder.take());
+        if (this.state !== 'catchup') return;
       }
     } catch (err) {
       // A compaction that overtook this catch-up: the client must resync, exactly as at the start.

@@ -64,7 +64,7 @@ describe('compare-and-set over gRPC', () => {
     expect(failedConditions).toBeGreaterThan(0);
 
     const history = recordWatch(api.kv, { key: 'cas/counter', start_revision: 1 });
-    await history.until((m) => m.header!.revision === final.kv!.mod_revision);
+    await history.until((m) => m.header!.revision >= final.kv!.mod_revision);
     history.cancel();
     const puts = history.messages.flatMap((m) => m.events).filter((e) => e.type === 'PUT');
     expect(puts).toHaveLength(3200);
@@ -96,8 +96,11 @@ describe('Txn over gRPC', () => {
     );
     expect(res.succeeded).toBe(true);
     expect(res.responses[3]!.get!.kv!.value.toString()).toBe('b');
-    const message = await watch.until((m) => m.header!.revision === res.header!.revision);
-    expect(message.events.map((e) => `${e.type} ${e.kv!.key}`)).toEqual(['PUT txn/a', 'PUT txn/b']);
+    const message = await watch.until((m) =>
+      m.events.some((e) => e.kv!.mod_revision === res.header!.revision),
+    );
+    const atTxn = message.events.filter((e) => e.kv!.mod_revision === res.header!.revision);
+    expect(atTxn.map((e) => `${e.type} ${e.kv!.key}`)).toEqual(['PUT txn/a', 'PUT txn/b']);
     watch.cancel();
   });
 

@@ -19,7 +19,7 @@ describe('a watcher that stops reading', () => {
     const value = Buffer.alloc(100, 120);
     const warm = await unaryCall<SetResponse__Output>((cb) => api.kv.Set({ key: 'slow/warm', value }, cb));
     const watch = recordWatch(api.kv, { prefix: 'slow/', start_revision: warm.header!.revision });
-    await watch.until((m) => m.header!.revision === warm.header!.revision);
+    await watch.until((m) => m.header!.revision >= warm.header!.revision);
     watch.stream.pause();
     const rssBefore = await rssBytes(server.process.pid!);
 
@@ -47,7 +47,7 @@ describe('a watcher that stops reading', () => {
     expect(peakRss - rssBefore, `RSS grew from ${rssBefore} to ${peakRss}`).toBeLessThan(100 * 1024 * 1024);
 
     watch.stream.resume();
-    await watch.until((m) => m.header!.revision === last, 120_000);
+    await watch.until((m) => m.header!.revision >= last, 120_000);
     const revisions = eventRevisions(watch.messages);
     expect(revisions).toEqual(
       Array.from({ length: last - warm.header!.revision + 1 }, (_, i) => warm.header!.revision + i),

@@ -69,7 +69,19 @@ export function recordWatch(kv: KVClient, request: WatchRequest): RecordedWatch 
   return recorded;
 }
 
-/** Revisions of the event messages (progress notes left out), in arrival order. */
+/** The revisions delivered, in arrival order: one entry per revision (events of a revision collapsed). */
 export function eventRevisions(messages: readonly WatchResponse__Output[]): number[] {
-  return messages.filter((m) => !m.progress).map((m) => m.header!.revision);
+  const out: number[] = [];
+  for (const m of messages) {
+    for (const e of m.events) {
+      const revision = e.kv!.mod_revision;
+      if (out.at(-1) !== revision) out.push(revision);
+    }
+  }
+  return out;
+}
+
+/** Every event delivered, in order, as "TYPE key@revision". */
+export function eventList(messages: readonly WatchResponse__Output[]): string[] {
+  return messages.flatMap((m) => m.events.map((e) => `${e.type} ${e.kv!.key}@${e.kv!.mod_revision}`));
 }

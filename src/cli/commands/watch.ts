@@ -92,15 +92,17 @@ EXAMPLES
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
       stream.on('data', (response: WatchResponse__Output) => {
-        const revision = response.header?.revision ?? 0;
         if (response.progress) {
+          const current = response.header?.revision ?? 0;
           if (ctx.values.progress === true)
-            process.stderr.write(`kvstore: progress: current at revision ${revision}\n`);
+            process.stderr.write(`kvstore: progress: current at revision ${current}\n`);
           return;
         }
         const lines: string[] = [];
         for (const event of response.events) {
           const kv = event.kv!;
+          // A message may hold several revisions: each event carries its own.
+          const revision = kv.mod_revision;
           if (ctx.global.json) {
             const base =
               event.type === 'PUT' ? kvJson(kv, revision) : { key: kv.key, mod_revision: revision, revision };

@@ -168,13 +168,15 @@ export interface KVClient extends grpc.Client {
   
   /**
    * Streams the changes of a key, a prefix or a range: history from start_revision, then live changes,
-   * in revision order, each revision exactly once; all events of one revision in one message.
+   * in revision order, each revision exactly once. A message holds the events of one or more consecutive
+   * revisions and never splits a revision (each event's kv.mod_revision is its revision).
    */
   Watch(argument: _kvstore_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kvstore_v1_WatchResponse__Output>;
   Watch(argument: _kvstore_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kvstore_v1_WatchResponse__Output>;
   /**
    * Streams the changes of a key, a prefix or a range: history from start_revision, then live changes,
-   * in revision order, each revision exactly once; all events of one revision in one message.
+   * in revision order, each revision exactly once. A message holds the events of one or more consecutive
+   * revisions and never splits a revision (each event's kv.mod_revision is its revision).
    */
   watch(argument: _kvstore_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_kvstore_v1_WatchResponse__Output>;
   watch(argument: _kvstore_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_kvstore_v1_WatchResponse__Output>;
@@ -234,7 +236,8 @@ export interface KVHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * Streams the changes of a key, a prefix or a range: history from start_revision, then live changes,
-   * in revision order, each revision exactly once; all events of one revision in one message.
+   * in revision order, each revision exactly once. A message holds the events of one or more consecutive
+   * revisions and never splits a revision (each event's kv.mod_revision is its revision).
    */
   Watch: grpc.handleServerStreamingCall<_kvstore_v1_WatchRequest__Output, _kvstore_v1_WatchResponse>;
   

@@ -4,9 +4,14 @@ import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Outp
 import type { Event as _kvstore_v1_Event, Event__Output as _kvstore_v1_Event__Output } from '../../kvstore/v1/Event.js';
 
 export interface WatchResponse {
+  /**
+   * header.revision: the newest revision this message covers; the watcher has seen every change it
+   * asked for up to it.
+   */
   'header'?: (_kvstore_v1_ResponseHeader | null);
   /**
-   * The events of one revision (empty in a progress message).
+   * The events of one or more consecutive revisions, oldest first, all events of a revision together
+   * (empty in a progress message).
    */
   'events'?: (_kvstore_v1_Event)[];
   /**
@@ -16,9 +21,14 @@ export interface WatchResponse {
 }
 
 export interface WatchResponse__Output {
+  /**
+   * header.revision: the newest revision this message covers; the watcher has seen every change it
+   * asked for up to it.
+   */
   'header': (_kvstore_v1_ResponseHeader__Output | null);
   /**
-   * The events of one revision (empty in a progress message).
+   * The events of one or more consecutive revisions, oldest first, all events of a revision together
+   * (empty in a progress message).
    */
   'events': (_kvstore_v1_Event__Output)[];
   /**
