@@ -26,6 +26,8 @@ export async function startLocalServer(
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // As `npm start` and the container run it (docs/operations.md, "Node flags").
+      '--max-semi-space-size=32',
       BIN,
       'serve',
       '--grpc-listen',
