@@ -5,7 +5,6 @@ import type { EventLog } from '../log/event-log.js';
 import { LogClosedError } from '../log/event-log.js';
 import type { LogRecord, PutEvent } from '../log/events.js';
 import type { KeySpan } from '../log/key-order.js';
-import { compareKeys, spanContains, spanEnded, spanStart } from '../log/key-order.js';
 import type { Durability } from '../log/sqlite-log.js';
 import { SqliteEventLog } from '../log/sqlite-log.js';
 import { ExpirySchedule } from '../projections/expiry-schedule.js';
@@ -32,6 +31,7 @@ import {
   validateTtl,
   validateValue,
 } from './limits.js';
+import { type ListOptions, type ListResult, listKeys } from './list-keys.js';
 import {
   type DeleteManyResult,
   type DeleteRangeResult,
@@ -89,30 +89,6 @@ export interface DeleteResult {
 export interface GetResult {
   readonly revision: number;
   readonly entry: KeyEntry | undefined;
-}
-
-/** A List request: which keys, how many, from where. */
-export interface ListOptions {
-  /** Keys to list; default every key. */
-  readonly span?: KeySpan;
-  /** Most entries to return; 0 or absent: the server default. */
-  readonly limit?: number;
-  /** Continue after this key (the `next` of a previous page). */
-  readonly after?: string;
-  /** Also count every key in the span (costs a scan of the span). */
-  readonly count?: boolean;
-  /** Stop adding entries once keys and values reach this many bytes (at least one entry is returned). */
-  readonly maxBytes?: number;
-}
-
-/** One page of a List. */
-export interface ListResult {
-  readonly revision: number;
-  readonly entries: KeyEntry[];
-  /** Key to pass as `after` for the next page; undefined when this page is the last. */
-  readonly next: string | undefined;
-  /** Number of live keys in the whole span, when asked for. */
-  readonly count: number | undefined;
 }
 
 /** Everything the store reports about itself. */
@@ -324,29 +300,7 @@ export class KvStore {
   list(options: ListOptions = {}): ListResult {
     const span = validateSpan(options.span ?? ALL_KEYS, this.limits);
     const limit = validateLimit(options.limit ?? 0, this.limits) || this.defaultListLimit;
-    const now = Date.now();
-    const start = spanStart(span);
-    const resume = options.after !== undefined && compareKeys(options.after, start) >= 0;
-    const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
-    const entries: KeyEntry[] = [];
-    let bytes = 0;
-    let next: string | undefined;
-    for (const entry of this.state.index.scan(resume ? options.after! : start, resume)) {
-      if (spanEnded(span, entry.key)) break;
-      if (!spanContains(span, entry.key) || !isLive(entry, now)) continue;
-      if (entries.length === limit || bytes >= maxBytes) {
-        next = entries[entries.length - 1]!.key;
-        break;
-      }
-      entries.push(entry);
-      bytes += entry.key.length + entry.value.length;
-    }
-    return {
-      revision: this.state.revision,
-      entries,
-      next,
-      count: options.count ? this.count(span, now) : undefined,
-    };
+    return { revision: this.state.revision, ...listKeys(this.state.index, span, limit, options, Date.now()) };
   }
 
   /** Figures for status pages. */
@@ -432,14 +386,5 @@ export class KvStore {
     this.writes.committed(this.state.revision);
     this.sweeper.poke();
     this.checkpointer.committed(this.state.revision);
-  }
-
-  private count(span: KeySpan, now: number): number {
-    let n = 0;
-    for (const entry of this.state.index.scan(spanStart(span))) {
-      if (spanEnded(span, entry.key)) break;
-      if (spanContains(span, entry.key) && isLive(entry, now)) n++;
-    }
-    return n;
   }
 }
