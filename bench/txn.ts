@@ -218,7 +218,8 @@ try {
       s.name,
       'SetMany(100) / Txn(100 Puts), 4x4',
       await closedLoop(16, s.pid, async (slot) => {
-        const base = (seq += 100);
+        seq += 100;
+        const base = seq;
         await conns[slot % 4]!.setMany(
           Array.from({ length: 100 }, (_, i) => `bench/many/${(base + i) % 10_000}`),
           value,
