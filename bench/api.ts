@@ -40,7 +40,7 @@ interface Row {
 
 const rows: Row[] = [];
 const targets: { name: 'kvstore' | 'etcd'; addr: string; pid: number; stop(): Promise<void> }[] = [];
-const kv = await startLocalServer('fsync');
+const kv = await startLocalServer();
 targets.push({ name: 'kvstore', addr: kv.addr, pid: kv.pid, stop: () => kv.stop() });
 if (!values['no-etcd']) {
   if (etcdAvailable()) {

@@ -15,11 +15,11 @@
  *   - a restore of the full backup.
  * Every restored directory is opened by a server whose HashKV must equal the source's.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { startLocalServer } from '../load/local-server.js';
 import { KvStore } from '../src/store/kv-store.js';
 
 const events = Number(process.argv.find((a) => a.startsWith('--events='))?.slice(9) ?? 1_000_000);
@@ -44,42 +44,6 @@ function cli(args: string[], addr?: string): { result: Record<string, unknown>; 
   const seconds = (performance.now() - started) / 1000;
   if (run.status !== 0) throw new Error(`kvstore ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
   return { result: JSON.parse(run.stdout.trim().split('\n').at(-1)!), seconds };
-}
-
-/** Starts `bin/kvstore serve` on `dataDir`; resolves with its address and a stop function. */
-function serve(dataDir: string): Promise<{ addr: string; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/kvstore',
-      'serve',
-      '--grpc-listen',
-      '127.0.0.1:0',
-      '--http-listen',
-      '127.0.0.1:0',
-      '--data-dir',
-      dataDir,
-      '--log-format',
-      'json',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const record = JSON.parse(line) as Record<string, unknown>;
-      if (record.msg === 'kvstore is serving') {
-        resolve({
-          addr: String(record.grpc),
-          stop: async () => {
-            child.kill('SIGTERM');
-            await exited;
-          },
-        });
-      }
-    });
-    void exited.then(() => reject(new Error('server exited before serving')));
-  });
 }
 
 async function writeSource(dir: string): Promise<void> {
@@ -108,7 +72,7 @@ const root = await mkdtemp(join(tmpdir(), 'kvstore-bench-backup-'));
 try {
   const source = join(root, 'source');
   await writeSource(source);
-  const server = await serve(source);
+  const server = await startLocalServer({ dataDir: source });
   const full = join(root, 'full.kvb');
   const history = join(root, 'history.kvb');
   let sourceHash: Record<string, unknown>;
@@ -142,7 +106,7 @@ try {
     const r = cli(['restore', '--in', input, '--data-dir', target]);
     if (r.result.hash !== sourceHash.hash)
       throw new Error(`${figure}: hash ${r.result.hash} != ${sourceHash.hash}`);
-    const restored = await serve(target);
+    const restored = await startLocalServer({ dataDir: target });
     const check = cli(['hash'], restored.addr).result;
     await restored.stop();
     if (check.hash !== sourceHash.hash) throw new Error(`${figure}: restored server hashes ${check.hash}`);

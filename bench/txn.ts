@@ -191,7 +191,7 @@ const servers: {
   ops: (addr: string) => Ops;
   stop(): Promise<void>;
 }[] = [];
-const kv = await startLocalServer('fsync');
+const kv = await startLocalServer();
 servers.push({ name: 'kvstore', addr: kv.addr, pid: kv.pid, ops: kvstoreOps, stop: () => kv.stop() });
 if (!values['no-etcd'] && etcdAvailable()) {
   const etcd = await startEtcd();

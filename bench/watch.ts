@@ -74,7 +74,7 @@ interface Server {
 }
 
 const servers: Server[] = [];
-const kv = await startLocalServer('fsync');
+const kv = await startLocalServer();
 servers.push({ name: 'kvstore', addr: kv.addr, pid: kv.pid, stop: () => kv.stop() });
 if (!values['no-etcd'] && etcdAvailable()) {
   const etcd = await startEtcd();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-/** A kvstore server started for one load run, on free loopback ports with a fresh data directory. */
+/** A kvstore server started for a load run or a benchmark, on free loopback ports. */
 export interface LocalServer {
   readonly addr: string;
   readonly httpAddr: string;
@@ -17,12 +17,20 @@ export interface LocalServer {
 
 const BIN = fileURLToPath(new URL('../bin/kvstore', import.meta.url));
 
+/** Options of {@link startLocalServer}. */
+export interface LocalServerOptions {
+  readonly durability?: 'fsync' | 'relaxed';
+  /** Serve this existing data directory (kept on stop); default: a fresh one, removed on stop. */
+  readonly dataDir?: string;
+  readonly extraArgs?: readonly string[];
+}
+
 /** Starts `bin/kvstore serve` (built dist/ required) and resolves once it serves. */
-export async function startLocalServer(
-  durability: 'fsync' | 'relaxed',
-  extraArgs: readonly string[] = [],
-): Promise<LocalServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'kvstore-load-'));
+export async function startLocalServer(options: LocalServerOptions = {}): Promise<LocalServer> {
+  const fresh = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'kvstore-load-')));
+  const durability = options.durability ?? 'fsync';
+  const extraArgs = options.extraArgs ?? [];
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -68,7 +76,7 @@ export async function startLocalServer(
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
-      await rm(dataDir, { recursive: true, force: true });
+      if (fresh) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -18,7 +18,7 @@ export async function runLoad(options: LoadOptions, log: LoadLog = () => {}): Pr
   let local: LocalServer | undefined;
   if (options.addr === undefined) {
     if (options.target !== 'kvstore') throw new Error(`--target ${options.target} needs --addr`);
-    local = await startLocalServer(options.durability);
+    local = await startLocalServer({ durability: options.durability });
     log(
       `started kvstore (pid ${local.pid}, ${options.durability}) on ${local.addr}, admin ${local.httpAddr}`,
     );

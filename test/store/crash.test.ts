@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { storedValueBytes } from '../../src/projections/key-entry.js';
 import { KvStore } from '../../src/store/kv-store.js';
+import { runUntilKilled } from '../helpers/kill-child.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 interface Ack {
@@ -11,34 +10,12 @@ interface Ack {
   value: string;
 }
 
-/** Runs the writer child, kills it with SIGKILL `killAfterMs` after its first ack, returns every ack it printed. */
-function writeUntilKilled(dataDir: string, runId: number, killAfterMs: number): Promise<Ack[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'test/fixtures/crash-writer.ts', dataDir, String(runId)],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    const acks: Ack[] = [];
-    let killTimer: NodeJS.Timeout | undefined;
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      if (line === 'ready') return;
-      const [revision, key, value] = line.split(' ');
-      acks.push({ revision: Number(revision), key: key!, value: value! });
-      killTimer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    });
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      if (signal !== 'SIGKILL')
-        reject(new Error(`writer exited with ${code ?? signal} before it was killed`));
-      // The readline interface may still hold buffered lines; let it drain.
-      else {
-        clearTimeout(killTimer);
-        setImmediate(() => resolve(acks));
-      }
-    });
+/** Runs the writer child until SIGKILL at a random moment; returns every write it acknowledged. */
+async function writeUntilKilled(dataDir: string, runId: number, killAfterMs: number): Promise<Ack[]> {
+  const lines = await runUntilKilled('test/fixtures/crash-writer.ts', [dataDir, String(runId)], killAfterMs);
+  return lines.map((line) => {
+    const [revision, key, value] = line.split(' ');
+    return { revision: Number(revision), key: key!, value: value! };
   });
 }
 
