@@ -54,6 +54,9 @@ EXAMPLES
       throw new CliExit(EXIT.UNAVAILABLE, `cannot reach NATS at ${servers} (${(err as Error).message})`);
     }
     const sub = nc.subscribe(subject);
+    // Once the server has the subscription, say so (on stderr, so stdout stays one line per change).
+    await nc.flush();
+    process.stderr.write(`kvstore: following ${subject} on ${servers} (Ctrl-C ends)\n`);
     const stop = () => {
       void nc.drain();
     };
