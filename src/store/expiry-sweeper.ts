@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
-import type { EventLog } from '../log/event-log.js';
 import type { ExpirySchedule } from '../projections/expiry-schedule.js';
 import type { KeyState } from '../projections/key-state.js';
 import { expireRecord, NothingToWrite } from './record-builders.js';
-import type { WriteView } from './write-view.js';
+import type { WritePath } from './write-path.js';
 
 /** Options of the {@link ExpirySweeper}. */
 export interface SweeperOptions {
@@ -27,8 +26,8 @@ export class ExpirySweeper {
   constructor(
     private readonly schedule: ExpirySchedule,
     private readonly state: KeyState,
-    private readonly view: WriteView,
-    private readonly log: EventLog,
+    /** The store's one way to write, so a log failure reaches everyone waiting on it. */
+    private readonly writes: WritePath,
     private readonly options: SweeperOptions,
     private readonly logger: Logger,
   ) {}
@@ -67,7 +66,7 @@ export class ExpirySweeper {
           .filter((d) => this.state.get(d.key)?.modRevision === d.modRevision);
         if (due.length === 0) break;
         try {
-          const record = await this.log.append(expireRecord(this.view, due));
+          const record = await this.writes.append(expireRecord(this.writes.view, due));
           this.logger.debug({ revision: record.revision, keys: record.events.length }, 'expired keys');
         } catch (err) {
           if (err instanceof NothingToWrite) continue;

@@ -180,11 +180,11 @@ export class KvStore {
       const schedule = new ExpirySchedule();
       for (const entry of state.index.values()) schedule.add(entry);
       const view = new WriteView(state);
+      const writes = new WritePath(log, view, () => state.revision);
       const sweeper = new ExpirySweeper(
         schedule,
         state,
-        view,
-        log,
+        writes,
         { intervalMs: 100, batchSize: 1000, ...options.expiry },
         logger,
       );
@@ -192,7 +192,7 @@ export class KvStore {
         dir,
         log,
         state,
-        new WritePath(log, view, () => state.revision),
+        writes,
         schedule,
         sweeper,
         checkpointer,

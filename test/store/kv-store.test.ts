@@ -216,7 +216,7 @@ describe('KvStore: durability and recovery', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'log.sqlite'), 'not a database at all, but precious to someone');
     await expect(openStore(dir)).rejects.toThrow(`${join(dir, 'log.sqlite')}: is not a kvstore log`);
-    // The lock is released, so the directory is usable once the file is moved away.
+    // The failed open released the lock: a second try reaches the same file check, not DataDirLockedError.
     await expect(openStore(dir)).rejects.toThrow(/not a kvstore log/);
   });
 });
