@@ -1,4 +1,4 @@
-import type { KeySpan } from '../log/key-order.js';
+import type { KeySpan } from '../keys/key-order.js';
 import type { KeyEntry } from '../projections/key-entry.js';
 import { storedValueBytes } from '../projections/key-entry.js';
 import { InvalidArgumentError } from '../store/errors.js';

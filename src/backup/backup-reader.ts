@@ -1,4 +1,4 @@
-import { compareKeys } from '../log/key-order.js';
+import { compareKeys } from '../keys/key-order.js';
 import type { ByteSource } from '../projections/byte-reader.js';
 import { ByteReader } from '../projections/byte-reader.js';
 import { entryFromWire } from '../projections/entry-wire.js';

@@ -1,4 +1,4 @@
-import { compareKeys, comparesNatively } from '../log/key-order.js';
+import { compareKeys, comparesNatively } from '../keys/key-order.js';
 import type { KeyEntry, StoredValue } from './key-entry.js';
 import { keyEntry } from './key-entry.js';
 

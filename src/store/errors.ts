@@ -1,4 +1,4 @@
-import { describeSpan, type KeySpan } from '../log/key-order.js';
+import { describeSpan, type KeySpan } from '../keys/key-order.js';
 
 /**
  * Errors the store raises for callers to act on. The API maps each class to one gRPC status code; the

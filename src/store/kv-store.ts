@@ -4,7 +4,7 @@ import type { CommitObserver } from '../log/commit-observer.js';
 import type { EventLog } from '../log/event-log.js';
 import { LogClosedError } from '../log/event-log.js';
 import type { LogRecord, PutEvent } from '../log/events.js';
-import type { KeySpan } from '../log/key-order.js';
+import type { KeySpan } from '../keys/key-order.js';
 import type { Durability } from '../log/sqlite-log.js';
 import { SqliteEventLog } from '../log/sqlite-log.js';
 import { ExpirySchedule } from '../projections/expiry-schedule.js';

@@ -1,5 +1,5 @@
-import type { KeySpan } from '../log/key-order.js';
-import { compilePattern } from '../log/key-pattern.js';
+import type { KeySpan } from '../keys/key-order.js';
+import { compilePattern } from '../keys/key-pattern.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** Size and range limits of requests; every one is configurable and documented in docs/configuration.md. */

@@ -1,5 +1,5 @@
-import type { KeySpan } from '../log/key-order.js';
-import { compareKeys, spanContains, spanEnded, spanStart } from '../log/key-order.js';
+import type { KeySpan } from '../keys/key-order.js';
+import { compareKeys, spanContains, spanEnded, spanStart } from '../keys/key-order.js';
 import type { KeyEntry } from '../projections/key-entry.js';
 import { isLive } from '../projections/key-entry.js';
 import type { KeyIndex } from '../projections/key-index.js';

@@ -1,4 +1,4 @@
-import type { KeySpan } from '../log/key-order.js';
+import type { KeySpan } from '../keys/key-order.js';
 import type { KeyEntry } from '../projections/key-entry.js';
 import { isLive } from '../projections/key-entry.js';
 import type { KeyState } from '../projections/key-state.js';

@@ -1,6 +1,6 @@
 import type { RecordBuilder } from '../log/event-log.js';
 import type { LogEvent, PutEvent } from '../log/events.js';
-import type { KeySpan } from '../log/key-order.js';
+import type { KeySpan } from '../keys/key-order.js';
 import { type Condition, checkCondition } from './conditions.js';
 import { RangeTooLargeError } from './errors.js';
 import type { KeyHead, KeyRow, WriteView } from './write-view.js';

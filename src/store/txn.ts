@@ -1,7 +1,7 @@
 import type { RecordBuilder } from '../log/event-log.js';
 import type { LogEvent } from '../log/events.js';
-import type { KeySpan } from '../log/key-order.js';
-import { compareKeys, spanContains, spanStart } from '../log/key-order.js';
+import type { KeySpan } from '../keys/key-order.js';
+import { compareKeys, spanContains, spanStart } from '../keys/key-order.js';
 import { type Compare, evaluateCompare } from './conditions.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Limits } from './limits.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareKeys } from '../../src/log/key-order.js';
+import { compareKeys } from '../../src/keys/key-order.js';
 import { keyEntry } from '../../src/projections/key-entry.js';
 import { KeyIndex } from '../../src/projections/key-index.js';
 

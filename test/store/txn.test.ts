@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compilePattern, patternMatches } from '../../src/log/key-pattern.js';
+import { compilePattern, patternMatches } from '../../src/keys/key-pattern.js';
 import { storedValueBytes } from '../../src/projections/key-entry.js';
 import { ConditionFailedError } from '../../src/store/conditions.js';
 import { InvalidArgumentError } from '../../src/store/errors.js';
