@@ -93,7 +93,11 @@ function opOf(wire: RequestOp__Output, field: string, defaultLimit: number): Txn
       return { type: 'delete', key: d.key };
     }
     case 'delete_range':
-      return { type: 'deleteRange', span: spanOf(wire.delete_range!) };
+      return {
+        type: 'deleteRange',
+        span: spanOf(wire.delete_range!),
+        prevKv: wire.delete_range!.prev_kv,
+      };
     default:
       throw new InvalidArgumentError(field, 'holds no operation (get, range, set, delete or delete_range)');
   }
@@ -158,7 +162,7 @@ export function responseOpOf(result: TxnOpResult, op: TxnOp, revision: number): 
         delete_range: {
           header,
           deleted: result.deleted.length,
-          prev_kvs: result.deleted.map((r) => rowKeyValue(r)),
+          prev_kvs: op.type === 'deleteRange' && op.prevKv ? result.deleted.map((r) => rowKeyValue(r)) : [],
         },
       };
   }

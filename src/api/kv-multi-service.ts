@@ -66,7 +66,7 @@ export function kvMultiHandlers(
       'DeleteRange',
       ctx,
       async (request) => {
-        const { revision, deleted } = await store.deleteRange(spanOf(request));
+        const { revision, deleted } = await store.deleteRange(spanOf(request), { prevKv: request.prev_kv });
         return {
           header: { revision },
           deleted: deleted.length,

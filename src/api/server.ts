@@ -40,12 +40,14 @@ export async function startServer(
   observe?: RequestObserver,
 ): Promise<RunningServer> {
   const startedAt = Date.now();
+  // A Get of the largest value always fits, whatever the response limit says.
+  const maxResponseBytes = Math.max(config.limits.maxResponseBytes, 2 * config.limits.maxValueBytes);
   // The admin listener comes first: during a long replay probes get "starting", not a refused connection.
   const ops = await startOperations(config, logger);
   const store = await KvStore.open({
     dataDir: config.data.dir,
     durability: config.data.durability,
-    limits: config.limits,
+    limits: { ...config.limits, maxResponseBytes },
     defaultListLimit: config.limits.defaultListLimit,
     checkpoint: {
       everyRevisions: config.checkpoint.everyRevisions,
@@ -91,7 +93,6 @@ export async function startServer(
       'this @grpc/grpc-js version cannot be taught response compression; responses go uncompressed',
     );
   }
-  const maxResponseBytes = Math.max(4 * 1024 * 1024, 2 * config.limits.maxValueBytes);
   let grpc: Awaited<ReturnType<typeof startGrpcServer>>;
   try {
     grpc = await startGrpcServer(

@@ -7,6 +7,7 @@ import {
   RevisionOutOfRangeError,
   StoreUnavailableError,
 } from '../store/errors.js';
+import { ResponseTooLargeError } from '../store/response-budget.js';
 
 /** An error with a gRPC status code, a message for the user and optional trailing metadata. */
 export class RpcError extends Error implements Partial<ServiceError> {
@@ -59,7 +60,7 @@ export function toRpcError(err: unknown): { error: RpcError; expected: boolean }
       : { 'current-mod-revision': '0', 'current-version': '0' };
     return { error: new RpcError(status.FAILED_PRECONDITION, err.message, trailers), expected: true };
   }
-  if (err instanceof RangeTooLargeError) {
+  if (err instanceof RangeTooLargeError || err instanceof ResponseTooLargeError) {
     return { error: new RpcError(status.RESOURCE_EXHAUSTED, err.message), expected: true };
   }
   if (err instanceof ConflictError)

@@ -13,6 +13,7 @@ export interface Config {
     readonly defaultListLimit: number;
     readonly maxBatchOps: number;
     readonly maxRangeKeys: number;
+    readonly maxResponseBytes: number;
   };
   readonly checkpoint: { readonly everyRevisions: number; readonly intervalMs: number };
   readonly compaction: {
@@ -208,6 +209,13 @@ export const SETTINGS: readonly Setting[] = [
     integer(1, 10_000_000),
   ),
   setting(
+    'limits.maxResponseBytes',
+    4 * 1024 * 1024,
+    'largest answer (at least twice limits.maxValueBytes); a write whose answer would be larger is refused unwritten',
+    'a size from 64KiB to 1GiB (e.g. 4MiB)',
+    bytes(64 * 1024, 1024 * 1024 * 1024),
+  ),
+  setting(
     'checkpoint.everyRevisions',
     100_000,
     'write a checkpoint after this many revisions (0: only at shutdown)',
@@ -346,6 +354,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       defaultListLimit: v('limits.defaultListLimit') as number,
       maxBatchOps: v('limits.maxBatchOps') as number,
       maxRangeKeys: v('limits.maxRangeKeys') as number,
+      maxResponseBytes: v('limits.maxResponseBytes') as number,
     },
     checkpoint: {
       everyRevisions: v('checkpoint.everyRevisions') as number,

@@ -1,10 +1,10 @@
 import pino, { type Logger } from 'pino';
 import { type Observable, Subject } from 'rxjs';
+import type { KeySpan } from '../keys/key-order.js';
 import type { CommitObserver } from '../log/commit-observer.js';
 import type { EventLog } from '../log/event-log.js';
 import { LogClosedError } from '../log/event-log.js';
 import type { LogRecord, PutEvent } from '../log/events.js';
-import type { KeySpan } from '../keys/key-order.js';
 import type { Durability } from '../log/sqlite-log.js';
 import { SqliteEventLog } from '../log/sqlite-log.js';
 import { ExpirySchedule } from '../projections/expiry-schedule.js';
@@ -286,9 +286,9 @@ export class KvStore {
     return this.multi.deleteMany(keys);
   }
 
-  /** Deletes every key of a prefix or range as one revision. */
-  deleteRange(span: KeySpan): Promise<DeleteRangeResult> {
-    return this.multi.deleteRange(span);
+  /** Deletes every key of a prefix or range as one revision; `prevKv`: the answer carries the values. */
+  deleteRange(span: KeySpan, options: { readonly prevKv?: boolean } = {}): Promise<DeleteRangeResult> {
+    return this.multi.deleteRange(span, options);
   }
 
   /** Runs an etcd-style transaction (compares, then success or failure operations) as one revision. */

@@ -16,6 +16,8 @@ export interface Limits {
   readonly maxBatchOps: number;
   /** Most keys one range delete removes (as one revision). */
   readonly maxRangeKeys: number;
+  /** Largest answer in bytes; a write whose answer would be larger is refused before it is written. */
+  readonly maxResponseBytes: number;
 }
 
 /** Defaults: keys up to 4 KiB, values up to 1 MiB, TTL up to a year, 10,000 keys per List page, batches of 1000. */
@@ -26,6 +28,7 @@ export const DEFAULT_LIMITS: Limits = {
   maxListLimit: 10_000,
   maxBatchOps: 1000,
   maxRangeKeys: 100_000,
+  maxResponseBytes: 4 * 1024 * 1024,
 };
 
 /** Checks a key: 1..maxKeyBytes bytes of well-formed UTF-8. */

@@ -12,6 +12,7 @@ import {
   type PutItem,
   putManyRecord,
 } from './record-builders.js';
+import { ResponseBudget } from './response-budget.js';
 import { type TxnRequest, type TxnResult, txnRecord, validateTxn } from './txn.js';
 import type { WritePath } from './write-path.js';
 import type { KeyRow } from './write-view.js';
@@ -92,11 +93,19 @@ export class MultiKeyOps {
     this.checkBatch(keys.length, 'keys');
     for (const [i, k] of keys.entries()) validateKey(k, this.limits, `keys[${i}]`);
     const now = Date.now();
+    const answer = new ResponseBudget(
+      this.limits.maxResponseBytes,
+      'GetMany',
+      'Ask for fewer keys at a time.',
+    );
     return {
       revision: this.state.revision,
       entries: keys.map((k) => {
         const entry = this.state.get(k);
-        return entry && isLive(entry, now) ? entry : undefined;
+        if (!entry || !isLive(entry, now)) return undefined;
+        // A stored value holds one byte per character.
+        answer.add(Buffer.byteLength(k, 'utf8') + entry.value.length);
+        return entry;
       }),
     };
   }
@@ -117,13 +126,25 @@ export class MultiKeyOps {
     }
   }
 
-  /** Deletes every key of a prefix or range as one revision (at most limits.maxRangeKeys keys). */
-  async deleteRange(span: KeySpan): Promise<DeleteRangeResult> {
+  /**
+   * Deletes every key of a prefix or range as one revision (at most limits.maxRangeKeys keys). With
+   * `prevKv` the answer carries the deleted values, so it must fit limits.maxResponseBytes: a larger one
+   * is refused before anything is deleted.
+   */
+  async deleteRange(span: KeySpan, options: { readonly prevKv?: boolean } = {}): Promise<DeleteRangeResult> {
     validateSpan(span, this.limits);
     const deleted: KeyRow[] = [];
+    const budget = options.prevKv
+      ? () =>
+          new ResponseBudget(
+            this.limits.maxResponseBytes,
+            'DeleteRange with prev_kv',
+            'Delete in smaller ranges, or without prev_kv.',
+          )
+      : undefined;
     try {
       const record = await this.writes.append(
-        deleteRangeRecord(this.writes.view, span, this.limits.maxRangeKeys, deleted),
+        deleteRangeRecord(this.writes.view, span, this.limits.maxRangeKeys, deleted, budget),
       );
       return { revision: record.revision, deleted };
     } catch (err) {
@@ -137,7 +158,7 @@ export class MultiKeyOps {
     validateTxn(request, this.limits);
     const out: { result?: TxnResult } = {};
     try {
-      await this.writes.append(txnRecord(this.writes.view, request, this.limits.maxRangeKeys, out));
+      await this.writes.append(txnRecord(this.writes.view, request, this.limits, out));
     } catch (err) {
       if (!(err instanceof NothingToWrite)) throw err;
     }

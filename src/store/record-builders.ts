@@ -1,8 +1,9 @@
+import type { KeySpan } from '../keys/key-order.js';
 import type { RecordBuilder } from '../log/event-log.js';
 import type { LogEvent, PutEvent } from '../log/events.js';
-import type { KeySpan } from '../keys/key-order.js';
 import { type Condition, checkCondition } from './conditions.js';
 import { RangeTooLargeError } from './errors.js';
+import type { ResponseBudget } from './response-budget.js';
 import type { KeyHead, KeyRow, WriteView } from './write-view.js';
 
 /**
@@ -159,17 +160,26 @@ export function rangeDeletes(
   return deleted;
 }
 
-/** Deletes every live key of a span as one record; `out` receives the deleted rows. */
+/**
+ * Deletes every live key of a span as one record; `out` receives the deleted rows. With a `budget` (the
+ * answer carries the rows), an answer over it refuses the delete before anything is written.
+ */
 export function deleteRangeRecord(
   view: WriteView,
   span: KeySpan,
   maxKeys: number,
   out: KeyRow[],
+  budget?: () => ResponseBudget,
 ): RecordBuilder {
   return (revision, timeMs) => {
     const events: LogEvent[] = [];
     out.length = 0;
     out.push(...rangeDeletes(view, span, maxKeys, timeMs, events));
+    if (budget) {
+      // A fresh budget per attempt: a backend that retries the builder must not count twice.
+      const answer = budget();
+      for (const row of out) answer.addRow(row.key, row.value);
+    }
     if (events.length === 0) throw new NothingToWrite(revision - 1);
     view.stage(revision, events);
     return events;

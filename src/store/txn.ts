@@ -1,12 +1,13 @@
-import type { RecordBuilder } from '../log/event-log.js';
-import type { LogEvent } from '../log/events.js';
 import type { KeySpan } from '../keys/key-order.js';
 import { compareKeys, spanContains, spanStart } from '../keys/key-order.js';
+import type { RecordBuilder } from '../log/event-log.js';
+import type { LogEvent } from '../log/events.js';
 import { type Compare, evaluateCompare } from './conditions.js';
 import { InvalidArgumentError } from './errors.js';
 import type { Limits } from './limits.js';
 import { validateKey, validateSpan, validateTtl, validateValue } from './limits.js';
 import { expireIfDue, isLive, NothingToWrite, putEvent, rangeDeletes } from './record-builders.js';
+import { ResponseBudget } from './response-budget.js';
 import type { KeyRow, WriteView } from './write-view.js';
 
 /** One operation of a transaction branch. */
@@ -15,7 +16,12 @@ export type TxnOp =
   | { readonly type: 'range'; readonly span: KeySpan; readonly limit: number; readonly keysOnly?: boolean }
   | { readonly type: 'set'; readonly key: string; readonly value: Uint8Array; readonly ttlMs?: number }
   | { readonly type: 'delete'; readonly key: string }
-  | { readonly type: 'deleteRange'; readonly span: KeySpan };
+  | {
+      readonly type: 'deleteRange';
+      readonly span: KeySpan;
+      /** The answer carries the deleted key-values (prev_kv). */
+      readonly prevKv?: boolean;
+    };
 
 /** What one operation did, in the order of the branch. */
 export type TxnOpResult =
@@ -131,9 +137,10 @@ function spansOverlap(a: KeySpan, b: KeySpan): boolean {
 export function txnRecord(
   view: WriteView,
   request: TxnRequest,
-  maxRangeKeys: number,
+  limits: Pick<Limits, 'maxRangeKeys' | 'maxResponseBytes'>,
   out: { result?: TxnResult },
 ): RecordBuilder {
+  const maxRangeKeys = limits.maxRangeKeys;
   return (revision, timeMs) => {
     // The transaction's own writes, seen by its later operations.
     const local = new Map<string, KeyRow | null>();
@@ -207,6 +214,8 @@ export function txnRecord(
         }
       }
     }
+    // Before anything is written: an answer too large to send must not follow a committed write.
+    measureAnswer(succeeded ? request.success : request.failure, results, limits.maxResponseBytes);
     if (events.length === 0) {
       out.result = { revision: revision - 1, succeeded, results };
       throw new NothingToWrite(revision - 1);
@@ -215,4 +224,36 @@ export function txnRecord(
     out.result = { revision, succeeded, results };
     return events;
   };
+}
+
+/** Counts the rows the answer will carry; throws {@link ResponseTooLargeError} past `maxBytes`. */
+function measureAnswer(ops: readonly TxnOp[], results: readonly TxnOpResult[], maxBytes: number): void {
+  const answer = new ResponseBudget(
+    maxBytes,
+    'Txn',
+    'Read less in one transaction (a range limit, keys_only, or no prev_kv on delete_range).',
+  );
+  results.forEach((result, i) => {
+    const op = ops[i]!;
+    switch (result.type) {
+      case 'get':
+        if (result.row) answer.addRow(result.row.key, result.row.value);
+        break;
+      case 'range': {
+        const withValues = !(op.type === 'range' && op.keysOnly);
+        for (const row of result.rows) answer.addRow(row.key, withValues ? row.value : null);
+        break;
+      }
+      case 'deleteRange':
+        if (op.type === 'deleteRange' && op.prevKv)
+          for (const row of result.deleted) answer.addRow(row.key, row.value);
+        break;
+      case 'set':
+        answer.addRow(op.type === 'set' ? op.key : '', null);
+        break;
+      case 'delete':
+        answer.add(0);
+        break;
+    }
+  });
 }
