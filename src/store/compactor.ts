@@ -68,13 +68,14 @@ export class Compactor {
   async compact(revision: number): Promise<CompactResult> {
     const current = this.currentRevision();
     const compact = this.log.compactRevision();
-    if (!Number.isSafeInteger(revision) || revision < 1) {
+    // Any whole number is a revision; one past the store's (however large) is out of range, not malformed.
+    if (!Number.isInteger(revision) || revision < 1) {
       throw new InvalidArgumentError('revision', `is ${revision}; must be a whole number from 1`);
     }
     if (revision > current) {
       throw new RevisionOutOfRangeError(
         'revision',
-        `${revision} is beyond the store's revision ${current}`,
+        `${revision} is beyond the store's current revision ${current}; compact to ${current} at most`,
         compact,
       );
     }

@@ -134,6 +134,9 @@ describe('kvstore backup, restore, hash, compact, status', () => {
     const again = await run(['compact', String(target)]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(new RegExp(`revision: ${target} has already been compacted`));
+    const beyond = await run(['compact', '99999999999999999999']);
+    expect(beyond.code).toBe(2);
+    expect(beyond.stderr).toMatch(/revision: \d+ is beyond the store's current revision \d+/);
     const old = await run(['backup', '--out', join(work, 'old.kvb'), '--from-revision', '1']);
     expect(old.code).toBe(2);
     expect(old.stderr).toMatch(

@@ -33,7 +33,11 @@ EXAMPLES
 
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw usage('compact takes one REVISION', 'compact');
-    const revision = wholeNumber('REVISION', ctx.positionals[0]!, 1, 'compact');
+    const text = ctx.positionals[0]!;
+    // Digits past 2^53 name a revision no store reaches: let the server say it is beyond its own.
+    const revision = /^\d{16,}$/.test(text)
+      ? Math.min(Number(text), Number.MAX_SAFE_INTEGER)
+      : wholeNumber('REVISION', text, 1, 'compact');
     const clients = connect(ctx.global);
     try {
       const response = await call<CompactResponse__Output>(ctx.global, (cb) =>
