@@ -1,4 +1,5 @@
 import { compareKeys } from '../keys/key-order.js';
+import { crc32c } from '../log/crc32c.js';
 import type { ByteSource } from '../projections/byte-reader.js';
 import { ByteReader } from '../projections/byte-reader.js';
 import { entryFromWire } from '../projections/entry-wire.js';
@@ -14,7 +15,6 @@ import {
   parseHeader,
   readU64,
 } from './backup-format.js';
-import { crc32c } from './crc32c.js';
 
 /**
  * Receives a backup's contents as they are checked. Arrays and byte views are valid until the returned
@@ -71,7 +71,15 @@ export async function decodeBackup(
       throw fail(offset, `frame length ${length} is over the limit of ${MAX_FRAME_BYTES} bytes (damaged)`);
     }
     const stored = (await reader.take(4)).readUInt32BE(0);
-    const payload = await reader.take(length);
+    // A damaged length runs past the end as a truncation would: name the frame, which is where it is.
+    const payload = await reader.take(length).catch((err: unknown) => {
+      throw err instanceof BackupFormatError
+        ? fail(
+            offset,
+            `frame of ${length} bytes runs past the end of the file (a damaged length, or truncated)`,
+          )
+        : err;
+    });
     const computed = crc32c(payload);
     if (computed !== stored) {
       throw fail(

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RECORD_FORMAT_VERSION } from '../log/codec.js';
+import { crc32c } from '../log/crc32c.js';
 import type { RawRecord } from '../log/events.js';
 import type { EntryWire } from '../projections/entry-wire.js';
 import { entryToWire } from '../projections/entry-wire.js';
@@ -14,7 +15,6 @@ import {
   TRAILER_BYTES,
   writeU64,
 } from './backup-format.js';
-import { crc32c } from './crc32c.js';
 
 /** What goes into a backup; see {@link encodeBackup}. */
 export interface BackupContent {

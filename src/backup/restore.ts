@@ -96,7 +96,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
             if (revision <= state.revision) continue;
             let record: ReturnType<typeof decodeRecord>;
             try {
-              record = decodeRecord(revision, payloads[k]!);
+              record = decodeRecord(revision, payloads[k]!, { legacy: true });
               if (revision > toRevision || record.timeMs > toTimeMs) {
                 stopped = true;
                 break;

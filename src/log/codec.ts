@@ -1,13 +1,23 @@
 import { Packr } from 'msgpackr';
+import { crc32c } from './crc32c.js';
 import type { LogEvent, LogRecord } from './events.js';
 
 /**
- * Binary form of a record's payload: one format-version byte, then a MessagePack array
+ * Binary form of a record's payload (version 2): one format-version byte, a CRC-32C (4 bytes, big-endian)
+ * of the revision (8 bytes, big-endian) followed by the body, then the body: a MessagePack array
  * `[timeMs, [event, ...]]` where an event is `[1 put, key, value, expiresAt, createRevision, version,
- * prevRevision]`, `[2 delete, key, prevRevision]` or `[3 expire, key, prevRevision]`. The revision is not inside: it is the log's
- * position (the SQLite primary key, the JetStream sequence), so a payload can never disagree with it.
+ * prevRevision]`, `[2 delete, key, prevRevision]` or `[3 expire, key, prevRevision]`. The revision is not
+ * stored: it is the log's position (the SQLite primary key, the JetStream sequence), so a payload can never
+ * disagree with it; it is covered by the checksum, so a payload copied to the wrong position fails it.
+ * Version 1 (before checksums) is the same body after the version byte alone.
  */
-export const RECORD_FORMAT_VERSION = 1;
+export const RECORD_FORMAT_VERSION = 2;
+
+/** The format before checksums: still read from backups of older builds, and upgraded when stored. */
+export const LEGACY_FORMAT_VERSION = 1;
+
+/** Version byte and checksum. */
+const HEADER_BYTES = 5;
 
 const OP_PUT = 1;
 const OP_DELETE = 2;
@@ -27,8 +37,26 @@ export class RecordFormatError extends Error {
   }
 }
 
-/** Encodes the events and commit time of one record. */
-export function encodeRecord(timeMs: number, events: readonly LogEvent[]): Buffer {
+/** The payload's checksum does not match its bytes and revision: damaged, or stored at another revision. */
+export class RecordChecksumError extends RecordFormatError {
+  constructor(revision: number, stored: number, computed: number) {
+    super(
+      `fails its checksum (stored crc32c ${hex(stored)}, computed ${hex(computed)} over the revision and the ` +
+        'bytes): the record is damaged',
+      revision,
+    );
+    this.name = 'RecordChecksumError';
+  }
+}
+
+/** Which formats {@link decodeRecord} accepts. */
+export interface DecodeOptions {
+  /** Also accept version 1 (no checksum): backups of older builds. A log holds version 2 only. */
+  readonly legacy?: boolean;
+}
+
+/** Encodes the events and commit time of the record at `revision`. */
+export function encodeRecord(revision: number, timeMs: number, events: readonly LogEvent[]): Buffer {
   const wire: unknown[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) {
     const event = events[i]!;
@@ -52,26 +80,93 @@ export function encodeRecord(timeMs: number, events: readonly LogEvent[]): Buffe
         break;
     }
   }
-  const body = packr.pack([timeMs, wire]);
-  const out = Buffer.allocUnsafe(body.length + 1);
+  return frame(revision, packr.pack([timeMs, wire]));
+}
+
+/**
+ * Decodes a payload written by {@link encodeRecord} for `revision`, checking its checksum; throws
+ * {@link RecordChecksumError} when it fails and {@link RecordFormatError} on anything else.
+ */
+export function decodeRecord(revision: number, payload: Uint8Array, options: DecodeOptions = {}): LogRecord {
+  return decodeBody(revision, body(revision, payload, options.legacy === true));
+}
+
+/**
+ * Checks a payload without decoding it (for readers that copy payloads: backups): the current format and
+ * a checksum that holds for `revision`. Throws like {@link decodeRecord}.
+ */
+export function verifyRawRecord(revision: number, payload: Uint8Array): void {
+  body(revision, payload, false);
+}
+
+/**
+ * A payload in the current format: a version-1 payload (no checksum) is checked to decode and given its
+ * checksum, keeping its body byte for byte; a current one is verified and returned as it is.
+ */
+export function upgradeRecord(revision: number, payload: Uint8Array): Uint8Array {
+  if (payload[0] !== LEGACY_FORMAT_VERSION) {
+    verifyRawRecord(revision, payload);
+    return payload;
+  }
+  const legacyBody = body(revision, payload, true);
+  decodeBody(revision, legacyBody);
+  return frame(revision, legacyBody);
+}
+
+function frame(revision: number, bodyBytes: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(bodyBytes.length + HEADER_BYTES);
   out[0] = RECORD_FORMAT_VERSION;
-  body.copy(out, 1);
+  out.writeUInt32BE(checksum(revision, bodyBytes), 1);
+  out.set(bodyBytes, HEADER_BYTES);
   return out;
 }
 
-/** Decodes a payload written by {@link encodeRecord}; throws {@link RecordFormatError} on anything else. */
-export function decodeRecord(revision: number, payload: Uint8Array): LogRecord {
-  if (payload.length < 2)
-    throw new RecordFormatError(`payload of ${payload.length} bytes is too short`, revision);
-  if (payload[0] !== RECORD_FORMAT_VERSION) {
+/** The body of a payload once its version and checksum are checked. */
+function body(revision: number, payload: Uint8Array, legacy: boolean): Uint8Array {
+  const version = payload[0];
+  if (version === RECORD_FORMAT_VERSION) {
+    if (payload.length <= HEADER_BYTES)
+      throw new RecordFormatError(`payload of ${payload.length} bytes is too short`, revision);
+    const bytes = payload.subarray(HEADER_BYTES);
+    const stored = ((payload[1]! << 24) | (payload[2]! << 16) | (payload[3]! << 8) | payload[4]!) >>> 0;
+    const computed = checksum(revision, bytes);
+    if (stored !== computed) throw new RecordChecksumError(revision, stored, computed);
+    return bytes;
+  }
+  if (version === LEGACY_FORMAT_VERSION && legacy) {
+    if (payload.length < 2)
+      throw new RecordFormatError(`payload of ${payload.length} bytes is too short`, revision);
+    return payload.subarray(1);
+  }
+  if (version === LEGACY_FORMAT_VERSION) {
     throw new RecordFormatError(
-      `format version ${payload[0]} is not supported (this build reads version ${RECORD_FORMAT_VERSION})`,
+      `format version 1 (no checksum) where only version ${RECORD_FORMAT_VERSION} is stored: the record is damaged`,
       revision,
     );
   }
+  throw new RecordFormatError(
+    `format version ${String(version)} is not supported (this build reads version ${RECORD_FORMAT_VERSION})`,
+    revision,
+  );
+}
+
+/** Revision bytes are hashed first, so the same body at another revision has another checksum. */
+const revisionBytes = Buffer.alloc(8);
+
+function checksum(revision: number, bodyBytes: Uint8Array): number {
+  revisionBytes.writeUInt32BE(Math.floor(revision / 0x1_0000_0000), 0);
+  revisionBytes.writeUInt32BE(revision >>> 0, 4);
+  return crc32c(bodyBytes, crc32c(revisionBytes));
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+function decodeBody(revision: number, bodyBytes: Uint8Array): LogRecord {
   let decoded: unknown;
   try {
-    decoded = packr.unpack(payload.subarray(1));
+    decoded = packr.unpack(bodyBytes);
   } catch (err) {
     throw new RecordFormatError(`not valid MessagePack (${(err as Error).message})`, revision);
   }

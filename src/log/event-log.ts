@@ -18,7 +18,11 @@ export interface EventLog {
    * {@link LogCompactedError} when a revision to be read is compacted, before or during the read.
    */
   read(fromRevision: number, options?: ReadOptions): AsyncIterable<LogRecord>;
-  /** Like {@link read}, but yields each record's payload as stored, undecoded (for copying it: backups). */
+  /**
+   * Like {@link read}, but yields each record's payload as stored, undecoded (for copying it: backups); each
+   * is verified against its checksum first. Reads throw {@link DamagedRecordError} rather than yield a
+   * record that fails it.
+   */
   readRaw(fromRevision: number, options?: ReadOptions): AsyncIterable<RawRecord>;
   /** Reads the committed record at `revision`, or undefined when it is compacted or not yet written. */
   readOne(revision: number): Promise<LogRecord | undefined>;
@@ -34,6 +38,13 @@ export interface EventLog {
    * the log alone can no longer rebuild it. `revision` may be at most {@link lastRevision} + 1.
    */
   compact(revision: number): Promise<void>;
+  /**
+   * Continues the log at `revision`, declaring every record below it gone for good: those still held are
+   * dropped and {@link compactRevision} becomes `revision`. For a history that lives elsewhere (a restored
+   * backup's state, or a checkpoint ahead of a log that lost its end). `revision` must be above
+   * {@link lastRevision}: a revision once handed out is never handed out again.
+   */
+  startAt(revision: number): Promise<void>;
   /** Bytes the log occupies on its storage (for SQLite: the database file and its WAL). */
   storageBytes(): Promise<number>;
   /** Describes the backend for status pages, e.g. `sqlite:/var/lib/kvstore/log.sqlite`. */
@@ -103,5 +114,21 @@ export class LogFileError extends Error {
   ) {
     super(`${path}: ${reason}`);
     this.name = 'LogFileError';
+  }
+}
+
+/** A stored record fails its checksum or does not decode: the log is damaged at `revision`. */
+export class DamagedRecordError extends LogFileError {
+  constructor(
+    path: string,
+    readonly revision: number,
+    override readonly cause: Error,
+  ) {
+    super(
+      path,
+      `${cause.message}; restore the data directory from a backup (kvstore restore); ` +
+        'kvstore check --data-dir DIR lists every damaged record',
+    );
+    this.name = 'DamagedRecordError';
   }
 }

@@ -1,12 +1,20 @@
-import { decodeRecord, encodeRecord } from './codec.js';
+import type { Logger } from 'pino';
+import { decodeRecord, encodeRecord, RecordFormatError, upgradeRecord, verifyRawRecord } from './codec.js';
 import type { CommitObserver } from './commit-observer.js';
 import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from './event-log.js';
-import { LogClosedError, LogCompactedError, LogFileError, LogWriteError } from './event-log.js';
+import {
+  DamagedRecordError,
+  LogClosedError,
+  LogCompactedError,
+  LogFileError,
+  LogWriteError,
+} from './event-log.js';
 import type { LogEvent, LogRecord, RawRecord } from './events.js';
 import type { PreparedStatement, SqlValue } from './sqlite-connection.js';
 import { SqliteConnection } from './sqlite-connection.js';
-import { checkLogFile, KVSTORE_APPLICATION_ID } from './sqlite-file-check.js';
+import { checkLogFile } from './sqlite-file-check.js';
 import { deleteBelow, insertVerbatim, storageBytes } from './sqlite-maintenance.js';
+import { checkSchema, initialiseSchema, SCHEMA_VERSION, upgradeSchema } from './sqlite-schema.js';
 
 /**
  * How a commit reaches the disk. `fsync` (default): SQLite `synchronous=FULL`, every group commit is fsynced
@@ -31,13 +39,12 @@ export interface SqliteLogOptions {
    * The next ordinary open turns WAL back on.
    */
   readonly bulkLoad?: boolean;
+  /** Told about a long schema upgrade (progress every few seconds). */
+  readonly logger?: Logger;
 }
 
 /** Revisions deleted per compaction transaction: short enough that a group commit never waits long. */
 const COMPACT_SLICE = 20_000;
-
-/** Schema version of the SQLite file (`PRAGMA user_version`). */
-const SCHEMA_VERSION = 1;
 
 interface PendingAppend {
   readonly events: readonly LogEvent[] | RecordBuilder;
@@ -91,13 +98,14 @@ export class SqliteEventLog implements EventLog {
     }
     try {
       if (state !== 'kvstore') await initialiseSchema(writer, path);
-      await checkSchema(writer, path);
+      const schema = await checkSchema(writer, path);
       const synchronous = (options.durability ?? 'fsync') === 'fsync' ? 'FULL' : 'NORMAL';
       await writer.exec(
         options.bulkLoad === true
           ? 'PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA busy_timeout=5000;'
           : `PRAGMA journal_mode=WAL; PRAGMA synchronous=${synchronous}; PRAGMA busy_timeout=5000;`,
       );
+      if (schema < SCHEMA_VERSION) await upgradeSchema(writer, path, options.logger);
       const lastRow = await writer.get<{ last: number | null }>('SELECT max(revision) AS last FROM log');
       const compactRow = await writer.get<{ value: number }>(
         "SELECT value FROM meta WHERE name = 'compact_revision'",
@@ -151,11 +159,22 @@ export class SqliteEventLog implements EventLog {
   }
 
   async *read(fromRevision: number, options: ReadOptions = {}): AsyncIterable<LogRecord> {
-    for await (const raw of this.readRaw(fromRevision, options))
-      yield decodeRecord(raw.revision, raw.payload);
+    for await (const raw of this.rows(fromRevision, options)) yield this.decode(raw.revision, raw.payload);
   }
 
   async *readRaw(fromRevision: number, options: ReadOptions = {}): AsyncIterable<RawRecord> {
+    for await (const raw of this.rows(fromRevision, options)) {
+      try {
+        verifyRawRecord(raw.revision, raw.payload);
+      } catch (err) {
+        throw this.damaged(err);
+      }
+      yield raw;
+    }
+  }
+
+  /** Stored rows as they are, unchecked. */
+  private async *rows(fromRevision: number, options: ReadOptions): AsyncIterable<RawRecord> {
     const reader = await this.readerConnection();
     const pageSize = options.pageSize ?? 1000;
     let next = Math.max(fromRevision, 1);
@@ -203,35 +222,38 @@ export class SqliteEventLog implements EventLog {
     return storageBytes(this.path);
   }
 
-  /**
-   * Restore only: on a log that holds nothing, declares that the history before `revision` lives elsewhere
-   * (a backup's state, in a checkpoint), so the log continues at `revision` and never reuses a number.
-   */
   async startAt(revision: number): Promise<void> {
-    if (this.last !== 0 || this.compactedBefore !== 1) {
-      throw new Error(`${this.path}: startAt(${revision}) needs an empty log (it ends at ${this.last})`);
+    if (!Number.isSafeInteger(revision) || revision <= this.last) {
+      throw new RangeError(
+        `${this.path}: startAt(${revision}) would hand out a revision again (the log ends at ${this.last})`,
+      );
     }
-    if (revision <= 1) return;
-    this.last = revision - 1;
+    if (revision <= this.compactedBefore) return;
+    // Readers check compactRevision() before reading: raise it first, so that none starts on rows that go.
     this.compactedBefore = revision;
     await this.onWriter(() => deleteBelow(this.writer, revision));
+    this.last = revision - 1;
   }
 
   /**
    * Restore only: appends records copied from another log of the same history, keeping their revisions,
    * commit times and bytes. The first must be {@link lastRevision} + 1 and the rest follow without a gap.
+   * Payloads of format 1 (backups of older builds) get their checksum; current ones must pass it.
    * One transaction; commit listeners are not called (there is no projection to feed during a restore).
    */
   async appendVerbatim(records: readonly RawRecord[]): Promise<void> {
     if (records.length === 0) return;
+    const stored: RawRecord[] = new Array(records.length);
     for (let i = 0; i < records.length; i++) {
-      if (records[i]!.revision !== this.last + 1 + i) {
+      const { revision, payload } = records[i]!;
+      if (revision !== this.last + 1 + i) {
         throw new Error(
-          `${this.path}: verbatim append expected revision ${this.last + 1 + i}, got ${records[i]!.revision}`,
+          `${this.path}: verbatim append expected revision ${this.last + 1 + i}, got ${revision}`,
         );
       }
+      stored[i] = { revision, payload: upgradeRecord(revision, payload) };
     }
-    await this.onWriter(() => insertVerbatim(this.writer, records));
+    await this.onWriter(() => insertVerbatim(this.writer, stored));
     this.last = records.at(-1)!.revision;
   }
 
@@ -239,7 +261,22 @@ export class SqliteEventLog implements EventLog {
     if (revision < 1 || revision > this.last) return undefined;
     const reader = await this.readerConnection();
     const row = await reader.get<{ record: Buffer }>('SELECT record FROM log WHERE revision = ?', [revision]);
-    return row ? decodeRecord(revision, row.record) : undefined;
+    return row ? this.decode(revision, row.record) : undefined;
+  }
+
+  private decode(revision: number, payload: Uint8Array): LogRecord {
+    try {
+      return decodeRecord(revision, payload);
+    } catch (err) {
+      throw this.damaged(err);
+    }
+  }
+
+  /** A record that fails its checks, as an error naming this file. */
+  private damaged(err: unknown): Error {
+    return err instanceof RecordFormatError
+      ? new DamagedRecordError(this.path, err.revision, err)
+      : (err as Error);
   }
 
   async close(): Promise<void> {
@@ -315,7 +352,7 @@ export class SqliteEventLog implements EventLog {
       }
       this.queue.shift();
       revision++;
-      const payload = encodeRecord(timeMs, events);
+      const payload = encodeRecord(revision, timeMs, events);
       batch.records.push({ revision, timeMs, events });
       batch.waiters.push(pending);
       batch.params.push(revision, payload);
@@ -372,34 +409,4 @@ function estimateSize(events: readonly LogEvent[]): number {
   for (const event of events)
     size += 24 + event.key.length * 3 + (event.type === 'put' ? event.value.length : 0);
   return size;
-}
-
-async function initialiseSchema(db: SqliteConnection, path: string): Promise<void> {
-  const tables = await db.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'");
-  const foreign = tables.map((t) => t.name).filter((name) => name !== 'log' && name !== 'meta');
-  if (foreign.length > 0) {
-    throw new LogFileError(
-      path,
-      `holds tables of another application (${foreign.join(', ')}); refusing to touch it`,
-    );
-  }
-  await db.exec(`
-    BEGIN;
-    PRAGMA application_id = ${KVSTORE_APPLICATION_ID};
-    PRAGMA user_version = ${SCHEMA_VERSION};
-    CREATE TABLE IF NOT EXISTS log (revision INTEGER PRIMARY KEY, record BLOB NOT NULL);
-    CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value) WITHOUT ROWID;
-    COMMIT;`);
-}
-
-async function checkSchema(db: SqliteConnection, path: string): Promise<void> {
-  const row = await db.get<{ user_version: number }>('PRAGMA user_version');
-  const version = row?.user_version ?? 0;
-  if (version > SCHEMA_VERSION) {
-    throw new LogFileError(
-      path,
-      `was written by a newer kvstore (schema ${version}, this build reads ${SCHEMA_VERSION})`,
-    );
-  }
-  if (version < 1) throw new LogFileError(path, 'has no kvstore schema');
 }

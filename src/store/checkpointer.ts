@@ -93,6 +93,24 @@ export class Checkpointer {
   }
 
   /**
+   * The newest checkpoint above `revision` that passes its checks (it is read whole, not loaded), or
+   * undefined. Such a file proves the store acknowledged its revision: start-up compares it with the log.
+   */
+  async newestValidAbove(revision: number): Promise<{ revision: number; path: string } | undefined> {
+    for (const found of (await this.list()).reverse()) {
+      if (found <= revision) return undefined;
+      const path = join(this.dir, checkpointFileName(found));
+      try {
+        const header = await readCheckpoint(path, () => {});
+        if (header.revision === found) return { revision: found, path };
+      } catch (err) {
+        this.logger.warn({ path, err: (err as Error).message }, 'checkpoint is damaged; not counted');
+      }
+    }
+    return undefined;
+  }
+
+  /**
    * Makes sure a checkpoint at `revision` or later is on disk (writing one of the current state if not):
    * compaction calls this before it deletes the history that start-up would otherwise replay.
    */
@@ -174,14 +192,18 @@ export class Checkpointer {
     }
   }
 
-  /** Revisions of the checkpoint files present, oldest first. */
-  private async list(): Promise<number[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
-    const revisions: number[] = [];
-    for (const name of names) {
-      const match = FILE_PATTERN.exec(name);
-      if (match) revisions.push(Number(match[1]));
-    }
-    return revisions.sort((a, b) => a - b);
+  private list(): Promise<number[]> {
+    return checkpointRevisions(this.dir);
   }
+}
+
+/** Revisions of the checkpoint files present in `dir`, oldest first. */
+export async function checkpointRevisions(dir: string): Promise<number[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const revisions: number[] = [];
+  for (const name of names) {
+    const match = FILE_PATTERN.exec(name);
+    if (match) revisions.push(Number(match[1]));
+  }
+  return revisions.sort((a, b) => a - b);
 }

@@ -19,7 +19,7 @@ import type { CompactionOptions, CompactResult } from './compactor.js';
 import { Compactor } from './compactor.js';
 import type { Condition } from './conditions.js';
 import { DataDir } from './data-dir.js';
-import { DataDirStateError, StoreUnavailableError } from './errors.js';
+import { StoreUnavailableError } from './errors.js';
 import type { SweeperOptions } from './expiry-sweeper.js';
 import { ExpirySweeper } from './expiry-sweeper.js';
 import type { Limits } from './limits.js';
@@ -40,10 +40,11 @@ import {
   type SetManyResult,
 } from './multi-key.js';
 import { deleteRecord, NothingToWrite, putRecord } from './record-builders.js';
-import { replayLog } from './replay.js';
+import { recoverState } from './start-up.js';
 import type { HashKvResult } from './state-at.js';
 import { hashKvAt } from './state-at.js';
 import type { TxnRequest, TxnResult } from './txn.js';
+import type { WitnessReader } from './witness.js';
 import { WritePath } from './write-path.js';
 import { WriteView } from './write-view.js';
 
@@ -61,6 +62,10 @@ export interface StoreOptions {
   readonly logger?: Logger;
   /** Told about every group commit of the log (metrics) and a failed one (health). */
   readonly commitObserver?: CommitObserver;
+  /** Files besides the checkpoints that prove acknowledged revisions (the NATS cursor); see witness.ts. */
+  readonly witnesses?: readonly WitnessReader[];
+  /** Start even when a witness proves the log lost acknowledged writes (never reusing their revisions). */
+  readonly acceptLogTruncation?: boolean;
 }
 
 /** Options of {@link KvStore.set}. */
@@ -149,6 +154,7 @@ export class KvStore {
       log = await SqliteEventLog.open(dir.logPath, {
         durability: options.durability ?? 'fsync',
         observer: options.commitObserver,
+        logger,
       });
       const state = new KeyState();
       const checkpointer = new Checkpointer(
@@ -157,18 +163,14 @@ export class KvStore {
         { everyRevisions: 100_000, intervalMs: 10 * 60_000, keep: 2, ...options.checkpoint },
         logger,
       );
-      // Replay needs the log right after the checkpoint: one older than the compaction point is useless.
-      const needed = log.compactRevision() - 1;
-      const fromCheckpoint = await checkpointer.loadNewest(log.lastRevision(), needed);
-      if (fromCheckpoint < needed) {
-        throw new DataDirStateError(
-          dir.path,
-          `the log's history before revision ${needed + 1} is compacted, so start-up needs a checkpoint at revision ` +
-            `${needed} or later in ${dir.checkpointDir}, and none is usable (see the warnings above); ` +
-            'restore the directory from a backup (kvstore restore)',
-        );
-      }
-      await replayLog(log, state, logger);
+      await recoverState(
+        dir,
+        log,
+        checkpointer,
+        state,
+        { witnesses: options.witnesses ?? [], acceptLogTruncation: options.acceptLogTruncation === true },
+        logger,
+      );
       const compactor = new Compactor(
         log,
         checkpointer,

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { readBackupFile } from '../../src/backup/backup-file.js';
 import { BackupFormatError, FRAME_HEAD_BYTES, TRAILER_BYTES } from '../../src/backup/backup-format.js';
 import { restore } from '../../src/backup/restore.js';
+import { RECORD_FORMAT_VERSION } from '../../src/log/codec.js';
 import { KvStore } from '../../src/store/kv-store.js';
 import { writeBackup } from '../helpers/backup.js';
 import { writeHistory } from '../helpers/history.js';
@@ -61,7 +62,11 @@ describe('backup file format', () => {
         entries += batch.length;
       },
     });
-    expect(summary.header).toMatchObject({ kind: 'full', baseRevision: revision, recordFormat: 1 });
+    expect(summary.header).toMatchObject({
+      kind: 'full',
+      baseRevision: revision,
+      recordFormat: RECORD_FORMAT_VERSION,
+    });
     expect(summary.trailer).toMatchObject({ lastRevision: revision, items: entries });
     expect(entries).toBeGreaterThan(10);
   });

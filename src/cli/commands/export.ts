@@ -130,7 +130,7 @@ EXAMPLES
         },
         records: async (first, payloads) => {
           for (let k = 0; k < payloads.length; k++) {
-            const record = decodeRecord(first + k, payloads[k]!);
+            const record = decodeRecord(first + k, payloads[k]!, { legacy: true });
             revision = record.revision;
             if (!history) state.apply(record);
             else if (record.revision >= firstRevision) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { crc32c } from '../../src/backup/crc32c.js';
+import { crc32c } from '../../src/log/crc32c.js';
 
 describe('crc32c', () => {
   it('matches the published CRC-32C check values (RFC 3720 B.4, iSCSI)', () => {
