@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings.js';
 import { KvStore } from '../store/kv-store.js';
+import { cursorWitness } from '../streams/nats/cursor-file.js';
 import { NatsPublisher } from '../streams/nats/publisher.js';
 import { WatchHub } from '../streams/watch-hub.js';
 import { adminHandlers } from './admin-service.js';
@@ -57,6 +58,9 @@ export async function startServer(
     compaction: config.compaction,
     logger,
     commitObserver: ops.metrics.log,
+    // The publish cursor proves what was committed, even with NATS turned off since.
+    witnesses: [cursorWitness(join(config.data.dir, 'nats-cursor.json'))],
+    acceptLogTruncation: config.data.acceptLogTruncation,
   }).catch(async (err: unknown) => {
     await ops.close();
     throw err;

@@ -1,4 +1,5 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { DamagedRecordError } from '../log/event-log.js';
 import { ConditionFailedError } from '../store/conditions.js';
 import {
   ConflictError,
@@ -67,5 +68,8 @@ export function toRpcError(err: unknown): { error: RpcError; expected: boolean }
     return { error: new RpcError(status.ABORTED, err.message), expected: true };
   if (err instanceof StoreUnavailableError)
     return { error: new RpcError(status.UNAVAILABLE, err.message), expected: true };
+  // Never served as data: the client learns which record is damaged; the server logs it as an error.
+  if (err instanceof DamagedRecordError)
+    return { error: new RpcError(status.DATA_LOSS, err.message), expected: false };
   return { error: new RpcError(status.INTERNAL, 'internal error (see the server log)'), expected: false };
 }

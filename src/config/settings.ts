@@ -4,7 +4,11 @@ import { formatMs, parseBytes, parseDuration } from './units.js';
 export interface Config {
   readonly grpc: { readonly listen: string; readonly compressMinBytes: number };
   readonly http: { readonly listen: string };
-  readonly data: { readonly dir: string; readonly durability: 'fsync' | 'relaxed' };
+  readonly data: {
+    readonly dir: string;
+    readonly durability: 'fsync' | 'relaxed';
+    readonly acceptLogTruncation: boolean;
+  };
   readonly limits: {
     readonly maxKeyBytes: number;
     readonly maxValueBytes: number;
@@ -157,6 +161,13 @@ export const SETTINGS: readonly Setting[] = [
     'fsync: every acknowledged write survives power loss; relaxed: survives a process crash only',
     'fsync or relaxed',
     oneOf('fsync', 'relaxed'),
+  ),
+  setting(
+    'data.acceptLogTruncation',
+    false,
+    'start even when a checkpoint or the NATS cursor shows the log lost acknowledged writes (they stay lost; their revisions are never reused)',
+    'true or false',
+    (raw) => (raw === true || raw === 'true' ? true : raw === false || raw === 'false' ? false : null),
   ),
   setting(
     'limits.maxKeyBytes',
@@ -345,7 +356,11 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
   return {
     grpc: { listen: v('grpc.listen') as string, compressMinBytes: v('grpc.compressMinBytes') as number },
     http: { listen: v('http.listen') as string },
-    data: { dir: v('data.dir') as string, durability: v('data.durability') as Config['data']['durability'] },
+    data: {
+      dir: v('data.dir') as string,
+      durability: v('data.durability') as Config['data']['durability'],
+      acceptLogTruncation: v('data.acceptLogTruncation') as boolean,
+    },
     limits: {
       maxKeyBytes: v('limits.maxKeyBytes') as number,
       maxValueBytes: v('limits.maxValueBytes') as number,

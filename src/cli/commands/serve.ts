@@ -15,7 +15,12 @@ const settingsHelp = SETTINGS.map(
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the kvstore server',
-  options: { ...settingFlags, config: { type: 'string' }, 'print-config': { type: 'boolean' } },
+  options: {
+    ...settingFlags,
+    config: { type: 'string' },
+    'print-config': { type: 'boolean' },
+    'accept-log-truncation': { type: 'boolean' },
+  },
   help: `NAME
     kvstore serve - run the kvstore server
 
@@ -35,6 +40,9 @@ OPTIONS
         YAML or JSON file of settings, nested by their dotted names (grpc: {listen: ...}).
     --print-config
         Print the resulting configuration with the source of each value, and exit.
+    --accept-log-truncation
+        Short for --data-accept-log-truncation true: start although a checkpoint or the NATS cursor
+        shows the log lost acknowledged writes (docs/operations.md).
 ${settingsHelp}
 
 EXIT STATUS
@@ -53,6 +61,7 @@ EXAMPLES
       const v = stringFlag(ctx, s.flag.slice(2));
       if (v !== undefined) flags.set(s.key, v);
     }
+    if (ctx.values['accept-log-truncation'] === true) flags.set('data.acceptLogTruncation', 'true');
     const loaded = loadConfig({ file: stringFlag(ctx, 'config'), env: process.env, flags });
     if (ctx.values['print-config'] === true) {
       process.stdout.write(formatConfig(loaded, ctx.global.json));

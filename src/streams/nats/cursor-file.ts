@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { WitnessReader } from '../../store/witness.js';
 
 /** The publisher's position: the next event to publish is event `index` of `revision`; all before it are out. */
 export interface PublishCursor {
@@ -27,4 +28,17 @@ export async function readCursor(path: string): Promise<PublishCursor | undefine
 export async function writeCursor(path: string, cursor: PublishCursor): Promise<void> {
   await writeFile(`${path}.tmp`, `${JSON.stringify(cursor)}\n`);
   await rename(`${path}.tmp`, path);
+}
+
+/**
+ * The cursor as a witness for start-up: the events before it were published, so their revisions were
+ * committed (the revision of a cursor half-way through a record, too). A file that does not parse proves
+ * nothing and is left to the publisher to report.
+ */
+export function cursorWitness(path: string): WitnessReader {
+  return async () => {
+    const cursor = await readCursor(path).catch(() => undefined);
+    if (!cursor) return undefined;
+    return { revision: cursor.index > 0 ? cursor.revision : cursor.revision - 1, source: path };
+  };
 }
