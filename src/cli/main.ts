@@ -4,6 +4,7 @@ import { parseDuration } from '../config/units.js';
 import { VERSION } from '../version.js';
 import type { Command, GlobalOptions } from './command.js';
 import { backupCommand } from './commands/backup.js';
+import { checkCommand } from './commands/check.js';
 import { compactCommand } from './commands/compact.js';
 import { delCommand } from './commands/del.js';
 import { exportCommand } from './commands/export.js';
@@ -32,6 +33,7 @@ const COMMANDS: readonly Command[] = [
   statusCommand,
   backupCommand,
   restoreCommand,
+  checkCommand,
   compactCommand,
   hashCommand,
   exportCommand,

@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import sqlite3 from 'sqlite3';
 
 /** Values SQLite binds to `?` placeholders. */
@@ -7,11 +8,20 @@ export type SqlValue = number | string | Buffer | null;
 export class SqliteConnection {
   private constructor(private readonly db: sqlite3.Database) {}
 
-  /** Opens a connection; `readonly` connections never create or modify the file. */
-  static open(path: string, mode: 'readwrite' | 'readonly'): Promise<SqliteConnection> {
-    const flags = mode === 'readonly' ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE;
+  /**
+   * Opens a connection; `readonly` connections never create or modify the file. `immutable`: read-only
+   * for a file that no one writes and that has no WAL, creating no companion file at all (offline checks).
+   */
+  static open(path: string, mode: 'readwrite' | 'readonly' | 'immutable'): Promise<SqliteConnection> {
+    const flags =
+      mode === 'readwrite'
+        ? sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE
+        : mode === 'readonly'
+          ? sqlite3.OPEN_READONLY
+          : sqlite3.OPEN_READONLY | sqlite3.OPEN_URI;
+    const name = mode === 'immutable' ? `${pathToFileURL(path).href}?immutable=1` : path;
     return new Promise((resolve, reject) => {
-      const db = new sqlite3.Database(path, flags, (err) => {
+      const db = new sqlite3.Database(name, flags, (err) => {
         if (err) reject(err);
         else {
           // Serialized mode: statements execute in issue order, so a batch can be pipelined.
