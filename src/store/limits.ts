@@ -1,5 +1,5 @@
 import type { KeySpan } from '../keys/key-order.js';
-import { compilePattern } from '../keys/key-pattern.js';
+import { compilePattern, type KeyPattern } from '../keys/key-pattern.js';
 import { InvalidArgumentError } from './errors.js';
 
 /** Size and range limits of requests; every one is configurable and documented in docs/configuration.md. */
@@ -106,14 +106,46 @@ export function validateSpan(span: KeySpan, limits: Limits): KeySpan {
   return span;
 }
 
-/** Compiles a glob pattern; a malformed one is an InvalidArgumentError naming `field`. */
+/**
+ * Bounds of a glob pattern. Matching one key costs at most (key segments) x (pattern segments + 1) segment
+ * tests, each linear in the segment (src/keys/key-pattern.ts), and only `**` keeps more than one pattern
+ * position alive: together these bound the CPU one pattern can spend per key (docs/benchmarks.md).
+ */
+export const MAX_PATTERN_BYTES = 1024;
+/** Most `/`-separated segments in one glob pattern. */
+export const MAX_PATTERN_SEGMENTS = 32;
+/** Most `**` segments in one glob pattern. */
+export const MAX_PATTERN_GLOBSTARS = 16;
+
+/** Compiles a glob pattern within the bounds above; a bad one is an InvalidArgumentError naming `field`. */
 export function parsePattern(source: string, field = 'pattern'): KeySpan {
   if (source === '') throw new InvalidArgumentError(field, 'must not be empty');
+  const bytes = source.length * 3 > MAX_PATTERN_BYTES ? Buffer.byteLength(source, 'utf8') : 0;
+  if (bytes > MAX_PATTERN_BYTES) {
+    throw new InvalidArgumentError(
+      field,
+      `is ${bytes} bytes, over the limit of ${MAX_PATTERN_BYTES} bytes (UTF-8)`,
+    );
+  }
+  let pattern: KeyPattern;
   try {
-    return { kind: 'pattern', pattern: compilePattern(source) };
+    pattern = compilePattern(source);
   } catch (err) {
     throw new InvalidArgumentError(field, `"${source}" ${(err as Error).message}`);
   }
+  if (pattern.segments.length > MAX_PATTERN_SEGMENTS) {
+    throw new InvalidArgumentError(
+      field,
+      `has ${pattern.segments.length} segments, over the limit of ${MAX_PATTERN_SEGMENTS} ("**" matches any depth)`,
+    );
+  }
+  if (pattern.globstars > MAX_PATTERN_GLOBSTARS) {
+    throw new InvalidArgumentError(
+      field,
+      `has ${pattern.globstars} "**" segments, over the limit of ${MAX_PATTERN_GLOBSTARS}`,
+    );
+  }
+  return { kind: 'pattern', pattern };
 }
 
 /** 1048576 -> "1 MiB". */
