@@ -2,10 +2,10 @@ import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fsyncDirectory } from '../projections/checkpoint-file.js';
 import { DataDir } from '../store/data-dir.js';
+import { LEGACY_LOCK_FILE, LOCK_FILE } from '../store/dir-lock.js';
 import { RestorePlanError } from './restore-plan.js';
 
 const STAGING = '.restore-staging';
-const LOCK = 'kvstore.lock';
 
 /**
  * The data directory a restore writes: checked to be empty (or, with `force`, a kvstore data directory to
@@ -75,7 +75,8 @@ export class RestoreTarget {
       }
       await fsyncDirectory(join(root, 'checkpoints'));
       for (const name of await readdir(root)) {
-        if (name === STAGING || name === LOCK || name === 'checkpoints' || name === 'log.sqlite') continue;
+        if (name === STAGING || name === LOCK_FILE || name === 'checkpoints' || name === 'log.sqlite')
+          continue;
         await rm(join(root, name), { force: true });
       }
     }
@@ -96,6 +97,7 @@ export class RestoreTarget {
     await rm(this.stagingDir, { recursive: true, force: true });
     await this.dir.release();
     if (this.created) {
+      await rm(join(this.dir.path, LOCK_FILE), { force: true });
       await rmdir(join(this.dir.path, 'checkpoints')).catch(() => {});
       await rmdir(this.dir.path).catch(() => {});
     }
@@ -106,7 +108,7 @@ export class RestoreTarget {
 async function meaningfulEntries(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const name of await readdir(dir)) {
-    if (name === STAGING) continue;
+    if (name === STAGING || name === LOCK_FILE || name === LEGACY_LOCK_FILE) continue;
     if (name === 'checkpoints' && (await readdir(join(dir, name)).catch(() => ['?'])).length === 0) continue;
     out.push(name);
   }

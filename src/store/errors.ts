@@ -28,9 +28,13 @@ export class StoreUnavailableError extends Error {
 export class DataDirLockedError extends Error {
   constructor(
     readonly dir: string,
-    readonly pid: number,
+    /** The holder's pid as it wrote it into the lock file; null when unreadable. */
+    readonly pid: number | null,
   ) {
-    super(`data directory ${dir} is in use by process ${pid} (lock file ${dir}/kvstore.lock)`);
+    super(
+      `data directory ${dir} is in use by ${pid === null ? 'another process' : `process ${pid}`} ` +
+        `(it holds the lock on ${dir}/kvstore.lock.sqlite)`,
+    );
     this.name = 'DataDirLockedError';
   }
 }
