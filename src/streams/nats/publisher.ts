@@ -239,6 +239,17 @@ export class NatsPublisher {
 
   /** Publishes every committed event after the cursor, page by page. */
   private async publishAvailable(): Promise<void> {
+    const compacted = this.source.eventLog.compactRevision();
+    if (this.cursor.revision < compacted) {
+      // The events before it are gone from the log (compacted, or lost and accepted at start-up): they can
+      // never be published, and waiting for them would stop publishing for good.
+      this.logger.error(
+        { cursor: this.cursor, compactRevision: compacted },
+        `events of revisions ${this.cursor.revision}..${compacted - 1} are no longer in the log and are not published; publishing continues at ${compacted}`,
+      );
+      this.cursor = { revision: compacted, index: 0 };
+      this.cursorDirty = true;
+    }
     const from = this.cursor.revision;
     const to = Math.min(this.source.revision, from + PAGE - 1);
     const inFlight: { ack: Promise<PubAck>; revision: number; index: number; count: number }[] = [];
