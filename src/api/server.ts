@@ -10,6 +10,7 @@ import { startGrpcServer } from './grpc-server.js';
 import { startOperations } from './http/operations.js';
 import { kvMultiHandlers } from './kv-multi-service.js';
 import { kvHandlers } from './kv-service.js';
+import { listenError } from './listen-error.js';
 import type { StatsProviders } from './metrics/providers.js';
 import { installResponseCompression } from './response-compression.js';
 import type { RequestObserver } from './unary.js';
@@ -123,7 +124,7 @@ export async function startServer(
     await publisher?.close();
     await store.close();
     await ops.close();
-    throw new Error(`cannot listen on ${config.grpc.listen} (${(err as Error).message})`);
+    throw listenError('grpc.listen', '--grpc-listen', config.grpc.listen, err);
   }
   ops.serving(store);
   const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(':'));

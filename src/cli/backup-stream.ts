@@ -12,7 +12,8 @@ export async function* backupChunks(
   fromRevision: number,
   onProgress?: (done: number, total: number) => void,
 ): AsyncGenerator<Buffer> {
-  const stream = clients.admin.Backup({ from_revision: fromRevision });
+  const { admin } = await clients.streams();
+  const stream = admin.Backup({ from_revision: fromRevision });
   try {
     for await (const chunk of stream as AsyncIterable<BackupChunk__Output>) {
       onProgress?.(chunk.items_done, chunk.items_total);

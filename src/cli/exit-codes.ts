@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { GRPC_STATUS } from './wire/status.js';
 
 /** Exit codes of the kvstore command (documented in `kvstore --help`). */
 export const EXIT = {
@@ -7,19 +7,21 @@ export const EXIT = {
   USAGE: 2,
   UNAVAILABLE: 3,
   CONDITION_FAILED: 4,
+  /** `serve` could not start (address in use, data directory unusable): the same code as UNAVAILABLE. */
+  CANNOT_START: 3,
 } as const;
 
 /** Exit code for a gRPC status. */
-export function exitCodeFor(code: status): number {
+export function exitCodeFor(code: number): number {
   switch (code) {
-    case status.OK:
+    case GRPC_STATUS.OK:
       return EXIT.OK;
-    case status.NOT_FOUND:
+    case GRPC_STATUS.NOT_FOUND:
       return EXIT.NOT_FOUND;
-    case status.INVALID_ARGUMENT:
-    case status.OUT_OF_RANGE:
+    case GRPC_STATUS.INVALID_ARGUMENT:
+    case GRPC_STATUS.OUT_OF_RANGE:
       return EXIT.USAGE;
-    case status.FAILED_PRECONDITION:
+    case GRPC_STATUS.FAILED_PRECONDITION:
       return EXIT.CONDITION_FAILED;
     default:
       return EXIT.UNAVAILABLE;

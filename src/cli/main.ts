@@ -1,44 +1,38 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { ConfigError } from '../config/load.js';
 import { parseDuration } from '../config/units.js';
 import { VERSION } from '../version.js';
 import type { Command, GlobalOptions } from './command.js';
-import { backupCommand } from './commands/backup.js';
-import { checkCommand } from './commands/check.js';
-import { compactCommand } from './commands/compact.js';
-import { delCommand } from './commands/del.js';
-import { exportCommand } from './commands/export.js';
-import { getCommand } from './commands/get.js';
-import { hashCommand } from './commands/hash.js';
-import { importCommand } from './commands/import.js';
-import { listCommand } from './commands/list.js';
-import { restoreCommand } from './commands/restore.js';
-import { serveCommand } from './commands/serve.js';
-import { setCommand } from './commands/set.js';
-import { statusCommand } from './commands/status.js';
-import { subscribeCommand } from './commands/subscribe.js';
-import { txnCommand } from './commands/txn.js';
-import { watchCommand } from './commands/watch.js';
 import { CliExit, EXIT, usage } from './exit-codes.js';
+import { exitQuietlyWhenOutputCloses } from './output.js';
 
-const COMMANDS: readonly Command[] = [
-  serveCommand,
-  getCommand,
-  setCommand,
-  delCommand,
-  listCommand,
-  txnCommand,
-  watchCommand,
-  subscribeCommand,
-  statusCommand,
-  backupCommand,
-  restoreCommand,
-  checkCommand,
-  compactCommand,
-  hashCommand,
-  exportCommand,
-  importCommand,
+/**
+ * A command, or where to load it from. Entries with `load` import their module only when that command
+ * runs, so `kvstore get` does not load the server, NATS or backup code (CLI start-up: docs/benchmarks.md).
+ */
+type CommandEntry = Command | { readonly name: string; load(): Promise<Command> };
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'serve', load: async () => (await import('./commands/serve.js')).serveCommand },
+  { name: 'get', load: async () => (await import('./commands/get.js')).getCommand },
+  { name: 'set', load: async () => (await import('./commands/set.js')).setCommand },
+  { name: 'del', load: async () => (await import('./commands/del.js')).delCommand },
+  { name: 'list', load: async () => (await import('./commands/list.js')).listCommand },
+  { name: 'txn', load: async () => (await import('./commands/txn.js')).txnCommand },
+  { name: 'watch', load: async () => (await import('./commands/watch.js')).watchCommand },
+  { name: 'subscribe', load: async () => (await import('./commands/subscribe.js')).subscribeCommand },
+  { name: 'status', load: async () => (await import('./commands/status.js')).statusCommand },
+  { name: 'backup', load: async () => (await import('./commands/backup.js')).backupCommand },
+  { name: 'restore', load: async () => (await import('./commands/restore.js')).restoreCommand },
+  { name: 'check', load: async () => (await import('./commands/check.js')).checkCommand },
+  { name: 'compact', load: async () => (await import('./commands/compact.js')).compactCommand },
+  { name: 'hash', load: async () => (await import('./commands/hash.js')).hashCommand },
+  { name: 'export', load: async () => (await import('./commands/export.js')).exportCommand },
+  { name: 'import', load: async () => (await import('./commands/import.js')).importCommand },
 ];
+
+function loadCommand(entry: CommandEntry): Promise<Command> {
+  return 'load' in entry ? entry.load() : Promise.resolve(entry);
+}
 
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   addr: { type: 'string' },
@@ -48,30 +42,35 @@ const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   version: { type: 'boolean' },
 };
 
-const MAIN_HELP = `NAME
+async function mainHelp(): Promise<string> {
+  const commands = await Promise.all(COMMANDS.map(loadCommand));
+  return `NAME
     kvstore - an event-sourced key-value store you can watch
 
 SYNOPSIS
     kvstore COMMAND [ARGUMENTS] [OPTIONS]
-    kvstore COMMAND --help
+    kvstore help [COMMAND]
 
 COMMANDS
-${COMMANDS.map((c) => `    ${c.name.padEnd(10)}${c.summary}`).join('\n')}
+${commands.map((c) => `    ${c.name.padEnd(10)}${c.summary}`).join('\n')}
+    ${'help'.padEnd(10)}this text, or a command's own: kvstore help COMMAND (or kvstore COMMAND --help)
 
 GLOBAL OPTIONS
     --addr HOST:PORT     server to talk to (env KVSTORE_ADDR; default 127.0.0.1:50051)
-    --timeout DURATION   give up on a request after this long (default 5s; e.g. 500ms, 30s)
+    --timeout DURATION   give up on a request after this long (default 5s; e.g. 500ms, 30s, 2 = 2s)
     --json               machine-readable output: one JSON object per line
     -h, --help           this text, or a command's own with kvstore COMMAND --help
     --version            print the version
 
+DURATIONS
+    Flags that take a DURATION (--ttl, --timeout) accept 500ms, 30s, 5m, 1h, 7d and compounds such as
+    5m30s or 1h30m; a bare number is SECONDS (--ttl 10 is ten seconds), as in etcd and Redis.
+
+NUMBERS
+    Values may be negative without "--": kvstore set counter -1 stores "-1".
+
 EXIT STATUS
-    0  done
-    1  key not found
-    2  usage error or invalid argument (the message names the field and the limit)
-    3  server unavailable, timeout, or any other error
-    4  a condition of a conditional write did not hold
-    Errors are one line on standard error.
+${EXIT_STATUS_TEXT}
 
 EXAMPLES
     kvstore serve                      # gRPC on 127.0.0.1:50051, data in ./data
@@ -80,6 +79,46 @@ EXAMPLES
     kvstore list --prefix app/ --json
 
 See README.md and docs/ for the configuration, the wire contract and operations.`;
+}
+
+const EXIT_STATUS_TEXT = `    0  done
+    1  key not found (serve: a fatal error while serving)
+    2  usage error or invalid argument (the message names the field and the limit)
+    3  server unavailable, timeout, or any other error (serve: cannot start, e.g. its port is in use)
+    4  a condition of a conditional write did not hold
+    Errors are one line on standard error; a usage error adds the command's synopsis.`;
+
+const MAIN_USAGE = `usage: kvstore COMMAND [ARGUMENTS] [OPTIONS]
+       kvstore help [COMMAND]`;
+
+/** The SYNOPSIS lines of a command's help, as a `usage:` block. */
+function usageOf(command: Command): string {
+  const synopsis = /\nSYNOPSIS\n([\s\S]*?)\n\n/.exec(command.help)?.[1] ?? `    kvstore ${command.name} ...`;
+  const lines = synopsis.split('\n').map((l) => l.trim());
+  return `${lines.map((l, i) => `${i === 0 ? 'usage: ' : '       '}${l}`).join('\n')}\nSee kvstore help ${command.name}.`;
+}
+
+/** The one-line form of a node:util parseArgs error. */
+function parseError(err: unknown): string {
+  return (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, '');
+}
+
+/**
+ * node:util parseArgs reads "-1" as an option. No kvstore option is a digit, so a token that looks like a
+ * negative number is a value: it is hidden behind a NUL (never present in real arguments) while parsing.
+ */
+const NEGATIVE = /^-\d/;
+const HIDDEN = '\u0000';
+
+function hideNegativeNumbers(argv: readonly string[]): string[] {
+  return argv.map((a) => (NEGATIVE.test(a) ? HIDDEN + a : a));
+}
+
+function unhide<T>(value: T): T {
+  if (typeof value === 'string') return (value.startsWith(HIDDEN) ? value.slice(1) : value) as T;
+  if (Array.isArray(value)) return value.map(unhide) as T;
+  return value;
+}
 
 /** Finds the command name: the first argument that is neither an option nor an option's value. */
 function splitCommand(argv: readonly string[]): { name: string | undefined; rest: string[] } {
@@ -98,27 +137,50 @@ function splitCommand(argv: readonly string[]): { name: string | undefined; rest
 
 function globalOptions(values: Record<string, unknown>): GlobalOptions {
   const timeoutText = typeof values.timeout === 'string' ? values.timeout : '5s';
-  const timeoutMs = parseDuration(timeoutText);
+  const timeoutMs = parseDuration(timeoutText, 's');
   if (timeoutMs === null || timeoutMs <= 0)
-    throw usage(`--timeout: "${timeoutText}" is not a positive duration (e.g. 500ms, 30s)`);
+    throw usage(
+      `--timeout: "${timeoutText}" is not a positive duration (e.g. 500ms, 30s, 1m30s; a bare number is seconds)`,
+    );
   const addr =
     typeof values.addr === 'string' ? values.addr : (process.env.KVSTORE_ADDR ?? '127.0.0.1:50051');
   if (!/^[^\s]+:\d{1,5}$/.test(addr)) throw usage(`--addr: "${addr}" is not HOST:PORT`);
   return { addr, timeoutMs, json: values.json === true };
 }
 
+/** `kvstore help [COMMAND]`: the main help, or a command's own. */
+async function help(args: readonly string[]): Promise<number> {
+  const name = args.find((a) => !a.startsWith('-'));
+  if (name === undefined || name === 'help') {
+    process.stdout.write(`${await mainHelp()}\n`);
+    return EXIT.OK;
+  }
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) throw usage(`unknown command "${name}" (see kvstore --help)`);
+  process.stdout.write(`${(await loadCommand(entry)).help}\n`);
+  return EXIT.OK;
+}
+
 /** Runs the command line and resolves with the exit code (errors already printed). */
 export async function main(argv: readonly string[]): Promise<number> {
+  exitQuietlyWhenOutputCloses();
   try {
-    const { name, rest } = splitCommand(argv);
-    const command = COMMANDS.find((c) => c.name === name);
-    if (name !== undefined && !command) throw usage(`unknown command "${name}" (see kvstore --help)`);
-    if (!command) {
-      const { values } = parseArgs({ args: rest, options: GLOBAL_OPTIONS, strict: false });
+    const { name, rest } = splitCommand(hideNegativeNumbers(argv));
+    if (name === 'help') return await help(rest.map(unhide));
+    const entry = COMMANDS.find((c) => c.name === name);
+    if (name !== undefined && !entry) throw usage(`unknown command "${name}" (see kvstore --help)`);
+    if (!entry) {
+      let values: Record<string, unknown>;
+      try {
+        ({ values } = parseArgs({ args: rest, options: GLOBAL_OPTIONS, strict: true }));
+      } catch (err) {
+        throw new CliExit(EXIT.USAGE, `${parseError(err)}\n${MAIN_USAGE}`);
+      }
       if (values.version) process.stdout.write(`kvstore ${VERSION}\n`);
-      else process.stdout.write(`${MAIN_HELP}\n`);
+      else process.stdout.write(`${await mainHelp()}\n`);
       return values.help || values.version ? EXIT.OK : EXIT.USAGE;
     }
+    const command = await loadCommand(entry);
     let parsed: ReturnType<typeof parseArgs>;
     try {
       parsed = parseArgs({
@@ -128,28 +190,22 @@ export async function main(argv: readonly string[]): Promise<number> {
         allowPositionals: true,
       });
     } catch (err) {
-      throw usage(
-        (err as Error).message.split('\n')[0]!.replace(/\. To specify a positional.*$/, ''),
-        command.name,
-      );
+      throw new CliExit(EXIT.USAGE, `${parseError(err)}\n${usageOf(command)}`);
     }
     if (parsed.values.help) {
       process.stdout.write(`${command.help}\n`);
       return EXIT.OK;
     }
+    const values = Object.fromEntries(Object.entries(parsed.values).map(([k, v]) => [k, unhide(v)]));
     return await command.run({
-      positionals: parsed.positionals,
-      values: parsed.values,
-      global: globalOptions(parsed.values),
+      positionals: parsed.positionals.map(unhide),
+      values,
+      global: globalOptions(values),
     });
   } catch (err) {
     if (err instanceof CliExit) {
       process.stderr.write(`kvstore: ${err.message}\n`);
       return err.code;
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`kvstore: ${err.message}\n`);
-      return EXIT.USAGE;
     }
     process.stderr.write(`kvstore: ${(err as Error).message ?? String(err)}\n`);
     return EXIT.UNAVAILABLE;

@@ -38,3 +38,15 @@ export function displayValue(value: Buffer): string {
   if (!Buffer.from(text, 'utf8').equals(value)) return `base64:${value.toString('base64')}`;
   return JSON.stringify(text).slice(1, -1);
 }
+
+/**
+ * `kvstore export | head` closes the pipe early: end quietly with 0, as a shell pipeline expects, instead
+ * of an unhandled EPIPE stack trace. Other errors on standard output still fail the command.
+ */
+export function exitQuietlyWhenOutputCloses(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`kvstore: standard output: ${err.message}\n`);
+    process.exit(3);
+  });
+}

@@ -115,7 +115,7 @@ function parseOp(verb: string, args: string[], n: number): RequestOp {
       known('ttl');
       arity(2, 'set KEY VALUE [--ttl D]');
       const ttl = flags.get('ttl');
-      const ttlMs = ttl === undefined ? undefined : parseDuration(ttl);
+      const ttlMs = ttl === undefined ? undefined : parseDuration(ttl, 's');
       if (ttl !== undefined && (ttlMs === null || ttlMs! <= 0))
         throw new TxnSyntaxError(n, `--ttl "${ttl}" is not a positive duration`);
       return {

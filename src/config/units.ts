@@ -1,4 +1,4 @@
-/** Human units for durations ("500ms", "30s", "1h", "7d") and sizes ("4KiB", "1MiB"), shared by config and CLI. */
+/** Human units for durations ("500ms", "30s", "5m30s") and sizes ("4KiB", "1MiB"), shared by config and CLI. */
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const BYTE_UNITS: Record<string, number> = {
@@ -11,11 +11,26 @@ const BYTE_UNITS: Record<string, number> = {
   gb: 1000 ** 3,
 };
 
-/** Parses "1500", "500ms", "30s", "1.5h", "7d" into milliseconds; returns null when it is not a duration. */
-export function parseDuration(text: string): number | null {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/i.exec(text);
-  if (!match) return null;
-  const ms = Number(match[1]) * DURATION_UNITS[(match[2] ?? 'ms').toLowerCase()]!;
+/** What a number without a unit means: milliseconds in configuration, seconds on the command line. */
+export type BareDurationUnit = 'ms' | 's';
+
+/**
+ * Parses "500ms", "30s", "1.5h", "7d" and compounds such as "5m30s" or "1h30m" into milliseconds; a bare
+ * number ("1500") is in `bare` units. Returns null when the text is not a duration.
+ */
+export function parseDuration(text: string, bare: BareDurationUnit = 'ms'): number | null {
+  const trimmed = text.trim();
+  const plain = /^(\d+(?:\.\d+)?)$/.exec(trimmed);
+  if (plain) return finiteMs(Number(plain[1]) * DURATION_UNITS[bare]!);
+  if (!/^(?:\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)\s*)+$/i.test(trimmed)) return null;
+  let ms = 0;
+  for (const [, n, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)/gi)) {
+    ms += Number(n) * DURATION_UNITS[unit!.toLowerCase()]!;
+  }
+  return finiteMs(ms);
+}
+
+function finiteMs(ms: number): number | null {
   return Number.isFinite(ms) ? Math.round(ms) : null;
 }
 

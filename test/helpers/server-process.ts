@@ -23,10 +23,18 @@ export function startServerProcess(
   dataDir: string,
   args: string[] = [],
   env: NodeJS.ProcessEnv = {},
+  options: { fileSizeLimitKiB?: number } = {},
 ): Promise<ServerProcess> {
+  // A file size limit (ulimit -f) makes writes past it fail as on a full disk.
+  const limit = options.fileSizeLimitKiB;
+  const [command, prefix] =
+    limit === undefined
+      ? [process.execPath, []]
+      : ['/bin/sh', ['-c', `ulimit -f ${limit} && exec "$0" "$@"`, process.execPath]];
   const child = spawn(
-    process.execPath,
+    command,
     [
+      ...prefix,
       'bin/kvstore',
       'serve',
       '--grpc-listen',

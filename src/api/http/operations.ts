@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/settings.js';
 import type { KvStore } from '../../store/kv-store.js';
 import { VERSION } from '../../version.js';
+import { listenError } from '../listen-error.js';
 import type { StatsProviders } from '../metrics/providers.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import type { RequestObserver } from '../unary.js';
@@ -44,7 +45,7 @@ export async function startOperations(config: Config, logger: Logger): Promise<O
   try {
     http = await startAdminServer(config.http.listen, { metrics, readiness, logger });
   } catch (err) {
-    throw new Error(`cannot listen on ${config.http.listen} (${(err as Error).message})`);
+    throw listenError('http.listen', '--http-listen', config.http.listen, err);
   }
   const host = config.http.listen.slice(0, config.http.listen.lastIndexOf(':'));
   const httpAddress = `${host}:${http.port}`;

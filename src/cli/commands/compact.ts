@@ -1,5 +1,4 @@
-import type { CompactResponse__Output } from '../../api/generated/kvstore/v1/CompactResponse.js';
-import { call, connect } from '../client.js';
+import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { EXIT, usage } from '../exit-codes.js';
 import { printJson } from '../output.js';
@@ -40,9 +39,7 @@ EXAMPLES
       : wholeNumber('REVISION', text, 1, 'compact');
     const clients = connect(ctx.global);
     try {
-      const response = await call<CompactResponse__Output>(ctx.global, (cb) =>
-        clients.admin.Compact({ revision }, { deadline: clients.deadline() }, cb),
-      );
+      const response = await clients.unary('Admin/Compact', { revision });
       if (ctx.global.json) {
         printJson({
           compact_revision: response.compact_revision,

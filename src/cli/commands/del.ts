@@ -1,6 +1,4 @@
-import type { DeleteRangeResponse__Output } from '../../api/generated/kvstore/v1/DeleteRangeResponse.js';
-import type { DeleteResponse__Output } from '../../api/generated/kvstore/v1/DeleteResponse.js';
-import { call, connect } from '../client.js';
+import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
 import { CONDITION_FLAGS, CONDITION_HELP, conditionFromFlags } from '../condition-flags.js';
@@ -53,13 +51,10 @@ EXAMPLES
         }
         if (condition) throw usage('--if-* conditions apply to a single KEY', 'del');
         if (prefix === '') throw usage('--prefix must not be empty (it would delete every key)', 'del');
-        const response = await call<DeleteRangeResponse__Output>(ctx.global, (cb) =>
-          clients.kv.DeleteRange(
-            { prefix: prefix ?? '', pattern: pattern ?? '' },
-            { deadline: clients.deadline() },
-            cb,
-          ),
-        );
+        const response = await clients.unary('KV/DeleteRange', {
+          prefix: prefix ?? '',
+          pattern: pattern ?? '',
+        });
         const revision = response.header?.revision ?? 0;
         if (ctx.global.json) printJson({ deleted: response.deleted, revision });
         else process.stdout.write(`deleted ${response.deleted} (revision ${revision})\n`);
@@ -68,9 +63,7 @@ EXAMPLES
       if (ctx.positionals.length !== 1)
         throw usage('del takes exactly one KEY (or --prefix P, --pattern GLOB)', 'del');
       const key = ctx.positionals[0]!;
-      const response = await call<DeleteResponse__Output>(ctx.global, (cb) =>
-        clients.kv.Delete({ key, condition: condition ?? null }, { deadline: clients.deadline() }, cb),
-      );
+      const response = await clients.unary('KV/Delete', { key, condition: condition ?? null });
       const revision = response.header?.revision ?? 0;
       if (ctx.global.json) printJson({ key, deleted: response.deleted, revision });
       if (!response.deleted) throw new CliExit(EXIT.NOT_FOUND, `key "${key}" not found`);

@@ -1,6 +1,5 @@
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import type { StatusResponse__Output } from '../../api/generated/kvstore/v1/StatusResponse.js';
 import { BackupFormatError } from '../../backup/backup-format.js';
 import type { BackupVisitor } from '../../backup/backup-reader.js';
 import { decodeBackup } from '../../backup/backup-reader.js';
@@ -10,7 +9,7 @@ import { chunkSource, fileSource } from '../../projections/byte-reader.js';
 import { isLive } from '../../projections/key-entry.js';
 import { KeyState } from '../../projections/key-state.js';
 import { backupChunks } from '../backup-stream.js';
-import { call, connect } from '../client.js';
+import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
 import { CliExit, EXIT, usage } from '../exit-codes.js';
@@ -100,9 +99,7 @@ EXAMPLES
       } else {
         let from = 0;
         if (history) {
-          const status = await call<StatusResponse__Output>(ctx.global, (cb) =>
-            clients!.admin.Status({}, { deadline: clients!.deadline() }, cb),
-          );
+          const status = await clients!.unary('Admin/Status', {});
           from =
             fromFlag === undefined
               ? status.compact_revision

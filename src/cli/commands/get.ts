@@ -1,5 +1,4 @@
-import type { GetResponse__Output } from '../../api/generated/kvstore/v1/GetResponse.js';
-import { call, connect } from '../client.js';
+import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { CliExit, EXIT, usage } from '../exit-codes.js';
 import { kvJson, printJson, printValue } from '../output.js';
@@ -33,9 +32,7 @@ EXAMPLES
     const key = ctx.positionals[0]!;
     const clients = connect(ctx.global);
     try {
-      const response = await call<GetResponse__Output>(ctx.global, (cb) =>
-        clients.kv.Get({ key }, { deadline: clients.deadline() }, cb),
-      );
+      const response = await clients.unary('KV/Get', { key });
       if (!response.found || !response.kv) throw new CliExit(EXIT.NOT_FOUND, `key "${key}" not found`);
       if (ctx.global.json) printJson(kvJson(response.kv, response.header?.revision ?? 0));
       else printValue(response.kv.value);

@@ -1,5 +1,4 @@
-import type { HashKVResponse__Output } from '../../api/generated/kvstore/v1/HashKVResponse.js';
-import { call, connect } from '../client.js';
+import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
 import { EXIT, usage } from '../exit-codes.js';
@@ -43,9 +42,7 @@ EXAMPLES
     const revision = flag === undefined ? 0 : wholeNumber('--revision', flag, 1, 'hash');
     const clients = connect(ctx.global);
     try {
-      const r = await call<HashKVResponse__Output>(ctx.global, (cb) =>
-        clients.admin.HashKV({ revision }, { deadline: clients.deadline() }, cb),
-      );
+      const r = await clients.unary('Admin/HashKV', { revision });
       if (ctx.global.json) {
         printJson({
           hash: r.hash,

@@ -1,10 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { DeleteResponse__Output } from '../../api/generated/kvstore/v1/DeleteResponse.js';
-import type { SetResponse__Output } from '../../api/generated/kvstore/v1/SetResponse.js';
 import type { Clients } from '../client.js';
-import { call, connect } from '../client.js';
+import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
 import { CliExit, EXIT, usage } from '../exit-codes.js';
@@ -86,7 +84,7 @@ EXAMPLES
           if (previous) await previous;
           if (failure !== null) return;
           try {
-            await send(clients, ctx.global, op, counts);
+            await send(clients, op, counts);
           } catch (err) {
             failure ??= err instanceof CliExit ? new CliExit(err.code, `line ${at}: ${err.message}`) : err;
           }
@@ -125,7 +123,6 @@ EXAMPLES
 
 async function send(
   clients: Clients,
-  options: Clients['options'],
   op: ImportOp,
   counts: { puts: number; deletes: number; expired: number; absent: number; first: number; last: number },
 ): Promise<void> {
@@ -137,15 +134,11 @@ async function send(
       return;
     }
     const request = { key: op.key, value: op.value, ...(ttl === undefined ? {} : { ttl_ms: ttl }) };
-    const r = await call<SetResponse__Output>(options, (cb) =>
-      clients.kv.Set(request, { deadline: clients.deadline() }, cb),
-    );
+    const r = await clients.unary('KV/Set', request);
     revision = r.header?.revision ?? 0;
     counts.puts++;
   } else {
-    const r = await call<DeleteResponse__Output>(options, (cb) =>
-      clients.kv.Delete({ key: op.key }, { deadline: clients.deadline() }, cb),
-    );
+    const r = await clients.unary('KV/Delete', { key: op.key });
     if (!r.deleted) {
       counts.absent++;
       return;

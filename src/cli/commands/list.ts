@@ -1,5 +1,4 @@
-import type { ListResponse__Output } from '../../api/generated/kvstore/v1/ListResponse.js';
-import { call, connect } from '../client.js';
+import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
 import { EXIT, usage } from '../exit-codes.js';
@@ -68,13 +67,15 @@ EXAMPLES
     const clients = connect(ctx.global);
     try {
       if (ctx.values.count === true) {
-        const response = await call<ListResponse__Output>(ctx.global, (cb) =>
-          clients.kv.List(
-            { prefix, start, end, pattern, limit: 1, keys_only: true, count: true },
-            { deadline: clients.deadline() },
-            cb,
-          ),
-        );
+        const response = await clients.unary('KV/List', {
+          prefix,
+          start,
+          end,
+          pattern,
+          limit: 1,
+          keys_only: true,
+          count: true,
+        });
         if (ctx.global.json) printJson({ count: response.count, revision: response.header?.revision ?? 0 });
         else process.stdout.write(`${response.count}\n`);
         return EXIT.OK;
@@ -83,13 +84,15 @@ EXAMPLES
       let pageToken = '';
       while (printed < wanted) {
         const limit = Number.isFinite(wanted) ? Math.min(wanted - printed, 1000) : 1000;
-        const response = await call<ListResponse__Output>(ctx.global, (cb) =>
-          clients.kv.List(
-            { prefix, start, end, pattern, limit, page_token: pageToken, keys_only: keysOnly },
-            { deadline: clients.deadline() },
-            cb,
-          ),
-        );
+        const response = await clients.unary('KV/List', {
+          prefix,
+          start,
+          end,
+          pattern,
+          limit,
+          page_token: pageToken,
+          keys_only: keysOnly,
+        });
         const revision = response.header?.revision ?? 0;
         const lines: string[] = [];
         for (const kv of response.kvs) {

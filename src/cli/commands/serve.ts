@@ -1,9 +1,9 @@
-import { formatConfig, loadConfig } from '../../config/load.js';
+import { ConfigError, formatConfig, loadConfig } from '../../config/load.js';
 import { createLogger } from '../../config/logging.js';
 import { SETTINGS } from '../../config/settings.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
-import { EXIT, usage } from '../exit-codes.js';
+import { CliExit, EXIT, usage } from '../exit-codes.js';
 
 const settingFlags = Object.fromEntries(SETTINGS.map((s) => [s.flag.slice(2), { type: 'string' as const }]));
 
@@ -46,7 +46,11 @@ OPTIONS
 ${settingsHelp}
 
 EXIT STATUS
-    0 clean shutdown, 1 fatal error while serving, 2 invalid configuration or usage.
+    0  clean shutdown (SIGTERM or SIGINT)
+    1  the shutdown failed, or a second signal cut it short
+    2  invalid configuration or usage (the message names the setting)
+    3  cannot start: an address is in use or not available (--grpc-listen, --http-listen), or the
+       data directory cannot be used; one line on standard error says which
 
 EXAMPLES
     kvstore serve
@@ -62,21 +66,31 @@ EXAMPLES
       if (v !== undefined) flags.set(s.key, v);
     }
     if (ctx.values['accept-log-truncation'] === true) flags.set('data.acceptLogTruncation', 'true');
-    const loaded = loadConfig({ file: stringFlag(ctx, 'config'), env: process.env, flags });
+    let loaded: ReturnType<typeof loadConfig>;
+    try {
+      loaded = loadConfig({ file: stringFlag(ctx, 'config'), env: process.env, flags });
+    } catch (err) {
+      if (err instanceof ConfigError) throw new CliExit(EXIT.USAGE, err.message);
+      throw err;
+    }
     if (ctx.values['print-config'] === true) {
       process.stdout.write(formatConfig(loaded, ctx.global.json));
       return EXIT.OK;
     }
     const logger = createLogger(loaded.config.log);
     // Imported here so that client commands do not load the server's modules.
-    const { startServer } = await import('../../api/server.js');
+    const [{ startServer }, { routeGrpcLogs }] = await Promise.all([
+      import('../../api/server.js'),
+      import('../../api/listen-error.js'),
+    ]);
+    routeGrpcLogs(logger);
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
       server = await startServer(loaded.config, logger);
     } catch (err) {
       logger.fatal({ err: (err as Error).message }, 'cannot start');
       logger.flush();
-      throw err;
+      throw new CliExit(EXIT.CANNOT_START, (err as Error).message);
     }
     return new Promise<number>((resolve) => {
       let signals = 0;

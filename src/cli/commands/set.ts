@@ -1,11 +1,9 @@
-import type { SetResponse__Output } from '../../api/generated/kvstore/v1/SetResponse.js';
-import type { StatusResponse__Output } from '../../api/generated/kvstore/v1/StatusResponse.js';
-import { parseDuration } from '../../config/units.js';
-import { call, connect } from '../client.js';
+import { formatMs, parseDuration } from '../../config/units.js';
+import { type Clients, connect } from '../client.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
 import { CONDITION_FLAGS, CONDITION_HELP, conditionFromFlags } from '../condition-flags.js';
-import { EXIT, usage } from '../exit-codes.js';
+import { CliExit, EXIT, usage } from '../exit-codes.js';
 import { printJson } from '../output.js';
 
 /** Values above this size are checked against the server's limit before they are sent. */
@@ -15,6 +13,21 @@ async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+/** The server refused the TTL (it names the wire field, ttl_ms). */
+function isTtlRefusal(err: unknown): boolean {
+  return err instanceof CliExit && err.code === EXIT.USAGE && err.message.startsWith('ttl_ms:');
+}
+
+/** Says what the user typed and the server's limit, in the units of the flag. */
+async function ttlLimitError(clients: Clients, ttl: string): Promise<CliExit> {
+  const status = await clients.unary('Admin/Status', {}).catch(() => undefined);
+  const limit = status?.limits?.max_ttl_ms;
+  const over = limit
+    ? `is over the server's limit of ${formatMs(limit)} (limits.maxTtl)`
+    : 'is over the server limit';
+  return usage(`--ttl: "${ttl}" ${over}`);
 }
 
 export const setCommand: Command = {
@@ -35,8 +48,10 @@ DESCRIPTION
 
 OPTIONS
     --ttl DURATION
-        The key expires DURATION after the write: 500ms, 30s, 5m, 1h, 7d (up to 365d). Reads stop
-        returning it at once; an EXPIRE event follows in the log within 100 ms.
+        The key expires DURATION after the write. A bare number is SECONDS (--ttl 10 is ten seconds, as
+        in etcd and Redis); with a unit: 500ms, 30s, 5m, 1h, 7d, or compounds such as 5m30s and 1h30m.
+        Up to the server's limits.maxTtl (default 365d). Reads stop returning the key at once; an
+        EXPIRE event follows in the log within 100 ms.
 ${CONDITION_HELP}
 
 EXIT STATUS
@@ -46,6 +61,8 @@ EXIT STATUS
 EXAMPLES
     kvstore set config/feature-x on
     kvstore set session/42 "$TOKEN" --ttl 30m
+    kvstore set lock me --ttl 10                 (ten seconds)
+    kvstore set counter -1                       (negative values need no "--")
     kvstore set leader node-1 --if-absent
     kvstore set blobs/logo - < logo.png`,
 
@@ -56,9 +73,12 @@ EXAMPLES
     let ttlMs: number | undefined;
     const ttl = stringFlag(ctx, 'ttl');
     if (ttl !== undefined) {
-      const parsed = parseDuration(ttl);
+      const parsed = parseDuration(ttl, 's');
       if (parsed === null || parsed <= 0) {
-        throw usage(`--ttl: "${ttl}" is not a positive duration (examples: 500ms, 30s, 5m, 1h, 7d)`, 'set');
+        throw usage(
+          `--ttl: "${ttl}" is not a positive duration (examples: 30 = 30s, 500ms, 5m30s, 1h, 7d)`,
+          'set',
+        );
       }
       ttlMs = parsed;
     }
@@ -67,21 +87,21 @@ EXAMPLES
     const clients = connect(ctx.global);
     try {
       if (value.length > CHECK_ABOVE_BYTES) {
-        const status = await call<StatusResponse__Output>(ctx.global, (cb) =>
-          clients.admin.Status({}, { deadline: clients.deadline() }, cb),
-        );
+        const status = await clients.unary('Admin/Status', {});
         const limit = status.limits?.max_value_bytes ?? 0;
         if (limit > 0 && value.length > limit) {
           throw usage(`value: is ${value.length} bytes, over the server's limit of ${limit} bytes`);
         }
       }
-      const response = await call<SetResponse__Output>(ctx.global, (cb) =>
-        clients.kv.Set(
-          { key, value, condition: condition ?? null, ...(ttlMs === undefined ? {} : { ttl_ms: ttlMs }) },
-          { deadline: clients.deadline() },
-          cb,
-        ),
-      );
+      const request = {
+        key,
+        value,
+        condition: condition ?? null,
+        ...(ttlMs === undefined ? {} : { ttl_ms: ttlMs }),
+      };
+      const response = await clients.unary('KV/Set', request).catch(async (err: unknown) => {
+        throw ttl !== undefined && isTtlRefusal(err) ? await ttlLimitError(clients, ttl) : err;
+      });
       const revision = response.header?.revision ?? 0;
       if (ctx.global.json) {
         const kv = response.kv;

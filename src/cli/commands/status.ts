@@ -1,6 +1,5 @@
-import type { StatusResponse__Output } from '../../api/generated/kvstore/v1/StatusResponse.js';
 import { formatMs } from '../../config/units.js';
-import { call, connect } from '../client.js';
+import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { EXIT, usage } from '../exit-codes.js';
 import { printJson } from '../output.js';
@@ -26,9 +25,7 @@ EXIT STATUS
     if (ctx.positionals.length > 0) throw usage('status takes no arguments', 'status');
     const clients = connect(ctx.global);
     try {
-      const s = await call<StatusResponse__Output>(ctx.global, (cb) =>
-        clients.admin.Status({}, { deadline: clients.deadline() }, cb),
-      );
+      const s = await clients.unary('Admin/Status', {});
       const facts = {
         address: ctx.global.addr,
         version: s.version,

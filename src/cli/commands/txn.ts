@@ -1,5 +1,4 @@
-import type { TxnResponse__Output } from '../../api/generated/kvstore/v1/TxnResponse.js';
-import { call, connect } from '../client.js';
+import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { EXIT, usage } from '../exit-codes.js';
 import { displayValue, kvJson, printJson } from '../output.js';
@@ -66,9 +65,7 @@ EXAMPLES
     }
     const clients = connect(ctx.global);
     try {
-      const res = await call<TxnResponse__Output>(ctx.global, (cb) =>
-        clients.kv.Txn(request, { deadline: clients.deadline() }, cb),
-      );
+      const res = await clients.unary('KV/Txn', request);
       const revision = res.header?.revision ?? 0;
       if (ctx.global.json) {
         printJson({

@@ -72,7 +72,8 @@ EXAMPLES
       throw usage(`--from-revision: "${fromText}" is not a revision (a whole number >= 1)`, 'watch');
     }
     const clients = connect(ctx.global);
-    const stream = clients.kv.Watch({
+    const { kv } = await clients.streams();
+    const stream = kv.Watch({
       key,
       prefix,
       start,

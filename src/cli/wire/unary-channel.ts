@@ -1,0 +1,181 @@
+/**
+ * Unary gRPC calls over node:http2, for the CLI. A command run makes one or a few calls and exits, so
+ * loading @grpc/grpc-js and protobufjs (and parsing the .proto) would cost several times the call itself
+ * (docs/benchmarks.md, CLI start-up). Streaming calls still go through @grpc/grpc-js (src/cli/client.ts).
+ */
+import {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  connect,
+  constants,
+  type IncomingHttpHeaders,
+} from 'node:http2';
+import { WIRE_DESCRIPTOR } from '../../api/generated/wire-descriptor.js';
+import { decodeMessage, encodeMessage, type WireMessage } from './codec.js';
+import { GRPC_STATUS } from './status.js';
+
+/**
+ * A call that did not end OK. `answered` is true when the server sent a gRPC status, false when no answer
+ * came (connection refused or lost, deadline passed).
+ */
+export class CallError extends Error {
+  constructor(
+    readonly code: number,
+    readonly details: string,
+    readonly answered: boolean,
+    /** Trailing metadata the server sent with the status (e.g. compact-revision). */
+    readonly trailers: Readonly<Record<string, string>> = {},
+  ) {
+    super(details);
+    this.name = 'CallError';
+  }
+}
+
+/** HTTP/2 stream reset codes as gRPC clients map them. */
+function resetStatus(rstCode: number): number {
+  if (rstCode === constants.NGHTTP2_REFUSED_STREAM) return GRPC_STATUS.UNAVAILABLE;
+  if (rstCode === constants.NGHTTP2_CANCEL) return GRPC_STATUS.CANCELLED;
+  if (rstCode === constants.NGHTTP2_ENHANCE_YOUR_CALM) return GRPC_STATUS.RESOURCE_EXHAUSTED;
+  return GRPC_STATUS.INTERNAL;
+}
+
+/** One length-prefixed gRPC message. */
+function frame(body: Buffer): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(body.length, 1);
+  return Buffer.concat([header, body]);
+}
+
+/** The single response message of a unary call, from its length-prefixed frame. */
+function unframe(data: Buffer): Buffer {
+  if (data.length < 5) throw new CallError(GRPC_STATUS.INTERNAL, 'response without a message', true);
+  if (data[0] !== 0) throw new CallError(GRPC_STATUS.INTERNAL, 'compressed response not asked for', true);
+  const length = data.readUInt32BE(1);
+  if (data.length !== 5 + length) throw new CallError(GRPC_STATUS.INTERNAL, 'response frame cut short', true);
+  return data.subarray(5);
+}
+
+function trailerRecord(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) if (!k.startsWith(':') && v !== undefined) out[k] = String(v);
+  return out;
+}
+
+/** A gRPC status from trailers (or trailers-only headers); undefined when there is none. */
+function statusFrom(headers: IncomingHttpHeaders): CallError | 'ok' | undefined {
+  const raw = headers['grpc-status'];
+  if (raw === undefined) return undefined;
+  const code = Number(raw);
+  if (code === GRPC_STATUS.OK) return 'ok';
+  let message = String(headers['grpc-message'] ?? '');
+  try {
+    message = decodeURIComponent(message);
+  } catch {
+    // Not percent-encoded after all: keep it as sent.
+  }
+  return new CallError(code, message, true, trailerRecord(headers));
+}
+
+/** Unary calls to one server over one HTTP/2 connection, opened on the first call. */
+export class UnaryChannel {
+  private session: ClientHttp2Session | undefined;
+  private sessionError: Error | undefined;
+
+  constructor(private readonly addr: string) {}
+
+  private open(): ClientHttp2Session {
+    if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
+    this.sessionError = undefined;
+    const session = connect(`http://${this.addr}`);
+    session.on('error', (err) => {
+      this.sessionError = err;
+    });
+    this.session = session;
+    return session;
+  }
+
+  /** Calls `SERVICE/METHOD` of kvstore.v1 with `request`; rejects with a {@link CallError}. */
+  call(method: string, request: WireMessage, deadline: Date): Promise<WireMessage> {
+    const types = WIRE_DESCRIPTOR.methods[method];
+    if (!types) return Promise.reject(new Error(`unknown method ${method}`));
+    const body = frame(encodeMessage(types[0], request));
+    const timeoutMs = Math.max(1, deadline.getTime() - Date.now());
+    return new Promise((resolve, reject) => {
+      let stream: ClientHttp2Stream;
+      try {
+        stream = this.open().request({
+          ':method': 'POST',
+          ':path': `/kvstore.v1.${method}`,
+          'content-type': 'application/grpc',
+          te: 'trailers',
+          'grpc-timeout': `${timeoutMs}m`,
+          'grpc-accept-encoding': 'identity',
+        });
+      } catch (err) {
+        reject(new CallError(GRPC_STATUS.UNAVAILABLE, (err as Error).message, false));
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let outcome: CallError | 'ok' | undefined;
+      let httpStatus = 0;
+      const timer = setTimeout(() => {
+        stream.close(constants.NGHTTP2_CANCEL);
+        settle(new CallError(GRPC_STATUS.DEADLINE_EXCEEDED, 'deadline exceeded', false));
+      }, timeoutMs);
+      let settled = false;
+      const settle = (result: CallError | WireMessage) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (result instanceof CallError) reject(result);
+        else resolve(result);
+      };
+      stream.on('response', (headers) => {
+        httpStatus = Number(headers[':status']);
+        outcome = statusFrom(headers);
+      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('trailers', (headers) => {
+        outcome = statusFrom(headers) ?? outcome;
+      });
+      let streamError: Error | undefined;
+      stream.on('error', (err) => {
+        // Reported on 'close' with what is known by then (the session's error is the cause).
+        streamError = err;
+      });
+      stream.on('close', () => {
+        if (outcome instanceof CallError) return settle(outcome);
+        if (outcome === 'ok') {
+          try {
+            return settle(decodeMessage(types[1], unframe(Buffer.concat(chunks))));
+          } catch (err) {
+            const message = `cannot decode the response: ${(err as Error).message}`;
+            return settle(
+              err instanceof CallError ? err : new CallError(GRPC_STATUS.INTERNAL, message, true),
+            );
+          }
+        }
+        if (httpStatus !== 0 && httpStatus !== 200) {
+          return settle(
+            new CallError(GRPC_STATUS.UNKNOWN, `HTTP status ${httpStatus} without a gRPC status`, true),
+          );
+        }
+        if (httpStatus !== 0) {
+          return settle(
+            new CallError(resetStatus(stream.rstCode ?? 0), 'stream ended without a status', true),
+          );
+        }
+        // No response at all: the connection failed or was closed before the server answered.
+        const cause = (streamError?.cause as Error | undefined) ?? this.sessionError ?? streamError;
+        const reason = cause?.message ?? 'connection closed before the server answered';
+        settle(new CallError(GRPC_STATUS.UNAVAILABLE, reason, false));
+      });
+      stream.end(body);
+    });
+  }
+
+  /** Closes the connection (calls in flight end with UNAVAILABLE). */
+  close(): void {
+    this.session?.close();
+  }
+}
