@@ -153,8 +153,12 @@ export async function startServer(
         const drained = grpc.shutdown(config.shutdown.timeoutMs);
         // Watch streams never end by themselves: end them (UNAVAILABLE) so the drain can complete.
         watchHub.close();
+        const started = Date.now();
         await drained;
-        await publisher?.close();
+        // NATS gets what is left of the timeout (at most 2 s); unpublished events go out after the restart.
+        await publisher?.close(
+          Math.min(2_000, Math.max(0, started + config.shutdown.timeoutMs - Date.now())),
+        );
         await store.close();
         await ops.close();
         logger.info({ revision: store.revision }, 'shut down cleanly');

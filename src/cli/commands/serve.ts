@@ -4,6 +4,7 @@ import { SETTINGS } from '../../config/settings.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
 import { CliExit, EXIT, usage } from '../exit-codes.js';
+import { handleSignals } from '../serve-signals.js';
 
 const settingFlags = Object.fromEntries(SETTINGS.map((s) => [s.flag.slice(2), { type: 'string' as const }]));
 
@@ -47,7 +48,8 @@ ${settingsHelp}
 
 EXIT STATUS
     0  clean shutdown (SIGTERM or SIGINT)
-    1  the shutdown failed, or a second signal cut it short
+    1  the shutdown failed, did not finish within --shutdown-timeout + 15 s (the process exits then,
+       whatever holds it), or a second signal cut it short
     2  invalid configuration or usage (the message names the setting)
     3  cannot start: an address is in use or not available (--grpc-listen, --http-listen), or the
        data directory cannot be used; one line on standard error says which
@@ -84,6 +86,7 @@ EXAMPLES
       import('../../api/listen-error.js'),
     ]);
     routeGrpcLogs(logger);
+    const signals = handleSignals(logger, loaded.config.shutdown.timeoutMs);
     let server: Awaited<ReturnType<typeof startServer>>;
     try {
       server = await startServer(loaded.config, logger);
@@ -92,25 +95,6 @@ EXAMPLES
       logger.flush();
       throw new CliExit(EXIT.CANNOT_START, (err as Error).message);
     }
-    return new Promise<number>((resolve) => {
-      let signals = 0;
-      const stop = (signal: NodeJS.Signals) => {
-        if (++signals > 1) {
-          logger.warn({ signal }, 'second signal: exiting now');
-          logger.flush();
-          process.exit(1);
-        }
-        logger.info({ signal }, 'signal received');
-        server.close().then(
-          () => resolve(EXIT.OK),
-          (err: unknown) => {
-            logger.error({ err }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-      };
-      process.on('SIGTERM', stop);
-      process.on('SIGINT', stop);
-    });
+    return signals.serve(server);
   },
 };

@@ -1,5 +1,4 @@
 import {
-  connect,
   headers,
   type JetStreamClient,
   type JetStreamManager,
@@ -12,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { LogEvent, LogRecord } from '../../log/events.js';
 import type { WatchSource } from '../watch-source.js';
+import { type LinkState, NatsLink, settleWithin } from './connection.js';
 import { type PublishCursor, readCursor, writeCursor } from './cursor-file.js';
 import { keySubject } from './subjects.js';
 
@@ -29,11 +29,13 @@ export interface NatsPublisherOptions {
 
 /** The publisher's state for status pages, metrics and /readyz. */
 export interface PublisherStats {
-  readonly state: 'connecting' | 'connected' | 'disconnected' | 'closed';
+  /** `connecting` until the first connection, `disconnected` while reconnecting after one. */
+  readonly state: LinkState;
   /** Last revision published completely. */
   readonly publishedRevision: number;
   /** Revisions committed but not yet published. */
   readonly lagRevisions: number;
+  /** Why it is not connected (or the last publish failure while connected). */
   readonly lastError: string | null;
 }
 
@@ -47,9 +49,8 @@ const PAGE = 500;
  * position is taken from the stream's last message. NATS being down never blocks the key-value API.
  */
 export class NatsPublisher {
-  private nc: NatsConnection | null = null;
+  private readonly link: NatsLink;
   private js: JetStreamClient | null = null;
-  private state: PublisherStats['state'] = 'connecting';
   private lastError: string | null = null;
   private lastMsgId: string | null = null;
   private needsSync = true;
@@ -67,6 +68,7 @@ export class NatsPublisher {
     private cursor: PublishCursor,
   ) {
     this.feed = source.feed.subscribe(() => this.wake());
+    this.link = new NatsLink({ servers: options.servers }, logger, (nc) => this.connected(nc));
   }
 
   /**
@@ -82,74 +84,43 @@ export class NatsPublisher {
     const cursor = saved ?? { revision: source.revision + 1, index: 0 };
     if (!saved) await writeCursor(options.cursorPath, cursor);
     const publisher = new NatsPublisher(source, options, logger.child({ component: 'nats' }), cursor);
-    void publisher.connectInBackground();
+    publisher.link.start();
     publisher.loop = publisher.run();
     return publisher;
   }
 
   stats(): PublisherStats {
     const done = this.cursor.revision - 1;
+    const state = this.link.state;
     return {
-      state: this.state,
+      state,
       publishedRevision: done,
       lagRevisions: Math.max(0, this.source.revision - done),
-      lastError: this.lastError,
+      lastError: state === 'connected' || state === 'closed' ? this.lastError : this.link.lastError,
     };
   }
 
-  /** Stops publishing, saves the cursor and closes the connection. */
-  async close(): Promise<void> {
+  /**
+   * Stops publishing, saves the cursor and closes the connection, within `budgetMs` whatever NATS does
+   * (a publish waiting for an ack, a connection still being attempted): what is not out by then is
+   * published after the next start, from the cursor.
+   */
+  async close(budgetMs = 2_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    const deadline = Date.now() + budgetMs;
     this.feed.unsubscribe();
     this.wake();
-    await this.loop;
+    await settleWithin(this.loop, budgetMs);
     await writeCursor(this.options.cursorPath, this.cursor).catch(() => {});
-    this.state = 'closed';
-    await this.nc?.drain().catch(() => {});
+    await this.link.close(Math.max(0, deadline - Date.now()));
   }
 
-  private async connectInBackground(): Promise<void> {
-    try {
-      const nc = await connect({
-        servers: this.options.servers.split(',').map((s) => s.trim()),
-        name: 'kvstore',
-        reconnect: true,
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 500,
-        waitOnFirstConnect: true,
-      });
-      if (this.closed) {
-        await nc.close();
-        return;
-      }
-      this.nc = nc;
-      this.js = this.options.stream ? nc.jetstream() : null;
-      this.connected();
-      for await (const status of nc.status()) {
-        if (status.type === 'disconnect') {
-          this.state = 'disconnected';
-          this.logger.warn(
-            { server: String(status.data), lagRevisions: this.stats().lagRevisions },
-            'NATS disconnected; the key-value API goes on, publishing resumes on reconnect',
-          );
-        } else if (status.type === 'reconnect') {
-          this.connected();
-        }
-      }
-    } catch (err) {
-      this.lastError = (err as Error).message;
-      this.logger.error({ err: this.lastError }, 'NATS connection failed for good');
-    }
-  }
-
-  private connected(): void {
-    this.state = 'connected';
+  /** Every (re)connection: with JetStream, where the stream ends must be read again before publishing. */
+  private connected(nc: NatsConnection): void {
+    this.js = this.options.stream ? nc.jetstream() : null;
+    this.lastError = null;
     this.needsSync = true;
-    this.logger.info(
-      { servers: this.options.servers, stream: this.options.stream || null },
-      'NATS connected',
-    );
     this.wake();
   }
 
@@ -172,19 +143,21 @@ export class NatsPublisher {
   private async run(): Promise<void> {
     let warnedAt = 0;
     while (!this.closed) {
-      if (this.state !== 'connected' || this.nc === null) {
+      const nc = this.link.connection;
+      if (this.link.state !== 'connected' || nc === null) {
         await this.sleep(1000);
         continue;
       }
       try {
-        if (this.needsSync) await this.syncPosition();
+        if (this.needsSync) await this.syncPosition(nc);
         if (this.cursor.revision > this.source.revision) {
           await this.saveCursor(false);
           await this.sleep(1000);
           continue;
         }
-        await this.publishAvailable();
+        await this.publishAvailable(nc);
       } catch (err) {
+        if (this.closed) break; // the connection closed under a publish: expected
         this.needsSync = true;
         this.lastError = (err as Error).message;
         if (Date.now() - warnedAt > 10_000) {
@@ -200,10 +173,10 @@ export class NatsPublisher {
   }
 
   /** With JetStream, the stream is the truth of what was published: continue after its last message. */
-  private async syncPosition(): Promise<void> {
+  private async syncPosition(nc: NatsConnection): Promise<void> {
     this.needsSync = false;
-    if (!this.js || !this.nc) return;
-    const jsm = await this.nc.jetstreamManager();
+    if (!this.js) return;
+    const jsm = await nc.jetstreamManager();
     await this.ensureStream(jsm);
     const info = await jsm.streams.info(this.options.stream);
     this.lastMsgId = null;
@@ -238,7 +211,7 @@ export class NatsPublisher {
   }
 
   /** Publishes every committed event after the cursor, page by page. */
-  private async publishAvailable(): Promise<void> {
+  private async publishAvailable(nc: NatsConnection): Promise<void> {
     const compacted = this.source.eventLog.compactRevision();
     if (this.cursor.revision < compacted) {
       // The events before it are gone from the log (compacted, or lost and accepted at start-up): they can
@@ -262,7 +235,7 @@ export class NatsPublisher {
     for await (const record of this.source.eventLog.read(from, { toRevision: to, pageSize: PAGE })) {
       const first = record.revision === this.cursor.revision ? this.cursor.index : 0;
       for (let i = first; i < record.events.length; i++) {
-        if (this.closed || this.state !== 'connected') break;
+        if (this.closed || this.link.state !== 'connected') break;
         const { subject, data, hdrs, id } = this.message(record, i);
         if (this.js) {
           const options =
@@ -278,7 +251,7 @@ export class NatsPublisher {
           this.lastMsgId = id;
           if (inFlight.length >= window) await settle();
         } else {
-          this.nc!.publish(subject, data, { headers: hdrs });
+          nc.publish(subject, data, { headers: hdrs });
           this.advance(record.revision, i, record.events.length);
         }
       }
@@ -289,7 +262,7 @@ export class NatsPublisher {
       // Unsettled acks after a failure: they are re-published after the resync (dropping their results).
       for (const p of inFlight) p.ack.catch(() => {});
     }
-    if (!this.js) await this.nc!.flush();
+    if (!this.js) await nc.flush();
     await this.saveCursor(false);
   }
 
