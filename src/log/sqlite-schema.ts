@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { LEGACY_FORMAT_VERSION, upgradeRecord } from './codec.js';
+import { upgradeRecord } from './codec.js';
 import { LogFileError } from './event-log.js';
 import type { SqliteConnection, SqlValue } from './sqlite-connection.js';
 import { KVSTORE_APPLICATION_ID } from './sqlite-file-check.js';
@@ -50,21 +50,19 @@ export async function checkSchema(db: SqliteConnection, path: string): Promise<n
  * Schema 1 to 2: gives every record its checksum (the body is kept byte for byte), in one transaction, so
  * a crash leaves the file as it was and the next open starts over. Each record is decoded first: a record
  * that does not decode stops the upgrade naming its revision, rather than being sealed with a checksum.
+ * The records are appended in revision order to a new table that then replaces the old one: rewriting the
+ * rows in place (each 4 bytes longer) would split nearly every page and leave the table scattered.
  */
 export async function upgradeSchema(db: SqliteConnection, path: string, logger?: Logger): Promise<void> {
-  const total =
-    (
-      await db.get<{ n: number }>('SELECT count(*) AS n FROM log WHERE substr(record, 1, 1) = ?', [
-        Buffer.from([LEGACY_FORMAT_VERSION]),
-      ])
-    )?.n ?? 0;
+  const total = (await db.get<{ n: number }>('SELECT count(*) AS n FROM log'))?.n ?? 0;
   const started = performance.now();
   let lastReport = started;
   let done = 0;
   logger?.info({ path, records: total }, 'upgrading the log: adding a checksum to every record');
   await db.run('BEGIN IMMEDIATE');
   try {
-    let after = 0;
+    await db.run('CREATE TABLE log_upgrade (revision INTEGER PRIMARY KEY, record BLOB NOT NULL)');
+    let after = Number.MIN_SAFE_INTEGER;
     for (;;) {
       const rows = await db.all<{ revision: number; record: Buffer }>(
         'SELECT revision, record FROM log WHERE revision > ? ORDER BY revision LIMIT ?',
@@ -72,25 +70,10 @@ export async function upgradeSchema(db: SqliteConnection, path: string, logger?:
       );
       if (rows.length === 0) break;
       const params: SqlValue[] = [];
-      for (const row of rows) {
-        if (row.record[0] !== LEGACY_FORMAT_VERSION) continue;
-        let upgraded: Uint8Array;
-        try {
-          upgraded = upgradeRecord(row.revision, row.record);
-        } catch (err) {
-          throw new LogFileError(
-            path,
-            `${(err as Error).message}; it cannot be upgraded to checksummed records (nothing was changed); ` +
-              'restore the data directory from a backup (kvstore restore)',
-          );
-        }
-        params.push(row.revision, Buffer.from(upgraded.buffer, upgraded.byteOffset, upgraded.byteLength));
-      }
-      if (params.length > 0) {
-        const values = new Array<string>(params.length / 2).fill('(?, ?)').join(', ');
-        await db.run(`INSERT OR REPLACE INTO log (revision, record) VALUES ${values}`, params);
-      }
-      done += params.length / 2;
+      for (const row of rows) params.push(row.revision, toBuffer(upgradeOne(path, row.revision, row.record)));
+      const values = new Array<string>(rows.length).fill('(?, ?)').join(', ');
+      await db.run(`INSERT INTO log_upgrade (revision, record) VALUES ${values}`, params);
+      done += rows.length;
       after = rows.at(-1)!.revision;
       const now = performance.now();
       if (now - lastReport > 2000) {
@@ -98,6 +81,8 @@ export async function upgradeSchema(db: SqliteConnection, path: string, logger?:
         logger?.info({ path, records: done, of: total }, 'upgrading the log');
       }
     }
+    await db.run('DROP TABLE log');
+    await db.run('ALTER TABLE log_upgrade RENAME TO log');
     await db.run(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     await db.run('COMMIT');
   } catch (err) {
@@ -108,4 +93,20 @@ export async function upgradeSchema(db: SqliteConnection, path: string, logger?:
     { path, records: done, ms: Math.round(performance.now() - started) },
     'upgraded the log: every record carries a checksum',
   );
+}
+
+function upgradeOne(path: string, revision: number, payload: Buffer): Uint8Array {
+  try {
+    return upgradeRecord(revision, payload);
+  } catch (err) {
+    throw new LogFileError(
+      path,
+      `${(err as Error).message}; it cannot be upgraded to checksummed records (nothing was changed); ` +
+        'restore the data directory from a backup (kvstore restore)',
+    );
+  }
+}
+
+function toBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -43,9 +43,22 @@ export async function recoverState(
         `(docs/operations.md, "When the log is shorter than what was acknowledged")`,
     );
   }
+  // The history up to the checkpoint start-up will most likely load is checked while it loads: SQLite
+  // reads on its own thread while the checkpoint decodes here. Should that one be damaged, the replay from
+  // an older one checks the rest. After a loss the log's history is dropped, so it is not checked.
+  const candidate = loss ? 0 : ((await checkpointer.available()).filter((r) => r <= logRevision).at(-1) ?? 0);
+  const checking = verifyHistory(log, candidate, logger);
+  checking.catch(() => {}); // awaited below; not unhandled meanwhile
   // Replay needs the log right after the checkpoint: one older than the compaction point is useless.
   const needed = log.compactRevision() - 1;
-  const fromCheckpoint = await checkpointer.loadNewest(loss ? Number.POSITIVE_INFINITY : logRevision, needed);
+  let fromCheckpoint: number;
+  try {
+    fromCheckpoint = await checkpointer.loadNewest(loss ? Number.POSITIVE_INFINITY : logRevision, needed);
+  } finally {
+    // Settled before an error goes up, since the caller then closes the log it reads.
+    await checking.catch(() => {});
+  }
+  await checking;
   if (fromCheckpoint < needed) {
     throw new DataDirStateError(
       dir.path,
@@ -54,10 +67,7 @@ export async function recoverState(
         'restore the directory from a backup (kvstore restore)',
     );
   }
-  if (fromCheckpoint <= logRevision) {
-    await verifyHistory(log, fromCheckpoint, logger);
-    await replayLog(log, state, logger);
-  }
+  if (fromCheckpoint <= logRevision) await replayLog(log, state, logger);
   if (loss) await acceptTruncation(log, checkpointer, state, loss, logger);
 }
 
