@@ -86,6 +86,7 @@ const EXIT_STATUS_TEXT = `    0  done
     2  usage error or invalid argument (the message names the field and the limit)
     3  server unavailable, timeout, or any other error (serve: cannot start, e.g. its port is in use)
     4  a condition of a conditional write did not hold
+    5  kvstore check found problems in the data directory
     Errors are one line on standard error; a usage error adds the command's synopsis.`;
 
 const MAIN_USAGE = `usage: kvstore COMMAND [ARGUMENTS] [OPTIONS]

@@ -1,4 +1,6 @@
+import { Server, ServerCredentials, type ServerWritableStream, status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
+import { kvstoreV1 } from '../../src/api/proto.js';
 import { kvstore } from '../helpers/cli.js';
 import { clients, type ServerProcess, startServerProcess, unaryCall } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -38,5 +40,33 @@ describe('kvstore CLI when the server answers UNAVAILABLE', () => {
     const gone = await kvstore(['get', 'k', '--addr', server!.addr, '--timeout', '2s']);
     expect(gone.code).toBe(3);
     expect(gone.stderr).toMatch(/^kvstore: cannot reach kvstore at .* \(connection refused/);
+  });
+
+  it('says what the server answered on a stream (watch, backup), from a real grpc-js server', async () => {
+    // Streams still go through grpc-js: a tiny real server answers them with UNAVAILABLE and a message.
+    const server = new Server();
+    const refuse = (call: ServerWritableStream<unknown, unknown>) =>
+      call.emit('error', { code: status.UNAVAILABLE, details: 'draining for an upgrade' });
+    server.addService(kvstoreV1.KV.service, { Watch: refuse });
+    server.addService(kvstoreV1.Admin.service, { Backup: refuse });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    const addr = `127.0.0.1:${port}`;
+    try {
+      const watch = await kvstore(['watch', 'k', '--addr', addr]);
+      expect(watch).toMatchObject({
+        code: 3,
+        stderr: `kvstore: kvstore at ${addr} answered UNAVAILABLE: draining for an upgrade\n`,
+      });
+      const dir = await tempDir();
+      const backup = await kvstore(['backup', '--out', `${dir}/b.kvbackup`, '--addr', addr]);
+      expect(backup.code).toBe(3);
+      expect(backup.stderr).toMatch(`kvstore at ${addr} answered UNAVAILABLE: draining for an upgrade`);
+    } finally {
+      server.forceShutdown();
+    }
   });
 });

@@ -93,6 +93,25 @@ describe('compaction', () => {
     await store.close();
   });
 
+  it('after compaction, hashes past revisions only from the oldest usable checkpoint on (docs/backup.md)', async () => {
+    const store = await open(await tempDir());
+    await writeHistory(store, 100);
+    const checkpointAt = store.revision;
+    // No checkpoint at 49 or later yet: compacting to 50 writes one of the current state.
+    await store.compact(50);
+    await writeHistory(store, 20, 2);
+    // The state at the checkpoint and after it can be rebuilt (checkpoint + log tail)...
+    expect((await store.hashKv(checkpointAt)).revision).toBe(checkpointAt);
+    expect((await store.hashKv(checkpointAt + 5)).revision).toBe(checkpointAt + 5);
+    // ...but not from the compact revision - 1 to just below it: no checkpoint there, no history before.
+    for (const revision of [49, 50, checkpointAt - 1]) {
+      const err = await store.hashKv(revision).catch((e: unknown) => e);
+      expect(err, `hashKv(${revision})`).toBeInstanceOf(RevisionOutOfRangeError);
+      expect((err as Error).message).toMatch(`ask for revision ${checkpointAt} or later`);
+    }
+    await store.close();
+  });
+
   it('never drops history that a backup is still reading', async () => {
     const store = await open(await tempDir(), { compaction: { keepRevisions: 10, intervalMs: 60_000 } });
     await writeHistory(store, 100);
