@@ -82,9 +82,10 @@ See README.md and docs/ for the configuration, the wire contract and operations.
 }
 
 const EXIT_STATUS_TEXT = `    0  done
-    1  key not found (serve: a fatal error while serving)
+    1  key not found (serve: the shutdown failed or was cut short)
     2  usage error or invalid argument (the message names the field and the limit)
-    3  server unavailable, timeout, or any other error (serve: cannot start, e.g. its port is in use)
+    3  no answer (server unreachable, timeout), or the server answered UNAVAILABLE or another error:
+       the message says which and what the server said (serve: cannot start, e.g. its port is in use)
     4  a condition of a conditional write did not hold
     5  kvstore check found problems in the data directory
     Errors are one line on standard error; a usage error adds the command's synopsis.`;

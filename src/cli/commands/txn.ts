@@ -37,7 +37,8 @@ DESCRIPTION
 
     Input that starts with "{" is JSON: {"compare": [{"target": "version", "key": "lock", "op": "==",
     "operand": 0}], "success": [{"op": "set", "key": "lock", "value": "me", "ttl": "30s"}],
-    "failure": [{"op": "get", "key": "lock"}]}.
+    "failure": [{"op": "get", "key": "lock"}]}. A --ttl (or "ttl") is read as by kvstore set: a bare
+    number is seconds, or give a unit (500ms, 30s, 5m30s, 1h).
 
     At most 128 compares and 128 operations per branch; a branch writes a key at most once.
 

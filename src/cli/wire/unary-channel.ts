@@ -108,7 +108,8 @@ export class UnaryChannel {
           ':path': `/kvstore.v1.${method}`,
           'content-type': 'application/grpc',
           te: 'trailers',
-          'grpc-timeout': `${timeoutMs}m`,
+          // At most 8 digits (gRPC over HTTP/2): milliseconds up to ~27 hours, whole seconds beyond.
+          'grpc-timeout': timeoutMs < 1e8 ? `${timeoutMs}m` : `${Math.ceil(timeoutMs / 1000)}S`,
           'grpc-accept-encoding': 'identity',
         });
       } catch (err) {
