@@ -1,8 +1,11 @@
-import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { dirname } from 'node:path';
+import { ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
-import { kvstoreV1, packageDefinition } from './proto.js';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
+import { kvstoreV1, LOADER_OPTIONS, packageDefinition } from './proto.js';
 import { kvServiceDefinition } from './watch-service.js';
+import { StrictServer } from './wire/strict-server.js';
 
 /** The services one server exposes, as handler maps. */
 export interface ServiceHandlers {
@@ -36,7 +39,8 @@ export async function startGrpcServer(
   handlers: ServiceHandlers,
   options: GrpcServerOptions,
 ): Promise<RunningGrpcServer> {
-  const server = new Server({
+  // Every request body is checked before it is decoded (see StrictServer).
+  const server = new StrictServer({
     'grpc.max_receive_message_length': options.maxReceiveBytes,
     'grpc.max_send_message_length': options.maxSendBytes,
     // Clients that ping more often than every 10 s are not cut off (long-lived watch streams ping).
@@ -52,7 +56,7 @@ export async function startGrpcServer(
     ...Object.fromEntries(SERVICE_NAMES.map((n) => [n, 'SERVING'])),
   });
   health.addToServer(server);
-  new ReflectionService(packageDefinition).addToServer(server);
+  new ReflectionService(reflectedPackages()).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(options.listen, ServerCredentials.createInsecure(), (err, bound) =>
@@ -78,4 +82,11 @@ export async function startGrpcServer(
       });
     },
   };
+}
+
+/** What reflection describes: kvstore.v1 and grpc.health.v1, from the proto grpc-health-check ships. */
+function reflectedPackages(): ReturnType<typeof loadSync> {
+  const healthDir = dirname(dirname(dirname(healthProtoPath)));
+  const health = loadSync('health/v1/health.proto', { ...LOADER_OPTIONS, includeDirs: [healthDir] });
+  return { ...packageDefinition, ...health };
 }
