@@ -68,8 +68,9 @@ for (const [name, method, request] of cases) {
 }
 
 /**
- * The interceptor that answers malformed bodies runs on every call: its cost per call, next to a call with
- * no interceptor, over a stand-in for grpc-js's base call (start, one message, half-close, reply, status).
+ * Every call also passes the server interceptor that answers malformed messages of request-streaming
+ * methods; for a unary call it hands back grpc-js's own call. Its cost per call, over a stand-in for
+ * grpc-js's base call (start, one message, half-close, reply, status), next to no interceptor.
  */
 function interceptorNs(): { without: number; with: number } {
   const noop = () => {};
@@ -104,6 +105,6 @@ function interceptorNs(): { without: number; with: number } {
 
 const ic = interceptorNs();
 console.log(
-  `\nper call, the interceptor: ${fmt(ic.with - ic.without).trim()} ` +
+  `\nper unary call, the interceptor: ${fmt(ic.with - ic.without).trim()} ` +
     `(a stand-in call ${fmt(ic.without).trim()} without it, ${fmt(ic.with).trim()} with it)`,
 );

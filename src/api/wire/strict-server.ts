@@ -20,7 +20,9 @@ import { checkWire, type WireViolation } from './wire-check.js';
  * does not parse exactly with INVALID_ARGUMENT naming the field. No handler ever sees such a request.
  *
  * grpc-js turns a deserializer that throws into INTERNAL, so the deserializer returns a
- * {@link MalformedRequest} instead, and a server interceptor answers it before any handler runs.
+ * {@link MalformedRequest} instead. Methods with one request message are answered by a wrapper around
+ * their handler (so their call stays grpc-js's own: the watch stream and response compression rely on its
+ * internals); methods whose requests stream are answered by {@link refuseMalformed}.
  */
 export class StrictServer extends Server {
   constructor(options: ServerOptions = {}) {
@@ -28,7 +30,7 @@ export class StrictServer extends Server {
   }
 
   override addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): void {
-    super.addService(strictDefinition(service), implementation);
+    super.addService(strictDefinition(service), refusingImplementation(service, implementation));
   }
 }
 
@@ -40,22 +42,59 @@ export class MalformedRequest {
   get details(): string {
     return `${this.violation.field}: ${this.violation.detail}`;
   }
+
+  /** The status to answer with, in the shape grpc-js takes from handlers. */
+  toStatus(): { code: status; details: string; metadata: Metadata } {
+    return { code: status.INVALID_ARGUMENT, details: this.details, metadata: new Metadata() };
+  }
 }
 
-/** Answers a malformed request (and ignores the rest of its call) before the handler is reached. */
-export const refuseMalformed: ServerInterceptor = (_method, call) => {
+type Handler = (
+  call: { request?: unknown; emit(event: 'error', err: unknown): boolean },
+  callback?: (err: unknown) => void,
+) => void;
+
+/** Wraps the handler of every single-request method so that a malformed request never reaches it. */
+function refusingImplementation(
+  service: ServiceDefinition,
+  implementation: UntypedServiceImplementation,
+): UntypedServiceImplementation {
+  const wrapped: Record<string, unknown> = { ...implementation };
+  for (const [name, method] of Object.entries(service) as [string, LoadedMethod][]) {
+    if (method.requestStream) continue; // refuseMalformed answers these
+    // grpc-js finds a handler under the method's name or its original (proto) name.
+    for (const key of new Set([name, method.originalName ?? name])) {
+      const handler = implementation[key] as Handler | undefined;
+      if (typeof handler !== 'function') continue;
+      wrapped[key] = method.responseStream
+        ? (call: Parameters<Handler>[0]) =>
+            call.request instanceof MalformedRequest
+              ? call.emit('error', call.request.toStatus())
+              : handler(call)
+        : (call: Parameters<Handler>[0], callback: (err: unknown) => void) =>
+            call.request instanceof MalformedRequest
+              ? callback(call.request.toStatus())
+              : handler(call, callback);
+    }
+  }
+  return wrapped as UntypedServiceImplementation;
+}
+
+/**
+ * For methods whose requests stream: answers the first malformed message and drops the rest of the call.
+ * Other calls pass through untouched (the interceptor hands back grpc-js's own call).
+ */
+export const refuseMalformed: ServerInterceptor = (method, call) => {
+  if (!method.requestStream) return call as ServerInterceptingCall;
   let refused = false;
   return new ServerInterceptingCall(call, {
     start(next) {
       next({
         onReceiveMessage(message, forward) {
+          if (refused) return;
           if (message instanceof MalformedRequest) {
             refused = true;
-            call.sendStatus({
-              code: status.INVALID_ARGUMENT,
-              details: message.details,
-              metadata: new Metadata(),
-            });
+            call.sendStatus(message.toStatus());
             return;
           }
           forward(message);
@@ -70,6 +109,7 @@ export const refuseMalformed: ServerInterceptor = (_method, call) => {
 
 /** Method definitions as @grpc/proto-loader makes them: with the request type's descriptors. */
 export type LoadedMethod = MethodDefinition<unknown, unknown> & {
+  readonly originalName?: string;
   readonly requestType?: { readonly fileDescriptorProtos?: readonly Uint8Array[] };
 };
 
