@@ -166,6 +166,14 @@ describe('a request body that does not parse exactly is refused and writes nothi
     expect(status[compact.code]).toBe('INVALID_ARGUMENT');
     const health = await rawCall(server.addr, '/grpc.health.v1.Health/Check', hex('0a 09 6b'));
     expect(status[health.code]).toBe('INVALID_ARGUMENT');
+    // A bidirectional stream (server reflection): refused by the interceptor, not by a handler.
+    const reflection = await rawCall(
+      server.addr,
+      '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+      hex('3a 07 6b'),
+    );
+    expect(status[reflection.code]).toBe('INVALID_ARGUMENT');
+    expect(reflection.message).toMatch(/^listServices: its length 7 at byte 1 runs past/);
   });
 
   it('still answers valid raw bodies, unknown fields included, and the clients work as before', async () => {
