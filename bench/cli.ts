@@ -6,17 +6,24 @@
  *
  *   npm run bench:cli                 # 30 rounds
  *   npm run bench:cli -- --runs 100
+ *   npm run bench:cli -- --baseline-bin /tmp/old/bin/kvstore     # also time an older build's get
  *
  * Prints one JSON line per target and a markdown table on stderr (docs/benchmarks.md, CLI start-up).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '../load/local-server.js';
 import { etcdAvailable, startEtcd } from './etcd.js';
 
 const { values } = parseArgs({
-  options: { runs: { type: 'string', default: '30' }, 'no-etcd': { type: 'boolean', default: false } },
+  options: {
+    runs: { type: 'string', default: '30' },
+    'no-etcd': { type: 'boolean', default: false },
+    // Another build's bin/kvstore (e.g. an older commit, unpacked with git archive and built) to compare.
+    'baseline-bin': { type: 'string' },
+  },
 });
 const runs = Number(values.runs);
 const progress = (line: string) => process.stderr.write(`[bench:cli] ${line}\n`);
@@ -29,17 +36,29 @@ interface Target {
   readonly expect: string;
 }
 
-/** Milliseconds of one run; throws when the command fails or prints something else. */
-function timeOnce(target: Target): number {
+/**
+ * CPU time of this process's waited-for children (user + system, /proc/self/stat cutime + cstime), in ms.
+ * Clock ticks of 10 ms: only the mean over many runs is meaningful. CPU time is less disturbed than wall
+ * time by other work on a shared machine.
+ */
+function childrenCpuMs(): number {
+  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10;
+}
+
+/** Wall and CPU milliseconds of one run; throws when the command fails or prints something else. */
+function timeOnce(target: Target): { wall: number; cpu: number } {
+  const cpuBefore = childrenCpuMs();
   const start = process.hrtime.bigint();
   const result = spawnSync(target.command, target.args, { encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const wall = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpu = childrenCpuMs() - cpuBefore;
   if (result.status !== 0 || result.stdout.trim() !== target.expect) {
     throw new Error(
       `${target.name}: exit ${result.status}, stdout ${result.stdout}, stderr ${result.stderr}`,
     );
   }
-  return ms;
+  return { wall, cpu };
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -71,6 +90,15 @@ try {
       expect: 'hello',
     },
   ];
+  const baseline = values['baseline-bin'];
+  if (baseline !== undefined) {
+    targets.push({
+      name: `kvstore get (${baseline})`,
+      command: process.execPath,
+      args: [baseline, 'get', 'bench', '--addr', server.addr],
+      expect: 'hello',
+    });
+  }
   if (etcd) {
     const env = { ...process.env, ETCDCTL_API: '3' };
     const put = spawnSync('etcdctl', ['--endpoints', etcd.addr, 'put', 'bench', 'hello'], { env });
@@ -86,8 +114,15 @@ try {
   }
   for (const t of targets) timeOnce(t); // warm the page cache
   const times = new Map(targets.map((t) => [t.name, [] as number[]]));
+  const cpu = new Map(targets.map((t) => [t.name, 0]));
   const loadBefore = loadavg()[0]!;
-  for (let i = 0; i < runs; i++) for (const t of targets) times.get(t.name)!.push(timeOnce(t));
+  for (let i = 0; i < runs; i++) {
+    for (const t of targets) {
+      const once = timeOnce(t);
+      times.get(t.name)!.push(once.wall);
+      cpu.set(t.name, cpu.get(t.name)! + once.cpu);
+    }
+  }
   const loadAfter = loadavg()[0]!;
   const rows = targets.map((t) => {
     const sorted = [...times.get(t.name)!].sort((a, b) => a - b);
@@ -97,14 +132,15 @@ try {
       median_ms: Math.round(quantile(sorted, 0.5)),
       p90_ms: Math.round(quantile(sorted, 0.9)),
       min_ms: Math.round(sorted[0]!),
+      cpu_ms_mean: Math.round(cpu.get(t.name)! / runs),
       load_average: [Number(loadBefore.toFixed(2)), Number(loadAfter.toFixed(2))],
     };
     process.stdout.write(`${JSON.stringify(row)}\n`);
     return row;
   });
   process.stderr.write(
-    `\n| command | median ms | p90 ms | min ms |\n|---|---:|---:|---:|\n${rows
-      .map((r) => `| \`${r.target}\` | ${r.median_ms} | ${r.p90_ms} | ${r.min_ms} |`)
+    `\n| command | median ms | p90 ms | min ms | CPU ms (mean) |\n|---|---:|---:|---:|---:|\n${rows
+      .map((r) => `| \`${r.target}\` | ${r.median_ms} | ${r.p90_ms} | ${r.min_ms} | ${r.cpu_ms_mean} |`)
       .join(
         '\n',
       )}\n\n(${runs} runs each, interleaved; 1-minute load average ${loadBefore.toFixed(2)} -> ${loadAfter.toFixed(2)})\n`,
