@@ -30,6 +30,7 @@ export interface ListRequest {
   /**
    * A glob over "/"-separated segments: "*" matches one segment, "**" any number (also none);
    * e.g. "app/* /config", "logs/**". Its literal prefix bounds the scan. Not combined with prefix/start/end.
+   * At most 1024 bytes, 32 segments and 16 "**" segments; matching is linear in the key's length.
    */
   'pattern'?: (string);
 }
@@ -63,6 +64,7 @@ export interface ListRequest__Output {
   /**
    * A glob over "/"-separated segments: "*" matches one segment, "**" any number (also none);
    * e.g. "app/* /config", "logs/**". Its literal prefix bounds the scan. Not combined with prefix/start/end.
+   * At most 1024 bytes, 32 segments and 16 "**" segments; matching is linear in the key's length.
    */
   'pattern': (string);
 }
