@@ -96,10 +96,11 @@ function interceptorNs(): { without: number; with: number } {
     c.sendMessage({}, noop);
     c.sendStatus({ code: 0, details: 'OK' });
   };
+  const guard = refuseMalformed();
   const method = kvstoreV1.KV.service.Get as unknown as ServerMethodDefinition<unknown, unknown>;
   return {
     without: nsPerOp(() => call(inner)),
-    with: nsPerOp(() => call(refuseMalformed(method, inner))),
+    with: nsPerOp(() => call(guard(method, inner))),
   };
 }
 

@@ -1,9 +1,10 @@
 import { dirname } from 'node:path';
-import { ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { ServerCredentials, status, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { kvstoreV1, LOADER_OPTIONS, packageDefinition } from './proto.js';
+import type { RequestObserver } from './unary.js';
 import { kvServiceDefinition } from './watch-service.js';
 import { StrictServer } from './wire/strict-server.js';
 
@@ -21,6 +22,8 @@ export interface GrpcServerOptions {
   readonly maxReceiveBytes: number;
   /** Largest response the server sends. */
   readonly maxSendBytes: number;
+  /** Hears of requests refused before any handler (malformed bodies: INVALID_ARGUMENT), for metrics. */
+  readonly observe?: RequestObserver;
 }
 
 /** A bound, serving gRPC server. */
@@ -40,15 +43,18 @@ export async function startGrpcServer(
   options: GrpcServerOptions,
 ): Promise<RunningGrpcServer> {
   // Every request body is checked before it is decoded (see StrictServer).
-  const server = new StrictServer({
-    'grpc.max_receive_message_length': options.maxReceiveBytes,
-    'grpc.max_send_message_length': options.maxSendBytes,
-    // Clients that ping more often than every 10 s are not cut off (long-lived watch streams ping).
-    'grpc.keepalive_permit_without_calls': 1,
-    'grpc.http2.min_ping_interval_without_data_ms': 10_000,
-    // Channelz bookkeeping costs every call a few microseconds; nothing here reads it.
-    'grpc.enable_channelz': 0,
-  });
+  const server = new StrictServer(
+    {
+      'grpc.max_receive_message_length': options.maxReceiveBytes,
+      'grpc.max_send_message_length': options.maxSendBytes,
+      // Clients that ping more often than every 10 s are not cut off (long-lived watch streams ping).
+      'grpc.keepalive_permit_without_calls': 1,
+      'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+      // Channelz bookkeeping costs every call a few microseconds; nothing here reads it.
+      'grpc.enable_channelz': 0,
+    },
+    (path) => options.observe?.(path.slice(path.lastIndexOf('/') + 1), status.INVALID_ARGUMENT, 0),
+  );
   server.addService(kvServiceDefinition, handlers.kv);
   server.addService(kvstoreV1.Admin.service, handlers.admin);
   const health = new HealthImplementation({

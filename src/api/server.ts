@@ -117,6 +117,7 @@ export async function startServer(
         listen: config.grpc.listen,
         maxReceiveBytes: 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
         maxSendBytes: maxResponseBytes + config.limits.maxValueBytes + ENVELOPE_BYTES,
+        observe: ctx.observe,
       },
     );
   } catch (err) {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GetResponse__Output } from '../../src/api/generated/kvstore/v1/GetResponse.js';
 import type { ListResponse__Output } from '../../src/api/generated/kvstore/v1/ListResponse.js';
 import { kvstoreV1 } from '../../src/api/proto.js';
+import { parseExposition, sampleValue } from '../helpers/prometheus.js';
 import { clients, type ServerProcess, startServerProcess, unaryCall } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -105,6 +106,12 @@ describe('a request body that does not parse exactly is refused and writes nothi
     const listed = await unaryCall<ListResponse__Output>((cb) => api.kv.List({ prefix: 'k' }, cb));
     expect(listed.kvs).toEqual([]);
     expect(await revision()).toBe(before);
+    // Refused before any handler, yet counted like every other answer.
+    const metrics = parseExposition(
+      await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text(),
+    );
+    const refused = { method: 'Set', code: 'INVALID_ARGUMENT' };
+    expect(sampleValue(metrics, 'kvstore_grpc_requests_total', refused)).toBeGreaterThanOrEqual(cases.length);
   });
 
   it('refuses keys with invalid UTF-8 naming the field and the byte; a\\xFFb and a\\xFEb never collide', async () => {

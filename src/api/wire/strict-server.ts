@@ -25,14 +25,24 @@ import { checkWire, type WireViolation } from './wire-check.js';
  * internals); methods whose requests stream are answered by {@link refuseMalformed}.
  */
 export class StrictServer extends Server {
-  constructor(options: ServerOptions = {}) {
-    super({ ...options, interceptors: [refuseMalformed, ...(options.interceptors ?? [])] });
+  /** `onRefused` hears of every refused request (method path, status details), e.g. for metrics. */
+  constructor(
+    options: ServerOptions = {},
+    private readonly onRefused: RefusalObserver = () => {},
+  ) {
+    super({ ...options, interceptors: [refuseMalformed(onRefused), ...(options.interceptors ?? [])] });
   }
 
   override addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): void {
-    super.addService(strictDefinition(service), refusingImplementation(service, implementation));
+    super.addService(
+      strictDefinition(service),
+      refusingImplementation(service, implementation, this.onRefused),
+    );
   }
 }
+
+/** Hears of a refused request: the method's path and the status details sent. */
+export type RefusalObserver = (path: string, details: string) => void;
 
 /** What a strict deserializer returns for a body that does not parse exactly. */
 export class MalformedRequest {
@@ -58,6 +68,7 @@ type Handler = (
 function refusingImplementation(
   service: ServiceDefinition,
   implementation: UntypedServiceImplementation,
+  onRefused: RefusalObserver,
 ): UntypedServiceImplementation {
   const wrapped: Record<string, unknown> = { ...implementation };
   for (const [name, method] of Object.entries(service) as [string, LoadedMethod][]) {
@@ -66,14 +77,18 @@ function refusingImplementation(
     for (const key of new Set([name, method.originalName ?? name])) {
       const handler = implementation[key] as Handler | undefined;
       if (typeof handler !== 'function') continue;
+      const refuse = (request: MalformedRequest) => {
+        onRefused(method.path, request.details);
+        return request.toStatus();
+      };
       wrapped[key] = method.responseStream
         ? (call: Parameters<Handler>[0]) =>
             call.request instanceof MalformedRequest
-              ? call.emit('error', call.request.toStatus())
+              ? call.emit('error', refuse(call.request))
               : handler(call)
         : (call: Parameters<Handler>[0], callback: (err: unknown) => void) =>
             call.request instanceof MalformedRequest
-              ? callback(call.request.toStatus())
+              ? callback(refuse(call.request))
               : handler(call, callback);
     }
   }
@@ -84,28 +99,31 @@ function refusingImplementation(
  * For methods whose requests stream: answers the first malformed message and drops the rest of the call.
  * Other calls pass through untouched (the interceptor hands back grpc-js's own call).
  */
-export const refuseMalformed: ServerInterceptor = (method, call) => {
-  if (!method.requestStream) return call as ServerInterceptingCall;
-  let refused = false;
-  return new ServerInterceptingCall(call, {
-    start(next) {
-      next({
-        onReceiveMessage(message, forward) {
-          if (refused) return;
-          if (message instanceof MalformedRequest) {
-            refused = true;
-            call.sendStatus(message.toStatus());
-            return;
-          }
-          forward(message);
-        },
-        onReceiveHalfClose(forward) {
-          if (!refused) forward();
-        },
-      });
-    },
-  });
-};
+export function refuseMalformed(onRefused: RefusalObserver = () => {}): ServerInterceptor {
+  return (method, call) => {
+    if (!method.requestStream) return call as ServerInterceptingCall;
+    let refused = false;
+    return new ServerInterceptingCall(call, {
+      start(next) {
+        next({
+          onReceiveMessage(message, forward) {
+            if (refused) return;
+            if (message instanceof MalformedRequest) {
+              refused = true;
+              onRefused(method.path, message.details);
+              call.sendStatus(message.toStatus());
+              return;
+            }
+            forward(message);
+          },
+          onReceiveHalfClose(forward) {
+            if (!refused) forward();
+          },
+        });
+      },
+    });
+  };
+}
 
 /** Method definitions as @grpc/proto-loader makes them: with the request type's descriptors. */
 export type LoadedMethod = MethodDefinition<unknown, unknown> & {
