@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { KeySpan } from '../keys/key-order.js';
 import type { KeyEntry } from '../projections/key-entry.js';
 import { storedValueBytes } from '../projections/key-entry.js';
@@ -44,7 +45,9 @@ export function encodePageToken(lastKey: string): string {
 
 export function decodePageToken(token: string): string | undefined {
   if (token === '') return undefined;
-  const text = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
+  const bytes = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url') : null;
+  // A token that decodes to invalid UTF-8 was not issued here (and would resume at a U+FFFD key).
+  const text = bytes && isUtf8(bytes) ? bytes.toString('utf8') : '';
   if (!text.startsWith('k') || text.length < 2) {
     throw new InvalidArgumentError(
       'page_token',

@@ -153,6 +153,11 @@ describe('a request body that does not parse exactly is refused and writes nothi
       [`${KV}/Txn`, { success: [{ delete_range: { start: '#' } }] }, '#', 'success[0].delete_range.start'],
       [`${KV}/Watch`, { pattern: 'w/#' }, '#', 'pattern'],
     ];
+    // A well-formed token field whose content decodes to invalid UTF-8 was never issued by the server.
+    const forged = await unaryCall((cb) =>
+      api.kv.List({ page_token: Buffer.from([0x6b, 0x61, 0xff]).toString('base64url') }, cb),
+    ).catch((e: ServiceError) => e);
+    expect((forged as ServiceError).details).toMatch(/^page_token: is not a token this server issued/);
     for (const [path, request, marker, field] of cases) {
       const answer = await withBadByte(path, request, marker);
       expect(status[answer.code], `${path} ${field}`).toBe('INVALID_ARGUMENT');
