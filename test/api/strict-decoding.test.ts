@@ -87,6 +87,12 @@ describe('a request body that does not parse exactly is refused and writes nothi
         hex('0a 02 6b 31 12 c8 01 61 62 63'),
         /^value: its length 200 at byte 5 runs past/,
       ],
+      // the key itself sent with wire type 7 (protobufjs read it as a string anyway and wrote "k6")
+      [
+        'key with wire type 7',
+        hex('0f 02 6b 36 12 01 76'),
+        /^request: field 1 \(key\) at byte 0 has wire type 7/,
+      ],
       // key "k2", then field 3 with wire type 7
       ['wire type 7', hex('0a 02 6b 32 1f 05'), /^request: field 3 \(ttl_ms\) at byte 4 has wire type 7/],
       // key of length 0xFFFFFFFF
