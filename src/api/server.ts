@@ -69,6 +69,8 @@ export async function startServer(
   const ctx = { logger, slowRequestMs: config.log.slowRequestMs, observe: ops.observer(observe) };
   const watchHub = new WatchHub(store, encodeWatchBatch, {
     maxBufferedEvents: config.watch.maxBufferedEvents,
+    maxBufferedBytes: config.watch.maxBufferedBytes,
+    maxBufferedBytesTotal: config.watch.maxBufferedBytesTotal,
     progressIntervalMs: config.watch.progressIntervalMs,
   });
   ops.providers.watchers = () => {

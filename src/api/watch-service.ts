@@ -135,6 +135,8 @@ function internalsOf(
  */
 class GrpcWatchStream implements WatchStream {
   private readonly direct: GrpcCallInternals | null;
+  /** Through grpc-js's object-mode Writable only: the size of the last message, to estimate its buffer. */
+  private lastBytes = 0;
 
   constructor(private readonly call: ServerWritableStream<WatchRequest__Output, WatchResponse>) {
     this.direct = internalsOf(call);
@@ -142,11 +144,21 @@ class GrpcWatchStream implements WatchStream {
 
   write(framed: Buffer): boolean {
     const direct = this.direct;
-    if (direct === null) return this.call.write(framed.subarray(5) as unknown as WatchResponse);
+    if (direct === null) {
+      this.lastBytes = framed.length;
+      return this.call.write(framed.subarray(5) as unknown as WatchResponse);
+    }
     // A stream the client already closed takes no more writes; grpc-js reports the cancellation.
     if (direct.checkCancelled()) return true;
     direct.maybeSendMetadata();
     return direct.stream.write(framed);
+  }
+
+  bufferedBytes(): number {
+    // writableLength of the HTTP/2 stream: bytes not yet sent (flow control holds them while the client
+    // does not read); grpc-js's Writable counts messages, so that path estimates.
+    if (this.direct) return this.direct.stream.writableLength;
+    return this.call.writableLength * this.lastBytes;
   }
 
   onceDrained(listener: () => void): void {

@@ -26,7 +26,12 @@ export interface Config {
     readonly intervalMs: number;
   };
   readonly expiry: { readonly sweepIntervalMs: number };
-  readonly watch: { readonly progressIntervalMs: number; readonly maxBufferedEvents: number };
+  readonly watch: {
+    readonly progressIntervalMs: number;
+    readonly maxBufferedEvents: number;
+    readonly maxBufferedBytes: number;
+    readonly maxBufferedBytesTotal: number;
+  };
   readonly nats: {
     readonly url: string;
     readonly stream: string;
@@ -288,6 +293,20 @@ export const SETTINGS: readonly Setting[] = [
     integer(10, 1_000_000),
   ),
   setting(
+    'watch.maxBufferedBytes',
+    8 * 1024 * 1024,
+    'bytes of messages one slow watcher may hold (queued and in its HTTP/2 buffers) before it is served from the log instead',
+    'a size from 64KiB to 1GiB',
+    bytes(64 * 1024, 1024 * 1024 * 1024),
+  ),
+  setting(
+    'watch.maxBufferedBytesTotal',
+    256 * 1024 * 1024,
+    'bytes of messages all slow watchers may hold together; past it a slow watcher is served from the log instead',
+    'a size from 1MiB to 64GiB',
+    bytes(1024 * 1024, 64 * 1024 * 1024 * 1024),
+  ),
+  setting(
     'nats.url',
     '',
     'NATS server(s) to publish every change to ("" = off)',
@@ -384,6 +403,8 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
     watch: {
       progressIntervalMs: v('watch.progressInterval') as number,
       maxBufferedEvents: v('watch.maxBufferedEvents') as number,
+      maxBufferedBytes: v('watch.maxBufferedBytes') as number,
+      maxBufferedBytesTotal: v('watch.maxBufferedBytesTotal') as number,
     },
     nats: {
       url: v('nats.url') as string,

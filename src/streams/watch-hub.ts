@@ -2,6 +2,7 @@ import { type Subscription, filter as where } from 'rxjs';
 import type { KeyEntry } from '../projections/key-entry.js';
 import { storedValueBytes } from '../projections/key-entry.js';
 import type { AppliedRecord } from '../projections/key-state.js';
+import { ByteBudget } from './byte-budget.js';
 import type { PrevState, WatchEncoder } from './watch-batch.js';
 import { BatchBuilder, progressBatch } from './watch-batch.js';
 import type { WatchFilter } from './watch-filter.js';
@@ -12,6 +13,10 @@ import { Watcher, type WatcherOptions } from './watcher.js';
 /** Defaults for watchers and the hub's progress ticker. */
 export interface WatchHubOptions {
   readonly maxBufferedEvents: number;
+  /** Bytes one slow watcher may hold before it reads from the log instead. */
+  readonly maxBufferedBytes: number;
+  /** Bytes all slow watchers may hold together. */
+  readonly maxBufferedBytesTotal: number;
   readonly progressIntervalMs: number;
   readonly pageSize?: number;
 }
@@ -22,6 +27,8 @@ export interface WatchStats {
   readonly catchingUp: number;
   /** Largest number of revisions any watcher is behind. */
   readonly maxLagRevisions: number;
+  /** Bytes of watch messages held for watchers that have not taken them yet. */
+  readonly bufferedBytes: number;
 }
 
 /** Watchers that asked for the same thing: one encoded message per revision serves them all. */
@@ -48,12 +55,14 @@ export class WatchHub {
   private readonly ticker: NodeJS.Timeout;
   private count = 0;
   private closed = false;
+  private readonly budget: ByteBudget;
 
   constructor(
     private readonly source: WatchSource,
     private readonly encode: WatchEncoder,
     private readonly options: WatchHubOptions,
   ) {
+    this.budget = new ByteBudget(options.maxBufferedBytesTotal);
     this.subscription = source.feed
       .pipe(where(() => this.count > 0))
       .subscribe((applied) => this.dispatch(applied));
@@ -96,7 +105,7 @@ export class WatchHub {
         if (lag > maxLag) maxLag = lag;
       }
     }
-    return { watchers: this.count, catchingUp, maxLagRevisions: maxLag };
+    return { watchers: this.count, catchingUp, maxLagRevisions: maxLag, bufferedBytes: this.budget.used };
   }
 
   /** Ends every watch with "shutting down" and stops listening to the feed. */
@@ -153,6 +162,8 @@ export class WatchHub {
     if (!options) {
       options = {
         maxBuffered: this.options.maxBufferedEvents,
+        maxBufferedBytes: this.options.maxBufferedBytes,
+        budget: this.budget,
         pageSize: this.options.pageSize ?? 500,
         progressIntervalMs,
       };

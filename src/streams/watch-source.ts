@@ -21,6 +21,8 @@ export type WatchEnd =
 export interface WatchStream {
   /** Queues a message; false when the transport wants the writer to wait for `drain`. */
   write(message: Buffer): boolean;
+  /** Bytes written and not yet handed to the network (held in the transport's buffers). */
+  bufferedBytes(): number;
   /** Calls `listener` once when the transport can take more. */
   onceDrained(listener: () => void): void;
   /** Ends the stream: cleanly, or with a reason. */

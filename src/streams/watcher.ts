@@ -1,5 +1,6 @@
 import { LogCompactedError } from '../log/event-log.js';
 import type { LogRecord } from '../log/events.js';
+import type { ByteBudget } from './byte-budget.js';
 import type { PrevState, WatchEncoder } from './watch-batch.js';
 import { BatchBuilder } from './watch-batch.js';
 import type { WatchFilter } from './watch-filter.js';
@@ -9,6 +10,10 @@ import type { WatchEnd, WatchSource, WatchStream } from './watch-source.js';
 export interface WatcherOptions {
   /** Messages queued while the stream is not draining; past it the watcher reads from the log instead. */
   readonly maxBuffered: number;
+  /** Bytes this watcher may hold (queued here and in the transport's buffers); past it, the same. */
+  readonly maxBufferedBytes: number;
+  /** What all watchers hold, together; past its limit a slow watcher reads from the log instead. */
+  readonly budget: ByteBudget;
   /** Records read from the log per round trip while catching up. */
   readonly pageSize: number;
   /** A progress message after this long without one (0: never). */
@@ -26,13 +31,19 @@ interface Pending {
  * events) or *catching up* (reading the durable log from `next`, ignoring the live feed). Catching up ends synchronously once
  * `next` passes the store's revision, so the first live record is exactly `next`: no gap, no duplicate.
  *
- * Memory is bounded: while the transport does not drain, at most `maxBuffered` messages wait here; one
- * more and they are dropped and the watcher falls back to catching up from the first dropped revision.
+ * Memory is bounded by bytes: what a watcher holds (messages queued here while the transport does not
+ * drain, plus what sits in the transport's buffers) stays under `maxBufferedBytes` (and `maxBuffered`
+ * messages), and what all watchers hold under the shared budget. A message that would go over is not
+ * queued: the queue is dropped and the watcher falls back to catching up from the first dropped revision,
+ * reading the log one message at a time as the transport drains.
  */
 export class Watcher {
   private state: 'catchup' | 'live' | 'closed' = 'catchup';
   private next = 0;
   private pending: Pending[] = [];
+  private pendingBytes = 0;
+  /** Bytes counted against the budget: pendingBytes plus what the transport held at the last look. */
+  private held = 0;
   private blocked = false;
   private drainWaiter: (() => void) | null = null;
   /** When the last message went out (for progress messages). */
@@ -76,8 +87,18 @@ export class Watcher {
   deliver(from: number, message: Buffer): void {
     if (this.state !== 'live' || from < this.next) return;
     if (this.blocked) {
+      const { maxBuffered, maxBufferedBytes, budget } = this.options;
       this.pending.push({ from, message });
-      if (this.pending.length > this.options.maxBuffered) this.fallBehind();
+      this.pendingBytes += message.length;
+      if (
+        this.pending.length > maxBuffered ||
+        this.held + message.length > maxBufferedBytes ||
+        budget.wouldExceed(message.length)
+      ) {
+        this.fallBehind();
+      } else {
+        this.account();
+      }
       return;
     }
     this.write(message);
@@ -92,7 +113,8 @@ export class Watcher {
   close(reason?: WatchEnd): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.pending = [];
+    this.dropPending();
+    this.release();
     this.drainWaiter?.();
     this.onClose(this);
     this.stream.end(reason);
@@ -102,7 +124,8 @@ export class Watcher {
   cancelled(): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
-    this.pending = [];
+    this.dropPending();
+    this.release();
     this.drainWaiter?.();
     this.onClose(this);
   }
@@ -113,12 +136,36 @@ export class Watcher {
       this.blocked = true;
       this.stream.onceDrained(() => this.drained());
     }
+    this.account();
+  }
+
+  /** Brings the budget up to date with what this watcher holds now. */
+  private account(): void {
+    if (this.state === 'closed') return;
+    const held = this.pendingBytes + this.stream.bufferedBytes();
+    this.options.budget.adjust(held - this.held);
+    this.held = held;
+  }
+
+  private release(): void {
+    this.options.budget.adjust(-this.held);
+    this.held = 0;
+  }
+
+  private dropPending(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
   }
 
   private drained(): void {
     this.blocked = false;
     if (this.state === 'closed') return;
-    while (!this.blocked && this.pending.length > 0) this.write(this.pending.shift()!.message);
+    while (!this.blocked && this.pending.length > 0) {
+      const { message } = this.pending.shift()!;
+      this.pendingBytes -= message.length;
+      this.write(message);
+    }
+    this.account();
     if (!this.blocked && this.drainWaiter) {
       const wake = this.drainWaiter;
       this.drainWaiter = null;
@@ -129,14 +176,17 @@ export class Watcher {
   /** Too much queued: drop it and re-read it from the log once the transport drains. */
   private fallBehind(): void {
     this.next = this.pending[0]!.from;
-    this.pending = [];
+    this.dropPending();
+    this.account();
     this.state = 'catchup';
     void this.catchUp();
   }
 
   private async catchUp(): Promise<void> {
     const log = this.source.eventLog;
-    const prevCache = new Map<number, LogRecord | undefined>();
+    const prevCache: PrevCache = { records: new Map(), bytes: 0, limit: this.options.maxBufferedBytes };
+    // Records read per round trip: a page holds at most about maxBufferedBytes (and at least one record).
+    let pageRecords = this.options.pageSize;
     try {
       while (this.state === 'catchup') {
         const upTo = this.source.revision;
@@ -149,7 +199,7 @@ export class Watcher {
           this.close({ kind: 'compacted', requested: this.next, compactRevision: compact });
           return;
         }
-        const to = Math.min(upTo, this.next + this.options.pageSize - 1);
+        const to = Math.min(upTo, this.next + pageRecords - 1);
         // Several revisions go in one message (bounded in size); a page ends with what it collected sent.
         const builder = new BatchBuilder(this.filter);
         const send = async (batch: ReturnType<BatchBuilder['take']>) => {
@@ -157,14 +207,23 @@ export class Watcher {
           if (this.blocked) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
           if (this.state === 'catchup') this.write(this.encode(batch));
         };
-        for await (const record of log.read(this.next, { toRevision: to, pageSize: this.options.pageSize })) {
+        let pageBytes = 0;
+        let count = 0;
+        for await (const record of log.read(this.next, { toRevision: to, pageSize: pageRecords })) {
           if (this.state !== 'catchup') return;
+          pageBytes += recordBytes(record);
+          count++;
           const prevs = this.filter.prevKv ? await resolvePrevs(record, log, prevCache) : null;
           await send(builder.add(record, prevs && ((i: number) => prevs[i] ?? null)));
           this.next = record.revision + 1;
         }
         await send(builder.take());
         if (this.state !== 'catchup') return;
+        const perRecord = Math.max(1, pageBytes / Math.max(1, count));
+        pageRecords = Math.max(
+          1,
+          Math.min(this.options.pageSize, Math.floor(this.options.maxBufferedBytes / perRecord)),
+        );
       }
     } catch (err) {
       // A compaction that overtook this catch-up: the client must resync, exactly as at the start.
@@ -177,11 +236,25 @@ export class Watcher {
   }
 }
 
+/** Approximate bytes a record holds in memory (keys and values). */
+function recordBytes(record: LogRecord): number {
+  let bytes = 0;
+  for (const e of record.events) bytes += e.key.length + (e.type === 'put' ? e.value.length : 0) + 32;
+  return bytes;
+}
+
+/** Records read for prev_kv during one catch-up, kept while they stay under `limit` bytes. */
+interface PrevCache {
+  readonly records: Map<number, LogRecord | undefined>;
+  bytes: number;
+  readonly limit: number;
+}
+
 /** The previous state of each event's key, read from the records the events name. */
 async function resolvePrevs(
   record: LogRecord,
   log: WatchSource['eventLog'],
-  cache: Map<number, LogRecord | undefined>,
+  cache: PrevCache,
 ): Promise<(PrevState | null)[]> {
   const out: (PrevState | null)[] = [];
   for (const event of record.events) {
@@ -189,11 +262,16 @@ async function resolvePrevs(
       out.push(null);
       continue;
     }
-    let source = cache.get(event.prevRevision);
-    if (!cache.has(event.prevRevision)) {
+    let source = cache.records.get(event.prevRevision);
+    if (!cache.records.has(event.prevRevision)) {
       source = await log.readOne(event.prevRevision);
-      if (cache.size > 256) cache.clear();
-      cache.set(event.prevRevision, source);
+      const bytes = source ? recordBytes(source) : 0;
+      if (cache.records.size >= 256 || cache.bytes + bytes > cache.limit) {
+        cache.records.clear();
+        cache.bytes = 0;
+      }
+      cache.records.set(event.prevRevision, source);
+      cache.bytes += bytes;
     }
     const put = source?.events.find((e) => e.key === event.key && e.type === 'put');
     out.push(
