@@ -70,7 +70,8 @@ function refusingImplementation(
   implementation: UntypedServiceImplementation,
   onRefused: RefusalObserver,
 ): UntypedServiceImplementation {
-  const wrapped: Record<string, unknown> = { ...implementation };
+  // Inherits what is not wrapped (class-based implementations included); handlers keep their `this`.
+  const wrapped: Record<string, unknown> = Object.create(implementation);
   for (const [name, method] of Object.entries(service) as [string, LoadedMethod][]) {
     if (method.requestStream) continue; // refuseMalformed answers these
     // grpc-js finds a handler under the method's name or its original (proto) name.
@@ -85,11 +86,11 @@ function refusingImplementation(
         ? (call: Parameters<Handler>[0]) =>
             call.request instanceof MalformedRequest
               ? call.emit('error', refuse(call.request))
-              : handler(call)
+              : handler.call(implementation, call)
         : (call: Parameters<Handler>[0], callback: (err: unknown) => void) =>
             call.request instanceof MalformedRequest
               ? callback(refuse(call.request))
-              : handler(call, callback);
+              : handler.call(implementation, call, callback);
     }
   }
   return wrapped as UntypedServiceImplementation;
