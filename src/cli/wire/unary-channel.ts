@@ -61,6 +61,16 @@ function trailerRecord(headers: IncomingHttpHeaders): Record<string, string> {
   return out;
 }
 
+/** The one message of an OK response, decoded; a {@link CallError} when it does not decode. */
+function decodeResponse(type: string, chunks: Buffer[]): WireMessage | CallError {
+  try {
+    return decodeMessage(type, unframe(Buffer.concat(chunks)));
+  } catch (err) {
+    if (err instanceof CallError) return err;
+    return new CallError(GRPC_STATUS.INTERNAL, `cannot decode the response: ${(err as Error).message}`, true);
+  }
+}
+
 /** A gRPC status from trailers (or trailers-only headers); undefined when there is none. */
 function statusFrom(headers: IncomingHttpHeaders): CallError | 'ok' | undefined {
   const raw = headers['grpc-status'];
@@ -116,13 +126,6 @@ export class UnaryChannel {
         reject(new CallError(GRPC_STATUS.UNAVAILABLE, (err as Error).message, false));
         return;
       }
-      const chunks: Buffer[] = [];
-      let outcome: CallError | 'ok' | undefined;
-      let httpStatus = 0;
-      const timer = setTimeout(() => {
-        stream.close(constants.NGHTTP2_CANCEL);
-        settle(new CallError(GRPC_STATUS.DEADLINE_EXCEEDED, 'deadline exceeded', false));
-      }, timeoutMs);
       let settled = false;
       const settle = (result: CallError | WireMessage) => {
         if (settled) return;
@@ -131,47 +134,52 @@ export class UnaryChannel {
         if (result instanceof CallError) reject(result);
         else resolve(result);
       };
-      stream.on('response', (headers) => {
-        httpStatus = Number(headers[':status']);
-        outcome = statusFrom(headers);
-      });
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('trailers', (headers) => {
-        outcome = statusFrom(headers) ?? outcome;
-      });
-      let streamError: Error | undefined;
-      stream.on('error', (err) => {
-        // Reported on 'close' with what is known by then (the session's error is the cause).
-        streamError = err;
-      });
-      stream.on('close', () => {
-        if (outcome instanceof CallError) return settle(outcome);
-        if (outcome === 'ok') {
-          try {
-            return settle(decodeMessage(types[1], unframe(Buffer.concat(chunks))));
-          } catch (err) {
-            const message = `cannot decode the response: ${(err as Error).message}`;
-            return settle(
-              err instanceof CallError ? err : new CallError(GRPC_STATUS.INTERNAL, message, true),
-            );
-          }
-        }
-        if (httpStatus !== 0 && httpStatus !== 200) {
-          return settle(
-            new CallError(GRPC_STATUS.UNKNOWN, `HTTP status ${httpStatus} without a gRPC status`, true),
-          );
-        }
-        if (httpStatus !== 0) {
-          return settle(
-            new CallError(resetStatus(stream.rstCode ?? 0), 'stream ended without a status', true),
-          );
-        }
-        // No response at all: the connection failed or was closed before the server answered.
-        const cause = (streamError?.cause as Error | undefined) ?? this.sessionError ?? streamError;
-        const reason = cause?.message ?? 'connection closed before the server answered';
-        settle(new CallError(GRPC_STATUS.UNAVAILABLE, reason, false));
-      });
+      const timer = setTimeout(() => {
+        stream.close(constants.NGHTTP2_CANCEL);
+        settle(new CallError(GRPC_STATUS.DEADLINE_EXCEEDED, 'deadline exceeded', false));
+      }, timeoutMs);
+      this.collect(stream, types[1], settle);
       stream.end(body);
+    });
+  }
+
+  /** Gathers the response of `stream` and settles with the decoded message or a {@link CallError}. */
+  private collect(
+    stream: ClientHttp2Stream,
+    responseType: string,
+    settle: (result: CallError | WireMessage) => void,
+  ): void {
+    const chunks: Buffer[] = [];
+    let outcome: CallError | 'ok' | undefined;
+    let httpStatus = 0;
+    let streamError: Error | undefined;
+    stream.on('response', (headers) => {
+      httpStatus = Number(headers[':status']);
+      outcome = statusFrom(headers);
+    });
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('trailers', (headers) => {
+      outcome = statusFrom(headers) ?? outcome;
+    });
+    stream.on('error', (err) => {
+      // Reported on 'close' with what is known by then (the session's error is the cause).
+      streamError = err;
+    });
+    stream.on('close', () => {
+      if (outcome instanceof CallError) return settle(outcome);
+      if (outcome === 'ok') return settle(decodeResponse(responseType, chunks));
+      if (httpStatus !== 0 && httpStatus !== 200) {
+        return settle(
+          new CallError(GRPC_STATUS.UNKNOWN, `HTTP status ${httpStatus} without a gRPC status`, true),
+        );
+      }
+      if (httpStatus !== 0) {
+        return settle(new CallError(resetStatus(stream.rstCode ?? 0), 'stream ended without a status', true));
+      }
+      // No response at all: the connection failed or was closed before the server answered.
+      const cause = (streamError?.cause as Error | undefined) ?? this.sessionError ?? streamError;
+      const reason = cause?.message ?? 'connection closed before the server answered';
+      settle(new CallError(GRPC_STATUS.UNAVAILABLE, reason, false));
     });
   }
 
