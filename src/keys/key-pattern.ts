@@ -107,6 +107,7 @@ let nextStates = new Uint8Array(64);
 function run(pattern: KeyPattern, key: string, counter: { steps: number } | null): boolean {
   const segs = pattern.segments;
   const n = segs.length;
+  if (pattern.globstars === 0) return runFixedDepth(segs, key, counter);
   if (currentStates.length <= n) {
     currentStates = new Uint8Array(2 * (n + 1));
     nextStates = new Uint8Array(2 * (n + 1));
@@ -125,7 +126,7 @@ function run(pattern: KeyPattern, key: string, counter: { steps: number } | null
         addWithClosure(segs, next, i);
         if (i === n - 1) next[n] = 1;
         alive = true;
-      } else if (segmentMatches(seg.pieces, part)) {
+      } else if (segmentMatches(seg.pieces, part, 0, part.length)) {
         addWithClosure(segs, next, i + 1);
         alive = true;
       }
@@ -134,6 +135,29 @@ function run(pattern: KeyPattern, key: string, counter: { steps: number } | null
     [current, next] = [next, current];
   }
   return current[n] === 1;
+}
+
+/**
+ * Without `**` a key matches only with exactly one segment per pattern segment: one pass, no allocation.
+ * (A `*` piece searched past its segment's end costs at most the key's length, for at most 32 segments.)
+ */
+function runFixedDepth(
+  segs: readonly SegmentGlob[],
+  key: string,
+  counter: { steps: number } | null,
+): boolean {
+  let start = 0;
+  for (let i = 0; i < segs.length; i++) {
+    const slash = key.indexOf('/', start);
+    const last = i === segs.length - 1;
+    if (last !== (slash === -1)) return false;
+    const end = last ? key.length : slash;
+    const seg = segs[i]!;
+    if (counter) counter.steps++;
+    if (seg.globstar || !segmentMatches(seg.pieces, key, start, end)) return false;
+    start = end + 1;
+  }
+  return true;
 }
 
 /**
@@ -147,21 +171,23 @@ function addWithClosure(segs: readonly SegmentGlob[], states: Uint8Array, i: num
 }
 
 /**
- * True when `segment` matches literal pieces joined by `*`: the first piece is a prefix, the last a suffix,
- * and each middle piece is taken at its leftmost place after the previous one. Leftmost is always right (it
+ * True when key[start, end) (one segment) matches literal pieces joined by `*`: the first piece is a prefix,
+ * the last a suffix, and each middle piece is taken at its leftmost place after the previous one. Leftmost is always right (it
  * leaves the most room for the rest), so one forward pass decides, with no backtracking.
  */
-function segmentMatches(pieces: readonly string[], segment: string): boolean {
+function segmentMatches(pieces: readonly string[], key: string, start: number, end: number): boolean {
   const first = pieces[0]!;
-  if (pieces.length === 1) return segment === first;
+  if (pieces.length === 1) return end - start === first.length && key.startsWith(first, start);
   const last = pieces[pieces.length - 1]!;
-  const limit = segment.length - last.length;
-  if (limit < first.length || !segment.startsWith(first) || !segment.endsWith(last)) return false;
-  let at = first.length;
+  const limit = end - last.length;
+  if (limit - start < first.length || !key.startsWith(first, start) || !key.startsWith(last, limit)) {
+    return false;
+  }
+  let at = start + first.length;
   for (let p = 1; p < pieces.length - 1; p++) {
     const piece = pieces[p]!;
     if (piece === '') continue;
-    const found = segment.indexOf(piece, at);
+    const found = key.indexOf(piece, at);
     if (found === -1 || found + piece.length > limit) return false;
     at = found + piece.length;
   }
