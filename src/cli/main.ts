@@ -167,7 +167,9 @@ async function help(args: readonly string[]): Promise<number> {
 export async function main(argv: readonly string[]): Promise<number> {
   exitQuietlyWhenOutputCloses();
   try {
-    const { name, rest } = splitCommand(hideNegativeNumbers(argv));
+    const split = splitCommand(hideNegativeNumbers(argv));
+    const name = unhide(split.name);
+    const rest = split.rest;
     if (name === 'help') return await help(rest.map(unhide));
     const entry = COMMANDS.find((c) => c.name === name);
     if (name !== undefined && !entry) throw usage(`unknown command "${name}" (see kvstore --help)`);
