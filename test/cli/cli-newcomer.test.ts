@@ -128,6 +128,16 @@ describe('kvstore CLI for a new user', () => {
     expect(got.stdout.length).toBe(value.length);
   });
 
+  it('keeps many large writes in flight on its one connection (kvstore import of 1 MB values)', async () => {
+    // 30 MB in flight at once: past node:http2's default session memory (10 MB) unless the client lifts it.
+    const lines = Array.from({ length: 30 }, (_, i) =>
+      JSON.stringify({ key: `large/${i}`, value: 'L'.repeat(1e6) }),
+    );
+    const imported = await run(['import'], `${lines.join('\n')}\n`);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect((await run(['list', '--prefix', 'large/', '--count'])).stdout).toBe('30\n');
+  });
+
   it('names the --ttl flag and the server limit when the TTL is too long, not the wire field', async () => {
     const result = await run(['set', 'k', 'v', '--ttl', '400d']);
     expect(result).toMatchObject({

@@ -96,7 +96,9 @@ export class UnaryChannel {
   private open(): ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
     this.sessionError = undefined;
-    const session = connect(`http://${this.addr}`);
+    // node:http2 refuses new streams (ENHANCE_YOUR_CALM) past 10 MB of session memory by default: an
+    // import with 64 one-MiB Sets in flight needs more. What is in flight is bounded by the caller.
+    const session = connect(`http://${this.addr}`, { maxSessionMemory: 1_000_000 });
     session.on('error', (err) => {
       this.sessionError = err;
     });
