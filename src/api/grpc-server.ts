@@ -1,5 +1,10 @@
 import { dirname } from 'node:path';
-import { ServerCredentials, status, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import {
+  ServerCredentials,
+  type ServerInterceptor,
+  status,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
@@ -24,6 +29,8 @@ export interface GrpcServerOptions {
   readonly maxSendBytes: number;
   /** Hears of requests refused before any handler (malformed bodies: INVALID_ARGUMENT), for metrics. */
   readonly observe?: RequestObserver;
+  /** Run on every call, e.g. admission control (see admission.ts). */
+  readonly interceptors?: readonly ServerInterceptor[];
 }
 
 /** A bound, serving gRPC server. */
@@ -52,6 +59,7 @@ export async function startGrpcServer(
       'grpc.http2.min_ping_interval_without_data_ms': 10_000,
       // Channelz bookkeeping costs every call a few microseconds; nothing here reads it.
       'grpc.enable_channelz': 0,
+      interceptors: [...(options.interceptors ?? [])],
     },
     (path) => options.observe?.(path.slice(path.lastIndexOf('/') + 1), status.INVALID_ARGUMENT, 0),
   );

@@ -54,13 +54,18 @@ export function installResponseCompression(minBytes: number, level = 1): boolean
   mod.getServerInterceptingCall = function wrapped(this: unknown, ...args: unknown[]) {
     const call = original.apply(this, args) as BaseCall;
     const headers = args[2] as Record<string, string | string[] | undefined>;
+    // Under server interceptors (admission control), grpc-js's own call is at the end of their chain.
+    let base: unknown = call;
+    for (let i = 0; i < 8 && !(base instanceof mod.BaseServerInterceptingCall) && base; i++) {
+      base = (base as { nextCall?: unknown }).nextCall;
+    }
     if (
       installed &&
       installed.minBytes > 0 &&
-      call instanceof mod.BaseServerInterceptingCall &&
+      base instanceof mod.BaseServerInterceptingCall &&
       acceptsGzip(headers)
     ) {
-      compressCall(call);
+      compressCall(base as BaseCall);
     }
     return call;
   };

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/settings.js';
 import { KvStore } from '../store/kv-store.js';
@@ -6,6 +7,7 @@ import { cursorWitness } from '../streams/nats/cursor-file.js';
 import { NatsPublisher } from '../streams/nats/publisher.js';
 import { WatchHub } from '../streams/watch-hub.js';
 import { adminHandlers } from './admin-service.js';
+import { admission } from './admission.js';
 import { startGrpcServer } from './grpc-server.js';
 import { startOperations } from './http/operations.js';
 import { kvMultiHandlers } from './kv-multi-service.js';
@@ -100,6 +102,7 @@ export async function startServer(
       'this @grpc/grpc-js version cannot be taught response compression; responses go uncompressed',
     );
   }
+  const maxReceiveBytes = 4 * config.limits.maxValueBytes + ENVELOPE_BYTES;
   let grpc: Awaited<ReturnType<typeof startGrpcServer>>;
   try {
     grpc = await startGrpcServer(
@@ -117,9 +120,14 @@ export async function startServer(
       },
       {
         listen: config.grpc.listen,
-        maxReceiveBytes: 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
+        maxReceiveBytes,
         maxSendBytes: maxResponseBytes + config.limits.maxValueBytes + ENVELOPE_BYTES,
         observe: ctx.observe,
+        interceptors: [
+          admission({ ...config.limits, maxRequestBytes: maxReceiveBytes }, (path) =>
+            ctx.observe?.(path.slice(path.lastIndexOf('/') + 1), status.RESOURCE_EXHAUSTED, 0),
+          ).interceptor,
+        ],
       },
     );
   } catch (err) {

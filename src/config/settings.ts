@@ -18,6 +18,8 @@ export interface Config {
     readonly maxBatchOps: number;
     readonly maxRangeKeys: number;
     readonly maxResponseBytes: number;
+    readonly maxInflightBytes: number;
+    readonly maxInflightBytesPerConnection: number;
   };
   readonly checkpoint: { readonly everyRevisions: number; readonly intervalMs: number };
   readonly compaction: {
@@ -232,6 +234,20 @@ export const SETTINGS: readonly Setting[] = [
     bytes(64 * 1024, 1024 * 1024 * 1024),
   ),
   setting(
+    'limits.maxInflightBytes',
+    256 * 1024 * 1024,
+    'request bytes the server holds at once (received, not yet answered); past it requests get RESOURCE_EXHAUSTED',
+    'a size from 1MiB to 64GiB',
+    bytes(1024 * 1024, 64 * 1024 * 1024 * 1024),
+  ),
+  setting(
+    'limits.maxInflightBytesPerConnection',
+    64 * 1024 * 1024,
+    'request bytes one client connection may have in flight; past it its requests get RESOURCE_EXHAUSTED',
+    'a size from 1MiB to 64GiB',
+    bytes(1024 * 1024, 64 * 1024 * 1024 * 1024),
+  ),
+  setting(
     'checkpoint.everyRevisions',
     100_000,
     'write a checkpoint after this many revisions (0: only at shutdown)',
@@ -389,6 +405,8 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       maxBatchOps: v('limits.maxBatchOps') as number,
       maxRangeKeys: v('limits.maxRangeKeys') as number,
       maxResponseBytes: v('limits.maxResponseBytes') as number,
+      maxInflightBytes: v('limits.maxInflightBytes') as number,
+      maxInflightBytesPerConnection: v('limits.maxInflightBytesPerConnection') as number,
     },
     checkpoint: {
       everyRevisions: v('checkpoint.everyRevisions') as number,

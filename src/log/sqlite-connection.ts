@@ -78,6 +78,17 @@ export class PreparedStatement {
     });
   }
 
+  /**
+   * Drops the values bound by the last run. SQLite keeps its own copy of every bound blob until the next
+   * bind, so a cached statement would otherwise hold on to the last batch it wrote. (Binding one NULL: the
+   * driver clears all bindings before binding anything, and does nothing for an empty list.)
+   */
+  clearBindings(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.stmt.bind([null], (err: Error | null) => (err ? reject(err) : resolve()));
+    });
+  }
+
   finalize(): Promise<void> {
     return new Promise((resolve) => {
       this.stmt.finalize(() => resolve());

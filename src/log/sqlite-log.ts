@@ -366,7 +366,10 @@ export class SqliteEventLog implements EventLog {
     const started = this.observer ? performance.now() : 0;
     try {
       // A single INSERT in autocommit mode is its own transaction: all rows or none, one fsync.
-      await this.insertStatement(batch.records.length).run(batch.params);
+      const insert = this.insertStatement(batch.records.length);
+      await insert.run(batch.params);
+      // One cached statement per batch size, each holding a copy of what it wrote last: let big ones go.
+      if (batch.bytes >= 64 * 1024) void insert.clearBindings().catch(() => {});
     } catch (err) {
       const first = batch.records[0]!.revision;
       const last = batch.records.at(-1)!.revision;
