@@ -1,6 +1,6 @@
-import type { LogEvent, LogRecord } from '../log/events.js';
 import type { KeySpan } from '../keys/key-order.js';
 import { compareKeys, spanContains, spanEnded, spanStart } from '../keys/key-order.js';
+import type { LogEvent, LogRecord } from '../log/events.js';
 import { storedValueBytes } from '../projections/key-entry.js';
 import type { KeyState } from '../projections/key-state.js';
 

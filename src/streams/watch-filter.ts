@@ -1,6 +1,6 @@
-import type { LogEvent } from '../log/events.js';
 import type { KeySpan } from '../keys/key-order.js';
 import { spanContains } from '../keys/key-order.js';
+import type { LogEvent } from '../log/events.js';
 
 /** Which keys a watch follows: one key, or a span (prefix or range). */
 export type WatchSelector = { readonly kind: 'key'; readonly key: string } | KeySpan;

@@ -19,7 +19,11 @@ describe('configuration', () => {
       flags: new Map([['log.level', 'warn']]),
     });
     expect(loaded.config.grpc.listen).toBe('0.0.0.0:7000');
-    expect(loaded.config.data).toEqual({ dir: '/from/env', durability: 'relaxed', acceptLogTruncation: false });
+    expect(loaded.config.data).toEqual({
+      dir: '/from/env',
+      durability: 'relaxed',
+      acceptLogTruncation: false,
+    });
     expect(loaded.config.limits.maxValueBytes).toBe(2 * 1024 * 1024);
     expect(loaded.config.log.level).toBe('warn');
     expect(loaded.config.checkpoint.everyRevisions).toBe(100_000);
