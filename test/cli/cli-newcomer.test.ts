@@ -186,18 +186,10 @@ describe('kvstore CLI for a new user', () => {
       `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
     );
     await run(['set', 'traced', 'yes']);
-    const child = spawn(process.execPath, ['--import', register, 'bin/kvstore', 'get', 'traced'], {
-      env: { ...process.env, KVSTORE_ADDR: server.addr },
+    const { code, stdout, stderr } = await kvstore(['get', 'traced'], {
+      env: { KVSTORE_ADDR: server.addr },
+      nodeArgs: ['--import', register],
     });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    const code = await new Promise((resolve) => child.on('close', resolve));
     expect({ code, stdout }).toEqual({ code: 0, stdout: 'yes' });
     const loaded = stderr.split('\n').filter((l) => l.startsWith('loaded '));
     expect(loaded.some((l) => l.includes('/dist/cli/commands/get.js'))).toBe(true);

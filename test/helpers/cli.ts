@@ -7,13 +7,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `bin/kvstore ARGS` as a user would, optionally feeding standard input. */
+/** Runs `bin/kvstore ARGS` as a user would, optionally feeding standard input (`nodeArgs`: flags for node). */
 export function kvstore(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: Buffer | string } = {},
+  options: { env?: NodeJS.ProcessEnv; input?: Buffer | string; nodeArgs?: string[] } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bin/kvstore', ...args], {
+    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/kvstore', ...args], {
       env: { ...process.env, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
