@@ -45,6 +45,17 @@ export interface EventLog {
    * {@link lastRevision}: a revision once handed out is never handed out again.
    */
   startAt(revision: number): Promise<void>;
+  /**
+   * The verified-through watermark: every record from {@link compactRevision} through this revision has been
+   * read back from storage and passed its checksum (at a start-up), so start-up need not read them again.
+   * At least `compactRevision() - 1` (0 for a fresh log) and never above {@link lastRevision}.
+   */
+  verifiedThrough(): number;
+  /**
+   * Durably raises {@link verifiedThrough} to `revision` (at most {@link lastRevision}; a lower one is a
+   * no-op). Written between group commits, never inside one.
+   */
+  markVerified(revision: number): Promise<void>;
   /** Bytes the log occupies on its storage (for SQLite: the database file and its WAL). */
   storageBytes(): Promise<number>;
   /** Describes the backend for status pages, e.g. `sqlite:/var/lib/kvstore/log.sqlite`. */

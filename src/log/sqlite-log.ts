@@ -13,7 +13,7 @@ import type { LogEvent, LogRecord, RawRecord } from './events.js';
 import type { PreparedStatement, SqlValue } from './sqlite-connection.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { checkLogFile } from './sqlite-file-check.js';
-import { deleteBelow, insertVerbatim, storageBytes } from './sqlite-maintenance.js';
+import { deleteBelow, insertVerbatim, readMeta, storageBytes, writeMeta } from './sqlite-maintenance.js';
 import { checkSchema, initialiseSchema, SCHEMA_VERSION, upgradeSchema } from './sqlite-schema.js';
 
 /**
@@ -82,6 +82,8 @@ export class SqliteEventLog implements EventLog {
     private readonly writer: SqliteConnection,
     private last: number,
     private compactedBefore: number,
+    /** The stored verified-through watermark; see {@link verifiedThrough} for the effective one. */
+    private verified: number,
     private readonly maxBatchRecords: number,
     private readonly maxBatchBytes: number,
     private readonly observer: CommitObserver | undefined,
@@ -107,17 +109,22 @@ export class SqliteEventLog implements EventLog {
       );
       if (schema < SCHEMA_VERSION) await upgradeSchema(writer, path, options.logger);
       const lastRow = await writer.get<{ last: number | null }>('SELECT max(revision) AS last FROM log');
-      const compactRow = await writer.get<{ value: number }>(
-        "SELECT value FROM meta WHERE name = 'compact_revision'",
-      );
-      const compactRevision = compactRow?.value ?? 1;
+      const compactRevision = await readMeta(writer, 'compact_revision', 1);
+      // Compacted records were committed too: a log compacted past its last row (or restored from a
+      // backup's state alone) still continues after them, never restarting at revision 1.
+      const last = Math.max(lastRow?.last ?? 0, compactRevision - 1);
+      let verified = await readMeta(writer, 'verified_through', 0);
+      // A log that lost its end (see witness.ts) must not count the revisions written next as verified.
+      if (verified > last && options.bulkLoad !== true) {
+        verified = last;
+        await writeMeta(writer, 'verified_through', verified);
+      }
       return new SqliteEventLog(
         path,
         writer,
-        // Compacted records were committed too: a log compacted past its last row (or restored from a
-        // backup's state alone) still continues after them, never restarting at revision 1.
-        Math.max(lastRow?.last ?? 0, compactRevision - 1),
+        last,
         compactRevision,
+        Math.min(verified, last),
         options.maxBatchRecords ?? 512,
         options.maxBatchBytes ?? 16 * 1024 * 1024,
         options.observer,
@@ -152,6 +159,19 @@ export class SqliteEventLog implements EventLog {
 
   compactRevision(): number {
     return this.compactedBefore;
+  }
+
+  verifiedThrough(): number {
+    return Math.min(this.last, Math.max(this.verified, this.compactedBefore - 1));
+  }
+
+  async markVerified(revision: number): Promise<void> {
+    if (!Number.isSafeInteger(revision) || revision > this.last) {
+      throw new RangeError(`markVerified: revision ${revision} is not a whole number <= ${this.last}`);
+    }
+    if (revision <= this.verifiedThrough()) return;
+    await this.onWriter(() => writeMeta(this.writer, 'verified_through', revision));
+    this.verified = Math.max(this.verified, revision);
   }
 
   describe(): string {
@@ -317,11 +337,8 @@ export class SqliteEventLog implements EventLog {
     });
   }
 
-  private async storedCompactRevision(): Promise<number> {
-    const row = await this.writer.get<{ value: number }>(
-      "SELECT value FROM meta WHERE name = 'compact_revision'",
-    );
-    return row?.value ?? 1;
+  private storedCompactRevision(): Promise<number> {
+    return readMeta(this.writer, 'compact_revision', 1);
   }
 
   /** Takes appends off the queue in order, builds their events and assigns revisions. */

@@ -3,7 +3,7 @@ import type { RawRecord } from './events.js';
 import type { SqliteConnection, SqlValue } from './sqlite-connection.js';
 
 /**
- * Writes to the SQLite log that are not group commits: compaction and verbatim restore. Each runs as one
+ * Writes to the SQLite log that are not group commits: compaction, verbatim restore, meta values. Each runs as one
  * explicit transaction on the writer connection; the log schedules them between group commits.
  */
 
@@ -24,6 +24,17 @@ export async function deleteBelow(db: SqliteConnection, revision: number): Promi
     await db.run('DELETE FROM log WHERE revision < ?', [revision]);
     await db.run("INSERT OR REPLACE INTO meta (name, value) VALUES ('compact_revision', ?)", [revision]);
   });
+}
+
+/** A number kept in the `meta` table (`compact_revision`, `verified_through`), or `fallback` when absent. */
+export async function readMeta(db: SqliteConnection, name: string, fallback: number): Promise<number> {
+  const row = await db.get<{ value: number }>('SELECT value FROM meta WHERE name = ?', [name]);
+  return row?.value ?? fallback;
+}
+
+/** Sets a number in the `meta` table (autocommit: one statement, atomic on its own). */
+export async function writeMeta(db: SqliteConnection, name: string, value: number): Promise<void> {
+  await db.run('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)', [name, value]);
 }
 
 /** Inserts records with their own revisions and payloads, all or none. */

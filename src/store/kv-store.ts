@@ -22,6 +22,7 @@ import { DataDir } from './data-dir.js';
 import { StoreUnavailableError } from './errors.js';
 import type { SweeperOptions } from './expiry-sweeper.js';
 import { ExpirySweeper } from './expiry-sweeper.js';
+import { HistoryCheck, type HistoryCheckOptions, type HistoryCheckReport } from './history-check.js';
 import type { Limits } from './limits.js';
 import {
   DEFAULT_LIMITS,
@@ -57,6 +58,8 @@ export interface StoreOptions {
   readonly expiry?: Partial<SweeperOptions>;
   /** Auto-compaction of the log history (off by default). */
   readonly compaction?: Partial<CompactionOptions>;
+  /** Pace of the background check of the history start-up did not verify (see history-check.ts). */
+  readonly historyCheck?: Partial<HistoryCheckOptions>;
   /** Keys per List page when the request does not say. */
   readonly defaultListLimit?: number;
   readonly logger?: Logger;
@@ -103,6 +106,8 @@ export interface StoreStatus {
   readonly keys: number;
   readonly checkpointRevision: number;
   readonly backend: string;
+  /** The background check of the log history below the verified-through watermark. */
+  readonly historyCheck: HistoryCheckReport;
 }
 
 /** The state at one revision, frozen (later writes do not change it). */
@@ -130,6 +135,7 @@ export class KvStore {
     private readonly sweeper: ExpirySweeper,
     private readonly checkpointer: Checkpointer,
     private readonly compactor: Compactor,
+    private readonly historyCheck: HistoryCheck,
     /** Request limits in force. */
     readonly limits: Limits,
     private readonly defaultListLimit: number,
@@ -143,7 +149,9 @@ export class KvStore {
 
   /**
    * Opens the store in `options.dataDir`: takes its lock, opens the log, loads the newest valid checkpoint,
-   * replays the log after it, then expires whatever passed its deadline while the store was down.
+   * replays the log after it, then expires whatever passed its deadline while the store was down. Then the
+   * log's verified-through watermark is raised to what start-up verified, and the older history is checked
+   * in the background.
    */
   static async open(options: StoreOptions): Promise<KvStore> {
     const logger = options.logger ?? pino({ level: 'silent' });
@@ -171,6 +179,10 @@ export class KvStore {
         { witnesses: options.witnesses ?? [], acceptLogTruncation: options.acceptLogTruncation === true },
         logger,
       );
+      // Start-up verified every record above the watermark (those below the checkpoint, and the tail it
+      // replayed); those at or below it are checked again in the background once the store serves.
+      const checkInBackground = log.verifiedThrough();
+      const verified = log.lastRevision();
       const compactor = new Compactor(
         log,
         checkpointer,
@@ -199,6 +211,7 @@ export class KvStore {
         sweeper,
         checkpointer,
         compactor,
+        new HistoryCheck(log, { pageSize: 2000, pauseMs: 10, ...options.historyCheck }, logger),
         limits,
         options.defaultListLimit ?? 1000,
         logger,
@@ -207,6 +220,8 @@ export class KvStore {
       checkpointer.start();
       compactor.start();
       await sweeper.sweep();
+      await log.markVerified(verified);
+      store.historyCheck.start(checkInBackground);
       return store;
     } catch (err) {
       await log?.close().catch(() => {});
@@ -313,6 +328,7 @@ export class KvStore {
       keys: this.state.index.size,
       checkpointRevision: this.checkpointer.revision,
       backend: this.log.describe(),
+      historyCheck: this.historyCheck.report(),
     };
   }
 
@@ -363,6 +379,7 @@ export class KvStore {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.sweeper.stop();
+      await this.historyCheck.stop();
       await this.compactor.stop();
       await this.log.close();
       // Answers held back until a revision is durable must not wait for a log that has stopped.

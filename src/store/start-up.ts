@@ -17,7 +17,8 @@ export interface RecoveryOptions {
 
 /**
  * Rebuilds the state from the newest usable checkpoint and the log after it, after checking every record
- * the replay does not read (so damage is found now, not by a watcher or a backup months later). A
+ * the replay does not read and no start-up has verified yet (above the log's verified-through watermark),
+ * so damage is found now, not by a watcher or a backup months later. A
  * checkpoint or another witness ahead of the log proves acknowledged writes were lost: refused, or with
  * `acceptLogTruncation`, continued after the highest witnessed revision (see {@link acceptTruncation}).
  */

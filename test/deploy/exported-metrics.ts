@@ -12,7 +12,14 @@ export async function exportedMetricNames(): Promise<Set<string>> {
     version: 'test',
   });
   metrics.attachStore({
-    status: () => ({ revision: 1, compactRevision: 1, keys: 1, checkpointRevision: 0, backend: 'test' }),
+    status: () => ({
+      revision: 1,
+      compactRevision: 1,
+      keys: 1,
+      checkpointRevision: 0,
+      backend: 'test',
+      historyCheck: { state: 'done', checkedRecords: 0, damagedRecords: 0, damagedRevisions: [] },
+    }),
   });
   const names = new Set<string>(['up']); // Prometheus's own, per scrape target
   for (const [name, type] of familyNames(await metrics.text())) {

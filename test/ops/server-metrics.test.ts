@@ -10,6 +10,7 @@ const storeStatus = {
   keys: 17,
   checkpointRevision: 40,
   backend: 'sqlite:/x',
+  historyCheck: { state: 'done' as const, checkedRecords: 0, damagedRecords: 0, damagedRevisions: [] },
 };
 
 describe('ServerMetrics', () => {

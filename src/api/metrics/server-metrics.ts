@@ -75,6 +75,12 @@ export class ServerMetrics {
       () => status()?.checkpointRevision,
       registry,
     );
+    new CallbackGauge(
+      'kvstore_log_damaged_records',
+      'Log records the background check of the history found damaged since start-up (restore from a backup)',
+      () => status()?.historyCheck.damagedRecords,
+      registry,
+    );
     const { providers } = options;
     new CallbackGauge('kvstore_watchers', 'Open Watch streams', () => providers.watchers?.().count, registry);
     new CallbackGauge(
