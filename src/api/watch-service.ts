@@ -181,7 +181,8 @@ class GrpcWatchStream implements WatchStream {
         `${reason.compactRevision}. List the keys for a fresh state, then watch from its revision + 1`;
       metadata.set('compact-revision', String(reason.compactRevision));
     } else if (reason.kind === 'failed') {
-      code = status.INTERNAL;
+      // A damaged record is lost data, as for a backup reading it; anything else is the server's fault.
+      code = reason.damaged ? status.DATA_LOSS : status.INTERNAL;
       details = reason.message;
     }
     this.call.emit('error', { code, details, metadata });

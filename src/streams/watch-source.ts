@@ -15,7 +15,8 @@ export interface WatchSource {
 export type WatchEnd =
   | { readonly kind: 'compacted'; readonly requested: number; readonly compactRevision: number }
   | { readonly kind: 'shutdown' }
-  | { readonly kind: 'failed'; readonly message: string };
+  /** Reading the history failed; `damaged`: a record failed its checksum (the data is lost, not the link). */
+  | { readonly kind: 'failed'; readonly message: string; readonly damaged: boolean };
 
 /** The transport end of one watch (a gRPC server stream in production). */
 export interface WatchStream {

@@ -1,4 +1,4 @@
-import { LogCompactedError } from '../log/event-log.js';
+import { DamagedRecordError, LogCompactedError } from '../log/event-log.js';
 import type { LogRecord } from '../log/events.js';
 import type { ByteBudget } from './byte-budget.js';
 import type { PrevState, WatchEncoder } from './watch-batch.js';
@@ -230,7 +230,11 @@ export class Watcher {
       if (err instanceof LogCompactedError) {
         this.close({ kind: 'compacted', requested: err.requested, compactRevision: err.compactRevision });
       } else {
-        this.close({ kind: 'failed', message: `reading the log failed: ${(err as Error).message}` });
+        this.close({
+          kind: 'failed',
+          message: `reading the log failed: ${(err as Error).message}`,
+          damaged: err instanceof DamagedRecordError,
+        });
       }
     }
   }

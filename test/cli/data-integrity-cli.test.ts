@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import type { SetResponse__Output } from '../../src/api/generated/kvstore/v1/SetResponse.js';
 import { checkpointFileName } from '../../src/store/checkpointer.js';
@@ -8,6 +9,7 @@ import { kvstore } from '../helpers/cli.js';
 import { flipValueInRecord, flipValueOnDisk, withLogDb } from '../helpers/log-damage.js';
 import { clients, startServerProcess, unaryCall } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
+import { recordWatch } from '../helpers/watch-client.js';
 
 const valueFor = (i: number) => `cli-value-${String(i).padStart(4, '0')}-that-rots`;
 
@@ -76,6 +78,17 @@ describe('the server and a damaged or truncated log', () => {
         `${join(dir, 'log.sqlite')}: record at revision 12: fails its checksum`,
       );
       expect(await readdir(join(out, '..'))).toEqual([]);
+
+      // A watcher catching up through it is told the data is lost (DATA_LOSS), naming the record.
+      const api = clients(server.addr);
+      try {
+        const watch = recordWatch(api.kv, { prefix: 'k/', start_revision: 1 });
+        const error = await watch.ended();
+        expect(error && status[error.code]).toBe('DATA_LOSS');
+        expect(error!.details).toContain('record at revision 12: fails its checksum');
+      } finally {
+        api.close();
+      }
     } finally {
       await server.stop();
     }
