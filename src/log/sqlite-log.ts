@@ -1,19 +1,14 @@
 import type { Logger } from 'pino';
-import { decodeRecord, encodeRecord, RecordFormatError, upgradeRecord, verifyRawRecord } from './codec.js';
+import { encodeRecord, upgradeRecord } from './codec.js';
 import type { CommitObserver } from './commit-observer.js';
 import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from './event-log.js';
-import {
-  DamagedRecordError,
-  LogClosedError,
-  LogCompactedError,
-  LogFileError,
-  LogWriteError,
-} from './event-log.js';
+import { LogClosedError, LogFileError, LogWriteError } from './event-log.js';
 import type { LogEvent, LogRecord, RawRecord } from './events.js';
 import type { PreparedStatement, SqlValue } from './sqlite-connection.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { checkLogFile } from './sqlite-file-check.js';
 import { deleteBelow, insertVerbatim, readMeta, storageBytes, writeMeta } from './sqlite-maintenance.js';
+import { SqliteLogReader } from './sqlite-reader.js';
 import { checkSchema, initialiseSchema, SCHEMA_VERSION, upgradeSchema } from './sqlite-schema.js';
 
 /**
@@ -72,7 +67,7 @@ export class SqliteEventLog implements EventLog {
   private readonly chores: { readonly run: () => Promise<void>; readonly reject: (err: Error) => void }[] =
     [];
   private committing: Promise<void> | null = null;
-  private reader: SqliteConnection | null = null;
+  private readonly reads: SqliteLogReader;
   private closed = false;
   private failure: LogWriteError | null = null;
   private lastTimeMs = 0;
@@ -87,7 +82,13 @@ export class SqliteEventLog implements EventLog {
     private readonly maxBatchRecords: number,
     private readonly maxBatchBytes: number,
     private readonly observer: CommitObserver | undefined,
-  ) {}
+  ) {
+    this.reads = new SqliteLogReader(path, {
+      last: () => this.last,
+      compactedBefore: () => this.compactedBefore,
+      closed: () => this.closed,
+    });
+  }
 
   /** Opens (creating if absent) the log at `path`. Throws {@link LogFileError} for a foreign or damaged file. */
   static async open(path: string, options: SqliteLogOptions = {}): Promise<SqliteEventLog> {
@@ -178,41 +179,12 @@ export class SqliteEventLog implements EventLog {
     return `sqlite:${this.path}`;
   }
 
-  async *read(fromRevision: number, options: ReadOptions = {}): AsyncIterable<LogRecord> {
-    for await (const raw of this.rows(fromRevision, options)) yield this.decode(raw.revision, raw.payload);
+  read(fromRevision: number, options: ReadOptions = {}): AsyncIterable<LogRecord> {
+    return this.reads.read(fromRevision, options);
   }
 
-  async *readRaw(fromRevision: number, options: ReadOptions = {}): AsyncIterable<RawRecord> {
-    for await (const raw of this.rows(fromRevision, options)) {
-      try {
-        verifyRawRecord(raw.revision, raw.payload);
-      } catch (err) {
-        throw this.damaged(err);
-      }
-      yield raw;
-    }
-  }
-
-  /** Stored rows as they are, unchecked. */
-  private async *rows(fromRevision: number, options: ReadOptions): AsyncIterable<RawRecord> {
-    const reader = await this.readerConnection();
-    const pageSize = options.pageSize ?? 1000;
-    let next = Math.max(fromRevision, 1);
-    for (;;) {
-      const upTo = Math.min(options.toRevision ?? this.last, this.last);
-      if (next > upTo) return;
-      if (next < this.compactedBefore) throw new LogCompactedError(next, this.compactedBefore);
-      const rows = await reader.all<{ revision: number; record: Buffer }>(
-        'SELECT revision, record FROM log WHERE revision >= ? AND revision <= ? ORDER BY revision LIMIT ?',
-        [next, upTo, pageSize],
-      );
-      // Revisions are gap-free above the compaction point: a missing first row was compacted meanwhile.
-      if (rows.length === 0 || rows[0]!.revision !== next) {
-        throw new LogCompactedError(next, this.compactedBefore);
-      }
-      for (const row of rows) yield { revision: row.revision, payload: row.record };
-      next = rows[rows.length - 1]!.revision + 1;
-    }
+  readRaw(fromRevision: number, options: ReadOptions = {}): AsyncIterable<RawRecord> {
+    return this.reads.readRaw(fromRevision, options);
   }
 
   async compact(revision: number): Promise<void> {
@@ -277,26 +249,8 @@ export class SqliteEventLog implements EventLog {
     this.last = records.at(-1)!.revision;
   }
 
-  async readOne(revision: number): Promise<LogRecord | undefined> {
-    if (revision < 1 || revision > this.last) return undefined;
-    const reader = await this.readerConnection();
-    const row = await reader.get<{ record: Buffer }>('SELECT record FROM log WHERE revision = ?', [revision]);
-    return row ? this.decode(revision, row.record) : undefined;
-  }
-
-  private decode(revision: number, payload: Uint8Array): LogRecord {
-    try {
-      return decodeRecord(revision, payload);
-    } catch (err) {
-      throw this.damaged(err);
-    }
-  }
-
-  /** A record that fails its checks, as an error naming this file. */
-  private damaged(err: unknown): Error {
-    return err instanceof RecordFormatError
-      ? new DamagedRecordError(this.path, err.revision, err)
-      : (err as Error);
+  readOne(revision: number): Promise<LogRecord | undefined> {
+    return this.reads.readOne(revision);
   }
 
   async close(): Promise<void> {
@@ -305,7 +259,7 @@ export class SqliteEventLog implements EventLog {
     while (this.committing) await this.committing;
     for (const stmt of this.insertStatements.values()) await stmt.finalize();
     this.insertStatements.clear();
-    if (this.reader) await this.reader.close();
+    await this.reads.close();
     await this.writer.close();
   }
 
@@ -414,12 +368,6 @@ export class SqliteEventLog implements EventLog {
       this.insertStatements.set(rows, stmt);
     }
     return stmt;
-  }
-
-  private async readerConnection(): Promise<SqliteConnection> {
-    if (this.closed) throw new LogClosedError();
-    if (!this.reader) this.reader = await SqliteConnection.open(this.path, 'readonly');
-    return this.reader;
   }
 }
 
