@@ -56,7 +56,7 @@ interface Connection {
 export function admission(
   limits: AdmissionLimits,
   /** Hears of every refused request (the method's path), e.g. for metrics. */
-  onRefused: (path: string) => void = () => {},
+  onRefused: (path: string, details: string) => void = () => {},
 ): Admission {
   let total = 0;
   let refused = 0;
@@ -104,8 +104,8 @@ export function admission(
     };
     const refuse = (perConnection: boolean) => {
       refused++;
-      onRefused(method.path);
       const details = refusal(limits, perConnection, perConnection ? own.held : total);
+      onRefused(method.path, details);
       end();
       call.sendStatus({ code: status.RESOURCE_EXHAUSTED, details, metadata: new Metadata() });
     };

@@ -9,7 +9,6 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { kvstoreV1, LOADER_OPTIONS, packageDefinition } from './proto.js';
-import type { RequestObserver } from './unary.js';
 import { kvServiceDefinition } from './watch-service.js';
 import { StrictServer } from './wire/strict-server.js';
 
@@ -27,11 +26,14 @@ export interface GrpcServerOptions {
   readonly maxReceiveBytes: number;
   /** Largest response the server sends. */
   readonly maxSendBytes: number;
-  /** Hears of requests refused before any handler (malformed bodies: INVALID_ARGUMENT), for metrics. */
-  readonly observe?: RequestObserver;
+  /** Hears of requests refused before any handler (malformed bodies: INVALID_ARGUMENT). */
+  readonly onRefused?: RefusedRequest;
   /** Run on every call, e.g. admission control (see admission.ts). */
   readonly interceptors?: readonly ServerInterceptor[];
 }
+
+/** A request answered before any handler saw it: its method path, the status and the details sent. */
+export type RefusedRequest = (path: string, code: status, details: string) => void;
 
 /** A bound, serving gRPC server. */
 export interface RunningGrpcServer {
@@ -61,7 +63,7 @@ export async function startGrpcServer(
       'grpc.enable_channelz': 0,
       interceptors: [...(options.interceptors ?? [])],
     },
-    (path) => options.observe?.(path.slice(path.lastIndexOf('/') + 1), status.INVALID_ARGUMENT, 0),
+    (path, details) => options.onRefused?.(path, status.INVALID_ARGUMENT, details),
   );
   server.addService(kvServiceDefinition, handlers.kv);
   server.addService(kvstoreV1.Admin.service, handlers.admin);

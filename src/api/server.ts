@@ -8,7 +8,7 @@ import { NatsPublisher } from '../streams/nats/publisher.js';
 import { WatchHub } from '../streams/watch-hub.js';
 import { adminHandlers } from './admin-service.js';
 import { admission } from './admission.js';
-import { startGrpcServer } from './grpc-server.js';
+import { type RefusedRequest, startGrpcServer } from './grpc-server.js';
 import { startOperations } from './http/operations.js';
 import { kvMultiHandlers } from './kv-multi-service.js';
 import { kvHandlers } from './kv-service.js';
@@ -105,6 +105,14 @@ export async function startServer(
   const maxReceiveBytes = 4 * config.limits.maxValueBytes + ENVELOPE_BYTES;
   let grpc: Awaited<ReturnType<typeof startGrpcServer>>;
   try {
+    // Requests answered before a handler (malformed, over the in-flight limits): counted and logged like
+    // every other request, at debug.
+    const refused: RefusedRequest = (path, code, details) => {
+      const method = path.slice(path.lastIndexOf('/') + 1);
+      ctx.observe?.(method, code, 0);
+      if (logger.isLevelEnabled('debug'))
+        logger.debug({ method, code: status[code], details }, 'request refused');
+    };
     grpc = await startGrpcServer(
       {
         kv: {
@@ -122,10 +130,10 @@ export async function startServer(
         listen: config.grpc.listen,
         maxReceiveBytes,
         maxSendBytes: maxResponseBytes + config.limits.maxValueBytes + ENVELOPE_BYTES,
-        observe: ctx.observe,
+        onRefused: refused,
         interceptors: [
-          admission({ ...config.limits, maxRequestBytes: maxReceiveBytes }, (path) =>
-            ctx.observe?.(path.slice(path.lastIndexOf('/') + 1), status.RESOURCE_EXHAUSTED, 0),
+          admission({ ...config.limits, maxRequestBytes: maxReceiveBytes }, (path, details) =>
+            refused(path, status.RESOURCE_EXHAUSTED, details),
           ).interceptor,
         ],
       },

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { unary } from '../../src/api/unary.js';
 import { prettyLine } from '../../src/config/logging.js';
 import { InvalidArgumentError } from '../../src/store/errors.js';
+import { rawCall } from '../helpers/raw-grpc.js';
 import { clients, startServerProcess, unaryCall } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -27,6 +28,21 @@ describe('request logging', () => {
     const requests = server.logs.filter((l) => l.msg === 'request' && l.method === 'Get');
     expect(requests.map((l) => l.code)).toEqual(['OK', 'INVALID_ARGUMENT']);
     for (const l of requests) expect(typeof l.ms).toBe('number');
+  });
+
+  it('logs requests refused before any handler (a malformed body) at debug, with the status and why', async () => {
+    const server = await startServerProcess(await tempDir(), ['--log-level', 'debug']);
+    try {
+      // A key field (1, length-delimited) whose length runs past the end of the body.
+      const answer = await rawCall(server.addr, '/kvstore.v1.KV/Set', Buffer.from('0a0561', 'hex'));
+      expect(answer.code).toBe(3);
+    } finally {
+      await server.stop();
+    }
+    const refused = server.logs.filter((l) => l.msg === 'request refused');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ level: 20, method: 'Set', code: 'INVALID_ARGUMENT' });
+    expect(refused[0]!.details).toMatch(/^key: /);
   });
 
   it('warns about requests slower than log.slowRequest at any level, and stays quiet otherwise', async () => {

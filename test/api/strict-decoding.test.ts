@@ -1,60 +1,12 @@
-import { connect as http2Connect } from 'node:http2';
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GetResponse__Output } from '../../src/api/generated/kvstore/v1/GetResponse.js';
 import type { ListResponse__Output } from '../../src/api/generated/kvstore/v1/ListResponse.js';
 import { kvstoreV1 } from '../../src/api/proto.js';
 import { parseExposition, sampleValue } from '../helpers/prometheus.js';
+import { rawCall } from '../helpers/raw-grpc.js';
 import { clients, type ServerProcess, startServerProcess, unaryCall } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-/** What a raw gRPC call came back with. */
-interface RawAnswer {
-  readonly code: number;
-  readonly message: string;
-  readonly messages: Buffer[];
-}
-
-/** One gRPC call over raw HTTP/2 with `body` as the request message, byte for byte as given. */
-function rawCall(addr: string, path: string, body: Buffer): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const session = http2Connect(`http://${addr}`);
-    session.on('error', reject);
-    const frame = Buffer.alloc(5 + body.length);
-    frame.writeUInt32BE(body.length, 1);
-    body.copy(frame, 5);
-    const stream = session.request({
-      ':method': 'POST',
-      ':path': path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-    });
-    let headers: Record<string, unknown> = {};
-    let trailers: Record<string, unknown> = {};
-    const chunks: Buffer[] = [];
-    stream.on('response', (h) => {
-      headers = h;
-    });
-    stream.on('trailers', (t) => {
-      trailers = t;
-    });
-    stream.on('data', (d: Buffer) => chunks.push(d));
-    stream.on('end', () => {
-      session.close();
-      const data = Buffer.concat(chunks);
-      const messages: Buffer[] = [];
-      for (let at = 0; at + 5 <= data.length; at += 5 + data.readUInt32BE(at + 1)) {
-        messages.push(data.subarray(at + 5, at + 5 + data.readUInt32BE(at + 1)));
-      }
-      // A trailers-only answer carries the status in its headers.
-      const code = Number(trailers['grpc-status'] ?? headers['grpc-status']);
-      const message = decodeURIComponent(String(trailers['grpc-message'] ?? headers['grpc-message'] ?? ''));
-      resolve({ code, message, messages });
-    });
-    stream.on('error', reject);
-    stream.end(frame);
-  });
-}
 
 const KV = '/kvstore.v1.KV';
 const setBody = (key: string) =>
