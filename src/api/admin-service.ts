@@ -1,8 +1,10 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { HistoryCheckReport } from '../store/history-check.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { PublisherStats } from '../streams/nats/publisher.js';
 import { VERSION } from '../version.js';
 import type { AdminHandlers } from './generated/kvstore/v1/Admin.js';
+import type { HistoryCheck } from './generated/kvstore/v1/HistoryCheck.js';
 import type { NatsStatus } from './generated/kvstore/v1/NatsStatus.js';
 import type { StatusRequest__Output } from './generated/kvstore/v1/StatusRequest.js';
 import type { StatusResponse } from './generated/kvstore/v1/StatusResponse.js';
@@ -40,6 +42,7 @@ export function adminHandlers(
         durability: facts.durability,
         log_bytes: logBytes,
         nats: natsStatus(facts.nats()),
+        history_check: historyCheckStatus(s.historyCheck),
         limits: {
           max_key_bytes: store.limits.maxKeyBytes,
           max_value_bytes: store.limits.maxValueBytes,
@@ -58,5 +61,14 @@ function natsStatus(stats: PublisherStats | null): NatsStatus | null {
     published_revision: stats.publishedRevision,
     lag_revisions: stats.lagRevisions,
     last_error: stats.lastError ?? '',
+  };
+}
+
+function historyCheckStatus(report: HistoryCheckReport): HistoryCheck {
+  return {
+    state: report.state,
+    checked_records: report.checkedRecords,
+    damaged_records: report.damagedRecords,
+    damaged_revisions: [...report.damagedRevisions],
   };
 }

@@ -21,6 +21,7 @@ import type { GetRequest as _kvstore_v1_GetRequest, GetRequest__Output as _kvsto
 import type { GetResponse as _kvstore_v1_GetResponse, GetResponse__Output as _kvstore_v1_GetResponse__Output } from './kvstore/v1/GetResponse.js';
 import type { HashKVRequest as _kvstore_v1_HashKVRequest, HashKVRequest__Output as _kvstore_v1_HashKVRequest__Output } from './kvstore/v1/HashKVRequest.js';
 import type { HashKVResponse as _kvstore_v1_HashKVResponse, HashKVResponse__Output as _kvstore_v1_HashKVResponse__Output } from './kvstore/v1/HashKVResponse.js';
+import type { HistoryCheck as _kvstore_v1_HistoryCheck, HistoryCheck__Output as _kvstore_v1_HistoryCheck__Output } from './kvstore/v1/HistoryCheck.js';
 import type { KVClient as _kvstore_v1_KVClient, KVDefinition as _kvstore_v1_KVDefinition } from './kvstore/v1/KV.js';
 import type { KeyValue as _kvstore_v1_KeyValue, KeyValue__Output as _kvstore_v1_KeyValue__Output } from './kvstore/v1/KeyValue.js';
 import type { Limits as _kvstore_v1_Limits, Limits__Output as _kvstore_v1_Limits__Output } from './kvstore/v1/Limits.js';
@@ -74,6 +75,7 @@ export interface ProtoGrpcType {
       GetResponse: MessageTypeDefinition<_kvstore_v1_GetResponse, _kvstore_v1_GetResponse__Output>
       HashKVRequest: MessageTypeDefinition<_kvstore_v1_HashKVRequest, _kvstore_v1_HashKVRequest__Output>
       HashKVResponse: MessageTypeDefinition<_kvstore_v1_HashKVResponse, _kvstore_v1_HashKVResponse__Output>
+      HistoryCheck: MessageTypeDefinition<_kvstore_v1_HistoryCheck, _kvstore_v1_HistoryCheck__Output>
       /**
        * Key-value operations and change feeds.
        */

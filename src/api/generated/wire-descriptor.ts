@@ -110,6 +110,13 @@ export const WIRE_DESCRIPTOR: WireDescriptor = {
       ["limits",9,"message:kvstore.v1.Limits","",""],
       ["log_bytes",10,"int64","",""],
       ["nats",20,"message:kvstore.v1.NatsStatus","",""],
+      ["history_check",21,"message:kvstore.v1.HistoryCheck","",""],
+    ],
+    "kvstore.v1.HistoryCheck": [
+      ["state",1,"string","",""],
+      ["checked_records",2,"int64","",""],
+      ["damaged_records",3,"int64","",""],
+      ["damaged_revisions",4,"int64","repeated",""],
     ],
     "kvstore.v1.NatsStatus": [
       ["state",1,"string","",""],

@@ -16,7 +16,8 @@ SYNOPSIS
 
 DESCRIPTION
     Prints the server's version, current and compact revision, number of keys, the log backend and its
-    size on disk, the durability mode, the newest checkpoint, its limits and its uptime.
+    size on disk, the durability mode, the newest checkpoint, its limits, its uptime and the background
+    check of the log history (records that fail their checksum: see kvstore check).
 
 EXIT STATUS
     0 the server answered, 3 server unavailable or other error.`,
@@ -43,8 +44,9 @@ EXIT STATUS
           ? `${s.nats.state}, published through revision ${s.nats.published_revision} (lag ${s.nats.lag_revisions})` +
             (s.nats.last_error ? `, last error: ${s.nats.last_error}` : '')
           : 'off',
+        history_check: historyCheckLine(s.history_check),
       };
-      if (ctx.global.json) printJson({ ...facts, uptime_ms: s.uptime_ms });
+      if (ctx.global.json) printJson({ ...facts, uptime_ms: s.uptime_ms, history_check: s.history_check });
       else {
         const width = Math.max(...Object.keys(facts).map((k) => k.length));
         for (const [k, v] of Object.entries(facts)) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
@@ -55,3 +57,14 @@ EXIT STATUS
     }
   },
 };
+
+/** The background history check in one line; damaged records name their revisions. */
+function historyCheckLine(
+  h: { state: string; checked_records: number; damaged_records: number; damaged_revisions: number[] } | null,
+): string {
+  if (!h) return 'unknown (server predates it)';
+  const summary = `${h.state}, ${h.checked_records} records, ${h.damaged_records} damaged`;
+  if (h.damaged_records === 0) return summary;
+  const more = h.damaged_records > h.damaged_revisions.length ? ', ...' : '';
+  return `${summary}: revisions ${h.damaged_revisions.join(', ')}${more} — see kvstore check`;
+}

@@ -163,6 +163,11 @@ function readScalar(r: Reader, type: string, wire: number): unknown {
   throw new Error(`unsupported field type ${type}`);
 }
 
+/** Scalar types this codec handles that protobuf may pack into one length-delimited run. */
+function isPackable(type: string): boolean {
+  return type === 'int64' || type === 'int32' || type === 'bool' || type.startsWith('enum:');
+}
+
 function defaultValue(type: string): unknown {
   if (type.startsWith('message:')) return null;
   if (type.startsWith('enum:')) return WIRE_DESCRIPTOR.enums[type.slice(5)]![0];
@@ -199,6 +204,12 @@ export function decodeMessage(type: string, body: Buffer): WireMessage {
       continue;
     }
     const [name, , fieldType, rule, oneof] = field;
+    if (rule === 'repeated' && wire === WIRE_LEN && isPackable(fieldType)) {
+      // proto3 packs repeated numbers (e.g. Status's damaged_revisions): one run of varints.
+      const run = new Reader(r.take(Number(r.varint())));
+      while (run.pos < run.buf.length) (out[name] as unknown[]).push(readScalar(run, fieldType, WIRE_VARINT));
+      continue;
+    }
     const value = readScalar(r, fieldType, wire);
     if (rule === 'repeated') (out[name] as unknown[]).push(value);
     else out[name] = value;

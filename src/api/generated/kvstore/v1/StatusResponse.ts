@@ -3,6 +3,7 @@
 import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Output as _kvstore_v1_ResponseHeader__Output } from '../../kvstore/v1/ResponseHeader.js';
 import type { Limits as _kvstore_v1_Limits, Limits__Output as _kvstore_v1_Limits__Output } from '../../kvstore/v1/Limits.js';
 import type { NatsStatus as _kvstore_v1_NatsStatus, NatsStatus__Output as _kvstore_v1_NatsStatus__Output } from '../../kvstore/v1/NatsStatus.js';
+import type { HistoryCheck as _kvstore_v1_HistoryCheck, HistoryCheck__Output as _kvstore_v1_HistoryCheck__Output } from '../../kvstore/v1/HistoryCheck.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusResponse {
@@ -38,6 +39,10 @@ export interface StatusResponse {
    * Publishing to NATS; absent when nats.url is not configured.
    */
   'nats'?: (_kvstore_v1_NatsStatus | null);
+  /**
+   * The background re-check of the log history's checksums since this server started.
+   */
+  'history_check'?: (_kvstore_v1_HistoryCheck | null);
 }
 
 export interface StatusResponse__Output {
@@ -73,4 +78,8 @@ export interface StatusResponse__Output {
    * Publishing to NATS; absent when nats.url is not configured.
    */
   'nats': (_kvstore_v1_NatsStatus__Output | null);
+  /**
+   * The background re-check of the log history's checksums since this server started.
+   */
+  'history_check': (_kvstore_v1_HistoryCheck__Output | null);
 }
