@@ -13,18 +13,18 @@ async function rssBytes(pid: number): Promise<number> {
 }
 
 describe('a watcher that stops reading', () => {
-  it('costs the server bounded memory while 200,000 events are written, then receives all of them in order', async () => {
+  it('costs the server bounded memory while 100,000 events of 2 KiB are written, then receives all of them in order', async () => {
     const server = await startServerProcess(await tempDir(), ['--watch-max-buffered-events', '1000']);
     const api = clients(server.addr);
-    const value = Buffer.alloc(100, 120);
+    const value = Buffer.alloc(2048, 120);
     const warm = await unaryCall<SetResponse__Output>((cb) => api.kv.Set({ key: 'slow/warm', value }, cb));
     const watch = recordWatch(api.kv, { prefix: 'slow/', start_revision: warm.header!.revision });
     await watch.until((m) => m.header!.revision >= warm.header!.revision);
     watch.stream.pause();
     const rssBefore = await rssBytes(server.process.pid!);
 
-    // 200,000 events as 2,000 batches of 100 (one revision each), eight batches in flight.
-    const total = 200_000;
+    // 100,000 events as 1,000 batches of 100 (one revision each), eight batches in flight.
+    const total = 100_000;
     const perBatch = 100;
     let next = 0;
     let peakRss = rssBefore;
@@ -44,7 +44,9 @@ describe('a watcher that stops reading', () => {
       }),
     );
     peakRss = Math.max(peakRss, await rssBytes(server.process.pid!));
-    expect(peakRss - rssBefore, `RSS grew from ${rssBefore} to ${peakRss}`).toBeLessThan(100 * 1024 * 1024);
+    // Measured here: the server grows 150-160 MB under this write load with the watcher bounded (heap,
+    // SQLite cache), and about 300 MB when the watcher's buffers are not bounded (all limits raised).
+    expect(peakRss - rssBefore, `RSS grew from ${rssBefore} to ${peakRss}`).toBeLessThan(220 * 1024 * 1024);
 
     watch.stream.resume();
     await watch.until((m) => m.header!.revision >= last, 120_000);
