@@ -55,104 +55,160 @@ interface Connection {
  */
 export function admission(
   limits: AdmissionLimits,
-  /** Hears of every refused request (the method's path), e.g. for metrics. */
+  /** Hears of every refused request (the method's path and the details sent), e.g. for metrics. */
   onRefused: (path: string, details: string) => void = () => {},
 ): Admission {
-  let total = 0;
-  let refused = 0;
-  const connections = new Map<string, Connection>();
-  const readers = Math.max(1, Math.floor(limits.maxInflightBytesPerConnection / limits.maxRequestBytes));
-
-  const canRead = (conn: Connection) => conn.reading < readers && total < limits.maxInflightBytes;
-  const pump = () => {
-    for (const conn of connections.values()) {
-      while (conn.waiting.length > 0 && canRead(conn)) conn.waiting.shift()!();
-    }
-  };
-
+  const state = new AdmissionState(limits, onRefused);
   const interceptor: ServerInterceptor = (method, call) => {
     // Streams (Watch, Backup) carry one small request and are left as grpc-js made them: the watch
     // fan-out writes straight to their HTTP/2 stream.
     if (method.requestStream || method.responseStream) return call as ServerInterceptingCall;
-    const peer = call.getPeer();
-    let conn = connections.get(peer);
-    if (!conn) {
-      conn = { held: 0, reading: 0, waiting: [] };
-      connections.set(peer, conn);
-    }
-    const own = conn;
-    let phase: 'new' | 'waiting' | 'reading' | 'read' | 'done' = 'new';
-    let held = 0;
-    let startReading: (() => void) | null = null;
-
-    const stopReading = () => {
-      if (phase !== 'reading') return;
-      own.reading--;
-      phase = 'read';
-      pump();
-    };
-    const end = () => {
-      if (phase === 'done') return;
-      stopReading();
-      if (phase === 'waiting' && startReading) own.waiting.splice(own.waiting.indexOf(startReading), 1);
-      phase = 'done';
-      total -= held;
-      own.held -= held;
-      held = 0;
-      if (own.held === 0 && own.reading === 0 && own.waiting.length === 0) connections.delete(peer);
-      pump();
-    };
-    const refuse = (perConnection: boolean) => {
-      refused++;
-      const details = refusal(limits, perConnection, perConnection ? own.held : total);
-      onRefused(method.path, details);
-      end();
-      call.sendStatus({ code: status.RESOURCE_EXHAUSTED, details, metadata: new Metadata() });
-    };
-
+    const admitted = new AdmittedCall(state, call.getPeer(), method.path, call);
     const responder: Responder = {
       start(next) {
         next({
-          onReceiveMessage(message, forward) {
-            stopReading();
-            if (phase === 'done') return;
-            const bytes = requestBytes(message);
-            if (own.held > 0 && own.held + bytes > limits.maxInflightBytesPerConnection) return refuse(true);
-            if (total > 0 && total + bytes > limits.maxInflightBytes) return refuse(false);
-            held += bytes;
-            own.held += bytes;
-            total += bytes;
-            forward(message);
-          },
-          onReceiveHalfClose(forward) {
-            // A refused call is over: its handler must not run without its request.
-            if (phase !== 'done') forward();
-          },
-          onCancel() {
-            end();
-          },
+          onReceiveMessage: (message, forward) => admitted.received(message, forward),
+          // A refused call is over: its handler must not run without its request.
+          onReceiveHalfClose: (forward) => admitted.halfClosed(forward),
+          onCancel: () => admitted.end(),
         });
       },
       sendStatus(callStatus, next) {
-        end();
+        admitted.end();
         next(callStatus);
       },
     };
-    return new GatedCall(call, responder, (read) => {
-      if (phase !== 'new') return read(); // the reads after the request (its half-close) are not gated
-      startReading = () => {
-        phase = 'reading';
-        own.reading++;
-        read();
-      };
-      if (canRead(own)) startReading();
-      else {
-        phase = 'waiting';
-        own.waiting.push(startReading);
-      }
-    });
+    return new GatedCall(call, responder, (read) => admitted.gate(read));
   };
-  return { interceptor, stats: () => ({ inflightBytes: total, refused }) };
+  return { interceptor, stats: () => ({ inflightBytes: state.total, refused: state.refused }) };
+}
+
+/** What every call shares: the bytes held, each connection's share, and who may be read next. */
+class AdmissionState {
+  total = 0;
+  refused = 0;
+  private readonly connections = new Map<string, Connection>();
+  /** Requests one connection may have being received at once: even the largest stay within its limit. */
+  private readonly readers: number;
+
+  constructor(
+    readonly limits: AdmissionLimits,
+    readonly onRefused: (path: string, details: string) => void,
+  ) {
+    this.readers = Math.max(1, Math.floor(limits.maxInflightBytesPerConnection / limits.maxRequestBytes));
+  }
+
+  connection(peer: string): Connection {
+    let conn = this.connections.get(peer);
+    if (!conn) {
+      conn = { held: 0, reading: 0, waiting: [] };
+      this.connections.set(peer, conn);
+    }
+    return conn;
+  }
+
+  canRead(conn: Connection): boolean {
+    return conn.reading < this.readers && this.total < this.limits.maxInflightBytes;
+  }
+
+  /** Starts reading the waiting calls that may now be read; forgets a connection with nothing left. */
+  pump(peer?: string): void {
+    if (peer !== undefined) {
+      const conn = this.connections.get(peer);
+      if (conn && conn.held === 0 && conn.reading === 0 && conn.waiting.length === 0)
+        this.connections.delete(peer);
+    }
+    for (const conn of this.connections.values()) {
+      while (conn.waiting.length > 0 && this.canRead(conn)) conn.waiting.shift()!();
+    }
+  }
+}
+
+/** One unary call's way through admission: new, waiting to be read, reading, holding its request, done. */
+class AdmittedCall {
+  private phase: 'new' | 'waiting' | 'reading' | 'read' | 'done' = 'new';
+  private held = 0;
+  private startReading: (() => void) | null = null;
+  private readonly conn: Connection;
+
+  constructor(
+    private readonly state: AdmissionState,
+    private readonly peer: string,
+    private readonly path: string,
+    private readonly call: ServerInterceptingCallInterface,
+  ) {
+    this.conn = state.connection(peer);
+  }
+
+  /** grpc-js asks to read: the request's read waits its turn; the reads after it (half-close) do not. */
+  gate(read: () => void): void {
+    if (this.phase !== 'new') {
+      read();
+      return;
+    }
+    this.startReading = () => {
+      this.phase = 'reading';
+      this.conn.reading++;
+      read();
+    };
+    if (this.state.canRead(this.conn)) this.startReading();
+    else {
+      this.phase = 'waiting';
+      this.conn.waiting.push(this.startReading);
+    }
+  }
+
+  received(message: unknown, forward: (message: unknown) => void): void {
+    this.stopReading();
+    if (this.phase === 'done') return;
+    const { limits } = this.state;
+    const bytes = requestBytes(message);
+    // A request alone on its connection, on a server under its limit, is always admitted.
+    const overConnection =
+      this.conn.held > 0 && this.conn.held + bytes > limits.maxInflightBytesPerConnection;
+    const overServer = this.state.total > 0 && this.state.total + bytes > limits.maxInflightBytes;
+    if (overConnection || overServer) {
+      this.refuse(overConnection);
+      return;
+    }
+    this.held += bytes;
+    this.conn.held += bytes;
+    this.state.total += bytes;
+    forward(message);
+  }
+
+  halfClosed(forward: () => void): void {
+    if (this.phase !== 'done') forward();
+  }
+
+  /** The call is over (answered, failed or cancelled): its bytes are released. */
+  end(): void {
+    if (this.phase === 'done') return;
+    this.stopReading();
+    if (this.phase === 'waiting' && this.startReading)
+      this.conn.waiting.splice(this.conn.waiting.indexOf(this.startReading), 1);
+    this.phase = 'done';
+    this.state.total -= this.held;
+    this.conn.held -= this.held;
+    this.held = 0;
+    this.state.pump(this.peer);
+  }
+
+  private stopReading(): void {
+    if (this.phase !== 'reading') return;
+    this.conn.reading--;
+    this.phase = 'read';
+    this.state.pump();
+  }
+
+  private refuse(perConnection: boolean): void {
+    this.state.refused++;
+    const held = perConnection ? this.conn.held : this.state.total;
+    const details = refusal(this.state.limits, perConnection, held);
+    this.state.onRefused(this.path, details);
+    this.end();
+    this.call.sendStatus({ code: status.RESOURCE_EXHAUSTED, details, metadata: new Metadata() });
+  }
 }
 
 /** A call whose reads go through `gate` (grpc-js reads a request only when startRead is called). */
