@@ -18,6 +18,11 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** `serve` on free loopback ports over `dataDir`: the arguments of bin/kvstore every test server runs with. */
+export function serveArgs(dataDir: string): string[] {
+  return ['serve', '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--data-dir', dataDir];
+}
+
 /** Starts the server the way a user would, with `args` and `env` added; waits until it serves. */
 export function startServerProcess(
   dataDir: string,
@@ -33,20 +38,7 @@ export function startServerProcess(
       : ['/bin/sh', ['-c', `ulimit -f ${limit} && exec "$0" "$@"`, process.execPath]];
   const child = spawn(
     command,
-    [
-      ...prefix,
-      'bin/kvstore',
-      'serve',
-      '--grpc-listen',
-      '127.0.0.1:0',
-      '--http-listen',
-      '127.0.0.1:0',
-      '--data-dir',
-      dataDir,
-      '--log-format',
-      'json',
-      ...args,
-    ],
+    [...prefix, 'bin/kvstore', ...serveArgs(dataDir), '--log-format', 'json', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   const logs: Record<string, unknown>[] = [];

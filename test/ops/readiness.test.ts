@@ -9,6 +9,7 @@ import { Readiness } from '../../src/api/http/readiness.js';
 import { loadConfig } from '../../src/config/load.js';
 import { KvStore } from '../../src/store/kv-store.js';
 import { parseExposition, sampleValue } from '../helpers/prometheus.js';
+import { serveArgs } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** A log long enough that replaying it at start-up takes a visible while (about a second here). */
@@ -42,13 +43,7 @@ describe('/readyz at start-up', () => {
       process.execPath,
       [
         'bin/kvstore',
-        'serve',
-        '--grpc-listen',
-        '127.0.0.1:0',
-        '--http-listen',
-        '127.0.0.1:0',
-        '--data-dir',
-        dataDir,
+        ...serveArgs(dataDir),
         '--log-format',
         'json',
         '--checkpoint-every-revisions',

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DataDir } from '../../src/store/data-dir.js';
 import { DataDirLockedError } from '../../src/store/errors.js';
 import { kvstore } from '../helpers/cli.js';
-import { startServerProcess } from '../helpers/server-process.js';
+import { serveArgs, startServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const bystanders: ChildProcess[] = [];
@@ -49,17 +49,7 @@ describe('the data directory lock', () => {
     const dataDir = await tempDir();
     const first = await startServerProcess(dataDir);
     try {
-      const second = await kvstore([
-        'serve',
-        '--grpc-listen',
-        '127.0.0.1:0',
-        '--http-listen',
-        '127.0.0.1:0',
-        '--data-dir',
-        dataDir,
-        '--log-level',
-        'silent',
-      ]);
+      const second = await kvstore([...serveArgs(dataDir), '--log-level', 'silent']);
       expect(second.code).toBe(3);
       expect(second.stderr).toContain(`data directory ${dataDir} is in use by process ${first.process.pid}`);
     } finally {
