@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
+import { Alarm } from './alarm.js';
 
 /** Where the link to NATS stands, as status pages and metrics show it. */
 export type LinkState = 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -33,7 +34,7 @@ export class NatsLink {
   private closed = false;
   private failures = 0;
   private lastLoggedAt = 0;
-  private wakeUp: (() => void) | null = null;
+  private readonly alarm = new Alarm();
 
   constructor(
     private readonly options: NatsLinkOptions,
@@ -56,7 +57,7 @@ export class NatsLink {
     this.closed = true;
     const wasConnected = this.state === 'connected';
     this.state = 'closed';
-    this.wakeUp?.();
+    this.alarm.wake();
     const nc = this.connection;
     this.connection = null;
     if (!nc) return; // an attempt in flight closes what it gets (see run)
@@ -81,7 +82,7 @@ export class NatsLink {
       } catch (err) {
         if (this.closed) return;
         this.failed(describe(err));
-        await this.pause(retryMs);
+        await this.alarm.sleep(retryMs);
         retryMs = Math.min(2 * retryMs, RETRY_MAX_MS);
         continue;
       }
@@ -153,16 +154,6 @@ export class NatsLink {
         'NATS still unreachable',
       );
     }
-  }
-
-  private pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
   }
 }
 

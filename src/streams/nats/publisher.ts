@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { LogEvent, LogRecord } from '../../log/events.js';
 import type { WatchSource } from '../watch-source.js';
+import { Alarm } from './alarm.js';
 import { type LinkState, NatsLink, settleWithin } from './connection.js';
 import { type PublishCursor, readCursor, writeCursor } from './cursor-file.js';
 import { keySubject } from './subjects.js';
@@ -55,7 +56,7 @@ export class NatsPublisher {
   private lastMsgId: string | null = null;
   private needsSync = true;
   private closed = false;
-  private wakeUp: (() => void) | null = null;
+  private readonly alarm = new Alarm();
   private cursorDirty = false;
   private lastCursorWrite = 0;
   private readonly feed: Subscription;
@@ -67,7 +68,7 @@ export class NatsPublisher {
     private readonly logger: Logger,
     private cursor: PublishCursor,
   ) {
-    this.feed = source.feed.subscribe(() => this.wake());
+    this.feed = source.feed.subscribe(() => this.alarm.wake());
     this.link = new NatsLink({ servers: options.servers }, logger, (nc) => this.connected(nc));
   }
 
@@ -110,7 +111,7 @@ export class NatsPublisher {
     this.closed = true;
     const deadline = Date.now() + budgetMs;
     this.feed.unsubscribe();
-    this.wake();
+    this.alarm.wake();
     await settleWithin(this.loop, budgetMs);
     await writeCursor(this.options.cursorPath, this.cursor).catch(() => {});
     await this.link.close(Math.max(0, deadline - Date.now()));
@@ -121,23 +122,7 @@ export class NatsPublisher {
     this.js = this.options.stream ? nc.jetstream() : null;
     this.lastError = null;
     this.needsSync = true;
-    this.wake();
-  }
-
-  private wake(): void {
-    const wake = this.wakeUp;
-    this.wakeUp = null;
-    wake?.();
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+    this.alarm.wake();
   }
 
   private async run(): Promise<void> {
@@ -145,14 +130,14 @@ export class NatsPublisher {
     while (!this.closed) {
       const nc = this.link.connection;
       if (this.link.state !== 'connected' || nc === null) {
-        await this.sleep(1000);
+        await this.alarm.sleep(1000);
         continue;
       }
       try {
         if (this.needsSync) await this.syncPosition(nc);
         if (this.cursor.revision > this.source.revision) {
           await this.saveCursor(false);
-          await this.sleep(1000);
+          await this.alarm.sleep(1000);
           continue;
         }
         await this.publishAvailable(nc);
@@ -167,7 +152,7 @@ export class NatsPublisher {
             'NATS publish failed; will resume from the last acknowledged event',
           );
         }
-        await this.sleep(500);
+        await this.alarm.sleep(500);
       }
     }
   }
