@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import { decodeRecord } from '../log/codec.js';
 import type { RawRecord } from '../log/events.js';
-import { SqliteEventLog } from '../log/sqlite-log.js';
+import { SqliteEventLog } from '../log/sqlite/sqlite-log.js';
 import { writeCheckpoint } from '../projections/checkpoint-file.js';
 import { KeyState } from '../projections/key-state.js';
 import { hashEntries } from '../projections/state-hash.js';

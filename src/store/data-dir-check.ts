@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeRecord, LEGACY_FORMAT_VERSION } from '../log/codec.js';
-import { type LogFileSummary, SqliteLogFile } from '../log/sqlite-inspect.js';
+import { type LogFileSummary, SqliteLogFile } from '../log/sqlite/sqlite-inspect.js';
 import { readCheckpoint } from '../projections/checkpoint-file.js';
 import { checkpointFileName, checkpointRevisions } from './checkpointer.js';
 import { DataDir } from './data-dir.js';

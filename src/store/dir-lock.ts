@@ -1,6 +1,6 @@
 import { open, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SqliteConnection } from '../log/sqlite-connection.js';
+import { SqliteConnection } from '../log/sqlite/sqlite-connection.js';
 import { DataDirLockedError } from './errors.js';
 
 /** The lock file of a data directory: an SQLite database its owner holds exclusively. */

@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SqliteConnection } from '../../src/log/sqlite-connection.js';
+import { SqliteConnection } from '../../src/log/sqlite/sqlite-connection.js';
 
 /** Runs SQL on a data directory's log through a connection of its own, as another process would. */
 export async function withLogDb<T>(dataDir: string, fn: (db: SqliteConnection) => Promise<T>): Promise<T> {

@@ -5,9 +5,9 @@ import { encodeBackup } from '../../src/backup/backup-writer.js';
 import { restore } from '../../src/backup/restore.js';
 import { encodeRecord, LEGACY_FORMAT_VERSION, RECORD_FORMAT_VERSION } from '../../src/log/codec.js';
 import type { LogEvent, RawRecord } from '../../src/log/events.js';
-import { SqliteConnection } from '../../src/log/sqlite-connection.js';
-import { KVSTORE_APPLICATION_ID } from '../../src/log/sqlite-file-check.js';
-import { SqliteEventLog } from '../../src/log/sqlite-log.js';
+import { SqliteConnection } from '../../src/log/sqlite/sqlite-connection.js';
+import { KVSTORE_APPLICATION_ID } from '../../src/log/sqlite/sqlite-file-check.js';
+import { SqliteEventLog } from '../../src/log/sqlite/sqlite-log.js';
 import { KvStore } from '../../src/store/kv-store.js';
 import { tempDir } from '../helpers/temp-dir.js';
 

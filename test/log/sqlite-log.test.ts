@@ -5,7 +5,7 @@ import sqlite3 from 'sqlite3';
 import { describe, expect, it } from 'vitest';
 import { LogFileError } from '../../src/log/event-log.js';
 import type { LogEvent, LogRecord } from '../../src/log/events.js';
-import { SqliteEventLog } from '../../src/log/sqlite-log.js';
+import { SqliteEventLog } from '../../src/log/sqlite/sqlite-log.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 function put(key: string, value: string): LogEvent {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LogCompactedError } from '../../src/log/event-log.js';
 import type { LogRecord } from '../../src/log/events.js';
-import { SqliteEventLog } from '../../src/log/sqlite-log.js';
+import { SqliteEventLog } from '../../src/log/sqlite/sqlite-log.js';
 import { ConflictError, DataDirStateError, RevisionOutOfRangeError } from '../../src/store/errors.js';
 import { KvStore, type StoreOptions } from '../../src/store/kv-store.js';
 import { dumpState, writeHistory } from '../helpers/history.js';

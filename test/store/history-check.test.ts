@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DamagedRecordError } from '../../src/log/event-log.js';
-import { SqliteEventLog } from '../../src/log/sqlite-log.js';
+import { SqliteEventLog } from '../../src/log/sqlite/sqlite-log.js';
 import { KvStore, type StoreOptions } from '../../src/store/kv-store.js';
 import { flipValueInRecord, withLogDb } from '../helpers/log-damage.js';
 import { tempDir } from '../helpers/temp-dir.js';

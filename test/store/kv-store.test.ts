@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { LogRecord } from '../../src/log/events.js';
-import { SqliteEventLog } from '../../src/log/sqlite-log.js';
+import { SqliteEventLog } from '../../src/log/sqlite/sqlite-log.js';
 import { storedValueBytes } from '../../src/projections/key-entry.js';
 import { DataDirLockedError, InvalidArgumentError } from '../../src/store/errors.js';
 import { KvStore, type StoreOptions } from '../../src/store/kv-store.js';

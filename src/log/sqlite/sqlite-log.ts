@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { encodeRecord, upgradeRecord } from './codec.js';
-import type { CommitObserver } from './commit-observer.js';
-import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from './event-log.js';
-import { LogClosedError, LogFileError, LogWriteError } from './event-log.js';
-import type { LogEvent, LogRecord, RawRecord } from './events.js';
+import { encodeRecord, upgradeRecord } from '../codec.js';
+import type { CommitObserver } from '../commit-observer.js';
+import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from '../event-log.js';
+import { LogClosedError, LogFileError, LogWriteError } from '../event-log.js';
+import type { LogEvent, LogRecord, RawRecord } from '../events.js';
 import type { PreparedStatement, SqlValue } from './sqlite-connection.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { checkLogFile } from './sqlite-file-check.js';

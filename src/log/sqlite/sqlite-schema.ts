@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import { upgradeRecord } from './codec.js';
-import { LogFileError } from './event-log.js';
+import { upgradeRecord } from '../codec.js';
+import { LogFileError } from '../event-log.js';
 import type { SqliteConnection, SqlValue } from './sqlite-connection.js';
 import { KVSTORE_APPLICATION_ID } from './sqlite-file-check.js';
 

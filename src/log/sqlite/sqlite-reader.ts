@@ -1,7 +1,7 @@
-import { decodeRecord, RecordFormatError, verifyRawRecord } from './codec.js';
-import type { ReadOptions } from './event-log.js';
-import { DamagedRecordError, LogClosedError, LogCompactedError } from './event-log.js';
-import type { LogRecord, RawRecord } from './events.js';
+import { decodeRecord, RecordFormatError, verifyRawRecord } from '../codec.js';
+import type { ReadOptions } from '../event-log.js';
+import { DamagedRecordError, LogClosedError, LogCompactedError } from '../event-log.js';
+import type { LogRecord, RawRecord } from '../events.js';
 import { SqliteConnection } from './sqlite-connection.js';
 
 /** What the read side needs to know of the log it reads: its live bounds and whether it is closed. */

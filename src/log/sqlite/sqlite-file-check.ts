@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { LogFileError } from './event-log.js';
+import { LogFileError } from '../event-log.js';
 
 /** `PRAGMA application_id` of a kvstore log: "kvs1" in ASCII, so `file(1)` and we can tell it apart. */
 export const KVSTORE_APPLICATION_ID = 0x6b767331;

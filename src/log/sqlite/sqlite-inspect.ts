@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
-import { LogFileError } from './event-log.js';
-import type { RawRecord } from './events.js';
+import { LogFileError } from '../event-log.js';
+import type { RawRecord } from '../events.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { checkLogFile } from './sqlite-file-check.js';
 import { checkSchema } from './sqlite-schema.js';

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { RawRecord } from './events.js';
+import type { RawRecord } from '../events.js';
 import type { SqliteConnection, SqlValue } from './sqlite-connection.js';
 
 /**
