@@ -12,7 +12,7 @@ export type Op = 'get' | 'set' | 'mixed';
 export interface LoadOptions {
   readonly scenario: Scenario;
   readonly target: TargetName;
-  /** Server address; absent: start a kvstore server on free loopback ports for the run. */
+  /** Server address (comma-separated: connections round-robin over them); absent: start a kvstore server. */
   readonly addr: string | undefined;
   readonly op: Op;
   /** Share of gets in `mixed`. */
@@ -105,7 +105,8 @@ scenarios (bounded defaults; every option below overrides them):
 
 options:
   --target kvstore|etcd   the server's API (kvstore)
-  --addr HOST:PORT        server to drive; without it a kvstore server is started on free loopback ports
+  --addr HOST:PORT[,...]  server to drive; several: connections round-robin over them (a cluster's
+                          endpoints); without it a kvstore server is started on free loopback ports
   --server-pid P[,P]      report the server's CPU (from /proc) and CPU per op (automatic for a started server)
   --conns C               connections (gRPC channels, each its own socket) (4)
   --inflight N            requests outstanding in total, closed loop; the cap in open loop (16)

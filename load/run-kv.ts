@@ -1,3 +1,4 @@
+import { workerAddresses } from './addresses.js';
 import { processRssMiB } from './cpu.js';
 import { LatencyHistogram } from './histogram.js';
 import type { LoadOptions } from './options.js';
@@ -29,7 +30,7 @@ export async function runKv(
       new Peer({
         role: 'kv',
         options,
-        addr,
+        addr: workerAddresses(addr, P, w, connsPer[w]!),
         nConns: connsPer[w]!,
         slotConns,
         rate: (options.rate * slotConns.length) / options.inflight,

@@ -1,3 +1,4 @@
+import { addressOf, workerAddresses } from './addresses.js';
 import { LatencyHistogram } from './histogram.js';
 import type { LoadOptions } from './options.js';
 import { Peer } from './peer.js';
@@ -22,10 +23,17 @@ export async function runWatch(
   perConn.forEach((n, j) => {
     watchersPerConn[j % P]![Math.floor(j / P)] = n;
   });
-  const watchPeers = watchersPerConn.map(
-    (list, w) => new Peer({ role: 'watch', options, addr, nConns: spread(C, P)[w]!, watchersPerConn: list }),
-  );
-  const writer = new Peer({ role: 'writer', options, addr, nConns: 1 });
+  const watchPeers = watchersPerConn.map((list, w) => {
+    const nConns = spread(C, P)[w]!;
+    return new Peer({
+      role: 'watch',
+      options,
+      addr: workerAddresses(addr, P, w, nConns),
+      nConns,
+      watchersPerConn: list,
+    });
+  });
+  const writer = new Peer({ role: 'writer', options, addr: addressOf(addr, 0), nConns: 1 });
   const all = [...watchPeers, writer];
   try {
     const t = performance.now();

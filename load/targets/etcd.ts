@@ -8,6 +8,7 @@ import {
   type ServiceError,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { addressOf } from '../addresses.js';
 import { CHANNEL_OPTIONS, call, INSECURE, waitReady } from './channel.js';
 import type { LoadTarget, OpCallback, TargetOptions, WatchHandle, WatchListener } from './target.js';
 
@@ -76,7 +77,9 @@ export async function etcdTarget(options: TargetOptions): Promise<LoadTarget<Buf
   const services = etcdServices();
   const kv: EtcdKvClient[] = [];
   for (let i = 0; i < options.conns; i++) {
-    kv.push(new services.KV(options.addr, INSECURE, CHANNEL_OPTIONS) as unknown as EtcdKvClient);
+    kv.push(
+      new services.KV(addressOf(options.addr, i), INSECURE, CHANNEL_OPTIONS) as unknown as EtcdKvClient,
+    );
   }
   try {
     await waitReady(kv);
@@ -97,7 +100,7 @@ export async function etcdTarget(options: TargetOptions): Promise<LoadTarget<Buf
     },
     watch(conn, prefix, onValues: WatchListener, onError): WatchHandle {
       watchClients[conn] ??= new services.Watch(
-        options.addr,
+        addressOf(options.addr, conn),
         INSECURE,
         CHANNEL_OPTIONS,
       ) as unknown as EtcdWatchClient;
@@ -119,7 +122,10 @@ export async function etcdTarget(options: TargetOptions): Promise<LoadTarget<Buf
       };
     },
     async info() {
-      const m = new services.Maintenance(options.addr, INSECURE) as unknown as EtcdMaintenanceClient;
+      const m = new services.Maintenance(
+        addressOf(options.addr, 0),
+        INSECURE,
+      ) as unknown as EtcdMaintenanceClient;
       try {
         const s = await call<{ version: string; dbSize: number; header?: { revision: number } }>((cb) =>
           m.Status({}, cb),

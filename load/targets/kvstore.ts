@@ -5,6 +5,7 @@ import type { KVClient } from '../../src/api/generated/kvstore/v1/KV.js';
 import type { StatusResponse__Output } from '../../src/api/generated/kvstore/v1/StatusResponse.js';
 import type { WatchResponse__Output } from '../../src/api/generated/kvstore/v1/WatchResponse.js';
 import { kvstoreV1 } from '../../src/api/proto.js';
+import { addressOf } from '../addresses.js';
 import { CHANNEL_OPTIONS, call, INSECURE, waitReady } from './channel.js';
 import type { LoadTarget, OpCallback, TargetOptions, WatchHandle, WatchListener } from './target.js';
 
@@ -12,7 +13,7 @@ import type { LoadTarget, OpCallback, TargetOptions, WatchHandle, WatchListener 
 export async function kvstoreTarget(options: TargetOptions): Promise<LoadTarget<string>> {
   const clients: KVClient[] = [];
   for (let i = 0; i < options.conns; i++)
-    clients.push(new kvstoreV1.KV(options.addr, INSECURE, CHANNEL_OPTIONS));
+    clients.push(new kvstoreV1.KV(addressOf(options.addr, i), INSECURE, CHANNEL_OPTIONS));
   try {
     await waitReady(clients);
   } catch (err) {
@@ -49,7 +50,7 @@ export async function kvstoreTarget(options: TargetOptions): Promise<LoadTarget<
       };
     },
     async info() {
-      const admin: AdminClient = new kvstoreV1.Admin(options.addr, INSECURE);
+      const admin: AdminClient = new kvstoreV1.Admin(addressOf(options.addr, 0), INSECURE);
       try {
         const s = await call<StatusResponse__Output>((cb) => admin.Status({}, cb));
         return {

@@ -29,6 +29,7 @@ export interface LoadTarget<Key = unknown> {
 
 /** How to reach a target. */
 export interface TargetOptions {
+  /** HOST:PORT, or a comma-separated list: connection i goes to entry i % length (round-robin). */
   readonly addr: string;
   readonly conns: number;
   /** etcd: serializable (local) reads instead of linearizable ones. */

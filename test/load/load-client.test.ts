@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { startLocalServer } from '../../load/local-server.js';
 import { loadOptions } from '../../load/options.js';
 import { runLoad } from '../../load/run.js';
+import { connectTarget } from '../../load/targets/index.js';
 
 // Bounded runs (about a second of load each) against a kvstore server the runner starts itself.
 const SMALL = { durationS: 1, warmupS: 0.3, keys: 200, conns: 2, inflight: 4, workers: 1, p95ThresholdMs: 0 };
@@ -49,6 +51,29 @@ describe('the load client', () => {
     expect(r.expected_events).toBe(r.writes! * 6);
     expect(r.delivery_ratio).toBe(1);
     expect(r.latency_us!.count).toBe(r.events);
+  });
+
+  it('spreads its connections round-robin over a comma-separated --addr (a cluster)', async () => {
+    const servers = [await startLocalServer(), await startLocalServer()];
+    try {
+      const addr = servers.map((s) => s.addr).join(',');
+      const r = await runLoad(
+        loadOptions('set', { ...SMALL, addr, conns: 4, workers: 2, serverPids: servers.map((s) => s.pid) }),
+      );
+      expect(r.errors).toBe(0);
+      expect(r.addr).toBe(addr);
+      // Both servers took a share of the sets.
+      for (const s of servers) {
+        const t = await connectTarget('kvstore', { addr: s.addr, conns: 1 });
+        try {
+          expect(Number((await t.info()).revision)).toBeGreaterThan(10);
+        } finally {
+          t.close();
+        }
+      }
+    } finally {
+      await Promise.all(servers.map((s) => s.stop()));
+    }
   });
 
   it('runs from npm run load: the summary on stderr, one JSON line on stdout', async () => {
