@@ -3,7 +3,9 @@ import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SETTINGS } from '../../src/config/settings.js';
+import { DEPLOY_SETTINGS_BY_ENV, parseLogUrl } from './contract-settings.js';
 import { exportedMetricNames, metricsIn } from './exported-metrics.js';
+import { checkNatsConf, readNatsConf, routeTarget } from './nats-conf.js';
 
 // There is no Docker engine here: these tests check what can be checked without one, against the code.
 
@@ -155,6 +157,105 @@ describe('docker-compose.yml', () => {
         else expect(compose.volumes, `${name}: ${v}`).toHaveProperty(host);
       }
     }
+  });
+});
+
+describe('docker-compose.yml, profile "cluster"', () => {
+  const inProfile = Object.entries(services).filter(([, s]) => s.profiles?.includes('cluster'));
+  const natsNodes = inProfile.filter(([, s]) => s.image?.startsWith('nats:'));
+  const kvNodes = inProfile.filter(([, s]) => s.build === '.');
+  const confText = (s: ComposeService) =>
+    readFileSync(hostPath(s, s.command![s.command!.indexOf('--config') + 1]!)!, 'utf8');
+  const env = (s: ComposeService, name: string) => resolve(s.environment![name]!);
+  /** The named volume mounted at a container path (never a bind mount: data must outlive the container). */
+  const namedVolumeAt = (s: ComposeService, target: string) =>
+    (s.volumes ?? [])
+      .map((v) => v.split(':'))
+      .find(([host, t]) => t === target && !host!.startsWith('.'))?.[0];
+
+  it('runs 3 NATS 2.9 servers with JetStream, routed to one another, and 3 kvstore nodes built here', async () => {
+    expect(natsNodes.map(([n]) => n)).toEqual(['nats1', 'nats2', 'nats3']);
+    expect(kvNodes.map(([n]) => n)).toEqual(['kvstore1', 'kvstore2', 'kvstore3']);
+    expect(inProfile).toHaveLength(6);
+    const serverNames = new Set<string>();
+    for (const [name, s] of natsNodes) {
+      expect(s.image, name).toMatch(/^nats:2\.9[.-]/);
+      const text = confText(s);
+      const check = await checkNatsConf(text);
+      expect(check.ok, `nats-server -t: ${check.output}`).toBe(true);
+      const conf = readNatsConf(text);
+      expect(conf.values.get('jetstream.store_dir'), name).toBeDefined();
+      // Every server is routed to, on the cluster port; JetStream needs a stable, distinct server name.
+      const routed = conf.routes.map(routeTarget);
+      for (const [peer] of natsNodes)
+        expect(routed, `${name}: route to ${peer}`).toContainEqual({
+          host: peer,
+          port: Number(conf.values.get('cluster.port')),
+        });
+      serverNames.add(s.command![s.command!.indexOf('--name') + 1]!);
+      expect(s.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${conf.values.get('http_port')}/healthz`);
+    }
+    expect(serverNames.size).toBe(3);
+  });
+
+  it('gives each NATS server a volume of its own at its JetStream store', () => {
+    const seen = new Set<string>();
+    for (const [name, s] of natsNodes) {
+      const volume = namedVolumeAt(s, readNatsConf(confText(s)).values.get('jetstream.store_dir')!);
+      expect(volume, `${name}: a named volume at the store`).toBeDefined();
+      expect(compose.volumes).toHaveProperty(volume!);
+      seen.add(volume!);
+    }
+    expect(seen.size).toBe(natsNodes.length);
+  });
+
+  it('gives every kvstore node the same known settings, with log.url naming the 3 NATS servers and R3', () => {
+    const first = kvNodes[0]![1].environment!;
+    for (const [name, s] of kvNodes) {
+      expect(s.environment, `${name}: nodes are interchangeable`).toEqual(first);
+      for (const [key, raw] of Object.entries(s.environment!)) {
+        const setting = DEPLOY_SETTINGS_BY_ENV.get(key);
+        expect(setting, `${name}: ${key} is not a setting`).toBeDefined();
+        expect(setting!.parse(resolve(raw)), `${name}: ${key}=${raw}`).not.toBeNull();
+      }
+      const url = parseLogUrl(env(s, 'KVSTORE_LOG_URL'));
+      expect(url?.scheme).toBe('nats');
+      if (url?.scheme !== 'nats') continue;
+      const clientPorts = natsNodes.map(([, n]) => Number(readNatsConf(confText(n)).values.get('port')));
+      expect(url.servers).toEqual(natsNodes.map(([peer], i) => ({ host: peer, port: clientPorts[i] })));
+      expect(url.replicas).toBe(natsNodes.length);
+      expect(url.stream).toMatch(/^[A-Za-z0-9_-]+$/);
+    }
+  });
+
+  it('gives each kvstore node its own volume at data.dir, a /readyz check, and waits for healthy NATS', () => {
+    const seen = new Set<string>();
+    for (const [name, s] of kvNodes) {
+      const volume = namedVolumeAt(s, env(s, 'KVSTORE_DATA_DIR'));
+      expect(volume, `${name}: a named volume at data.dir`).toBeDefined();
+      expect(compose.volumes).toHaveProperty(volume!);
+      seen.add(volume!);
+      const http = portOf(env(s, 'KVSTORE_HTTP_LISTEN'));
+      expect(s.healthcheck!.test.join(' ')).toContain(`127.0.0.1:${http}/readyz`);
+      const published = (s.ports ?? []).map((p) => Number(p.split(':').at(-1)));
+      expect(published).toEqual([portOf(env(s, 'KVSTORE_GRPC_LISTEN')), http]);
+      const shutdownMs = SETTINGS.find((x) => x.key === 'shutdown.timeout')!.parse(
+        env(s, 'KVSTORE_SHUTDOWN_TIMEOUT'),
+      ) as number;
+      expect(Number.parseInt(s.stop_grace_period!, 10) * 1000).toBeGreaterThan(shutdownMs);
+      for (const [peer] of natsNodes)
+        expect((s.depends_on as Record<string, { condition: string }>)[peer]?.condition).toBe(
+          'service_healthy',
+        );
+    }
+    expect(seen.size).toBe(kvNodes.length);
+  });
+
+  it('publishes no host port twice, so the default services and every profile can run together', () => {
+    const hostPorts = Object.values(services).flatMap((s) =>
+      (s.ports ?? []).map((p) => p.split(':').slice(0, -1).join(':')),
+    );
+    expect(new Set(hostPorts).size).toBe(hostPorts.length);
   });
 });
 
