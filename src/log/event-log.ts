@@ -46,6 +46,13 @@ export interface EventLog {
    */
   startAt(revision: number): Promise<void>;
   /**
+   * Restore and migration: appends records copied from another log of the same history, keeping their
+   * revisions, commit times and bytes. The first must be {@link lastRevision} + 1 and the rest follow without
+   * a gap. Payloads of codec format 1 (backups of older builds) get their checksum; current ones must pass
+   * it. Commit listeners are not called (there is no projection to feed during a restore).
+   */
+  appendVerbatim(records: readonly RawRecord[]): Promise<void>;
+  /**
    * The verified-through watermark: every record from {@link compactRevision} through this revision has been
    * read back from storage and passed its checksum (at a start-up), so start-up need not read them again.
    * At least `compactRevision() - 1` (0 for a fresh log) and never above {@link lastRevision}.
@@ -60,6 +67,14 @@ export interface EventLog {
   storageBytes(): Promise<number>;
   /** Describes the backend for status pages, e.g. `sqlite:/var/lib/kvstore/log.sqlite`. */
   describe(): string;
+  /**
+   * Shared logs only (several nodes append to it): the revision a linearizable read must wait for, i.e. the
+   * newest revision committed by any node, as the backend knows it now (one round trip, shared by the reads
+   * waiting for it). Absent for a log only this process writes, whose {@link lastRevision} is already that.
+   */
+  readIndex?(): Promise<number>;
+  /** Backend details for status pages (the stream's leader and replicas, this node's lag). */
+  backendStatus?(): Promise<LogBackendStatus>;
   /** Waits for appends in flight, then releases the backend. Later appends reject with {@link LogClosedError}. */
   close(): Promise<void>;
 }
@@ -71,6 +86,18 @@ export interface EventLog {
  * new revision, so it must not have side effects beyond the caller's own bookkeeping.
  */
 export type RecordBuilder = (revision: number, timeMs: number) => readonly LogEvent[];
+
+/** What a shared log tells status pages about itself and this node's place in it. */
+export interface LogBackendStatus {
+  /** The newest revision committed by any node. */
+  readonly headRevision: number;
+  /** The server that orders appends now (the stream leader), when the backend has one. */
+  readonly leader?: string;
+  /** Copies of the log, with whether each is current and how far behind it is. */
+  readonly replicas?: readonly { readonly name: string; readonly current: boolean; readonly lag: number }[];
+  /** Why the backend cannot be reached, when it cannot. */
+  readonly unavailable?: string;
+}
 
 /** Receives committed records, oldest first. Must not throw; it runs before the appends resolve. */
 export type CommitListener = (records: readonly LogRecord[]) => void;
@@ -103,6 +130,18 @@ export class LogWriteError extends Error {
   ) {
     super(message);
     this.name = 'LogWriteError';
+  }
+}
+
+/**
+ * The log's backend cannot be reached (a NATS cluster without quorum, a network partition): the append was
+ * not acknowledged and may or may not be written; the client may retry it. The log keeps working and
+ * resumes by itself once the backend is back.
+ */
+export class LogUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LogUnavailableError';
   }
 }
 

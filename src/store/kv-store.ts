@@ -5,8 +5,9 @@ import type { CommitObserver } from '../log/commit-observer.js';
 import type { EventLog } from '../log/event-log.js';
 import { LogClosedError } from '../log/event-log.js';
 import type { LogRecord, PutEvent } from '../log/events.js';
+import type { LogUrl } from '../log/log-url.js';
+import { openLog } from '../log/open-log.js';
 import type { Durability } from '../log/sqlite/sqlite-log.js';
-import { SqliteEventLog } from '../log/sqlite/sqlite-log.js';
 import { ExpirySchedule } from '../projections/expiry-schedule.js';
 import type { KeyEntry } from '../projections/key-entry.js';
 import { isLive } from '../projections/key-entry.js';
@@ -52,6 +53,12 @@ import { WriteView } from './write-view.js';
 /** Options of {@link KvStore.open}; everything but `dataDir` has a default. */
 export interface StoreOptions {
   readonly dataDir: string;
+  /**
+   * The log: a `log.url` to open (default: SQLite in the data directory), or a function that opens one
+   * once the data directory is locked (tests hand in a particular instance this way).
+   */
+  readonly log?: LogUrl | ((dataDir: string) => Promise<EventLog>);
+  /** SQLite: fsync every group commit (default), or survive a process crash only. */
   readonly durability?: Durability;
   readonly limits?: Partial<Limits>;
   readonly checkpoint?: Partial<CheckpointOptions>;
@@ -159,11 +166,16 @@ export class KvStore {
     const dir = await DataDir.open(options.dataDir);
     let log: EventLog | undefined;
     try {
-      log = await SqliteEventLog.open(dir.logPath, {
-        durability: options.durability ?? 'fsync',
-        observer: options.commitObserver,
-        logger,
-      });
+      const source = options.log ?? { scheme: 'sqlite', path: null };
+      log =
+        typeof source === 'function'
+          ? await source(dir.path)
+          : await openLog(source, {
+              dataDir: dir.path,
+              durability: options.durability ?? 'fsync',
+              observer: options.commitObserver,
+              logger,
+            });
       const state = new KeyState();
       const checkpointer = new Checkpointer(
         dir.checkpointDir,
@@ -264,12 +276,15 @@ export class KvStore {
     validateValue(value, this.limits);
     if (options.condition?.kind === 'value')
       validateValue(options.condition.value, this.limits, 'condition.value');
-    const expiresAt = options.ttlMs === undefined ? 0 : Date.now() + validateTtl(options.ttlMs, this.limits);
-    const record = await this.writes.append(
-      putRecord(this.writes.view, key, value, expiresAt, options.condition),
-    );
+    const ttlMs = options.ttlMs === undefined ? undefined : validateTtl(options.ttlMs, this.limits);
+    const record = await this.writes.append(putRecord(this.writes.view, key, value, ttlMs, options.condition));
     const put = record.events.at(-1) as PutEvent;
-    return { revision: record.revision, createRevision: put.createRevision, version: put.version, expiresAt };
+    return {
+      revision: record.revision,
+      createRevision: put.createRevision,
+      version: put.version,
+      expiresAt: put.expiresAt,
+    };
   }
 
   /**

@@ -61,7 +61,6 @@ export class MultiKeyOps {
   /** Writes every item atomically as one revision; keys must be distinct. */
   async setMany(items: readonly SetManyItem[]): Promise<SetManyResult> {
     this.checkBatch(items.length, 'items');
-    const now = Date.now();
     const seen = new Set<string>();
     const puts: PutItem[] = items.map((item, i) => {
       validateKey(item.key, this.limits, `items[${i}].key`);
@@ -69,9 +68,9 @@ export class MultiKeyOps {
       if (seen.has(item.key))
         throw new InvalidArgumentError(`items[${i}].key`, `"${item.key}" appears twice in the batch`);
       seen.add(item.key);
-      const expiresAt =
-        item.ttlMs === undefined ? 0 : now + validateTtl(item.ttlMs, this.limits, `items[${i}].ttl_ms`);
-      return { key: item.key, value: item.value, expiresAt };
+      const ttlMs =
+        item.ttlMs === undefined ? undefined : validateTtl(item.ttlMs, this.limits, `items[${i}].ttl_ms`);
+      return { key: item.key, value: item.value, ttlMs };
     });
     const record = await this.writes.append(putManyRecord(this.writes.view, puts));
     const byKey = new Map(record.events.filter((e) => e.type === 'put').map((e) => [e.key, e]));
@@ -82,7 +81,7 @@ export class MultiKeyOps {
         return {
           createRevision: put.type === 'put' ? put.createRevision : 0,
           version: put.type === 'put' ? put.version : 0,
-          expiresAt: p.expiresAt,
+          expiresAt: put.type === 'put' ? put.expiresAt : 0,
         };
       }),
     };

@@ -59,19 +59,27 @@ export function putEvent(
       };
 }
 
+/**
+ * A TTL's deadline, from the commit time the log assigns (not the time the request arrived), so that every
+ * path and every node computes it the same way; 0 when there is no TTL.
+ */
+export function deadline(timeMs: number, ttlMs: number | undefined): number {
+  return ttlMs === undefined ? 0 : timeMs + ttlMs;
+}
+
 /** A put of one key, versioned against the key's head at the serialisation point, optionally conditional. */
 export function putRecord(
   view: WriteView,
   key: string,
   value: Uint8Array,
-  expiresAt: number,
+  ttlMs: number | undefined,
   condition?: Condition,
 ): RecordBuilder {
   return (revision, timeMs) => {
     const events: LogEvent[] = [];
     const head = expireIfDue(key, view.head(key), timeMs, events);
     if (condition) checkCondition(key, condition, head, () => view.value(key), revision - 1);
-    events.push(putEvent(key, value, expiresAt, head, revision));
+    events.push(putEvent(key, value, deadline(timeMs, ttlMs), head, revision));
     view.stage(revision, events);
     return events;
   };
@@ -81,7 +89,8 @@ export function putRecord(
 export interface PutItem {
   readonly key: string;
   readonly value: Uint8Array;
-  readonly expiresAt: number;
+  /** Time to live from the commit time; absent: never expires. */
+  readonly ttlMs: number | undefined;
 }
 
 /** Puts of several distinct keys as one record (one revision). */
@@ -90,7 +99,7 @@ export function putManyRecord(view: WriteView, items: readonly PutItem[]): Recor
     const events: LogEvent[] = [];
     for (const item of items) {
       const head = expireIfDue(item.key, view.head(item.key), timeMs, events);
-      events.push(putEvent(item.key, item.value, item.expiresAt, head, revision));
+      events.push(putEvent(item.key, item.value, deadline(timeMs, item.ttlMs), head, revision));
     }
     view.stage(revision, events);
     return events;

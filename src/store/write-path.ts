@@ -1,5 +1,5 @@
 import type { EventLog, RecordBuilder } from '../log/event-log.js';
-import { LogClosedError, LogWriteError } from '../log/event-log.js';
+import { LogClosedError, LogUnavailableError, LogWriteError } from '../log/event-log.js';
 import type { LogEvent, LogRecord } from '../log/events.js';
 import { ConditionFailedError } from './conditions.js';
 import { StoreUnavailableError } from './errors.js';
@@ -24,7 +24,7 @@ export class WritePath {
   /** Appends one record; resolves once it is durable and applied. */
   async append(events: readonly LogEvent[] | RecordBuilder): Promise<LogRecord> {
     try {
-      return await this.log.append(events);
+      return await this.log.append(typeof events === 'function' ? this.attempt(events) : events);
     } catch (err) {
       if (err instanceof NothingToWrite || err instanceof ConditionFailedError) {
         await this.durable(err.basedOn);
@@ -33,6 +33,14 @@ export class WritePath {
       if (err instanceof LogWriteError || err instanceof LogClosedError) this.failed(err);
       throw mapLogError(err);
     }
+  }
+
+  /** Each run of the builder starts from the view without what an earlier, lost attempt staged. */
+  private attempt(build: RecordBuilder): RecordBuilder {
+    return (revision, timeMs) => {
+      this.view.discardFrom(revision);
+      return build(revision, timeMs);
+    };
   }
 
   /** Resolves once every revision up to `revision` is durable and applied. */
@@ -61,6 +69,7 @@ export class WritePath {
 
 function mapLogError(err: unknown): Error {
   if (err instanceof LogClosedError) return new StoreUnavailableError('the store is shutting down');
-  if (err instanceof LogWriteError) return new StoreUnavailableError(err.message);
+  if (err instanceof LogWriteError || err instanceof LogUnavailableError)
+    return new StoreUnavailableError(err.message);
   return err as Error;
 }

@@ -31,6 +31,8 @@ interface Staged {
  */
 export class WriteView {
   private readonly pending = new Map<string, Staged>();
+  /** The highest revision staged since the view was last empty. */
+  private newestStaged = 0;
 
   constructor(private readonly state: KeyState) {}
 
@@ -79,8 +81,19 @@ export class WriteView {
     return { rows, more };
   }
 
+  /**
+   * Forgets what attempts at `revision` or later staged: a backend that lost the race for a revision (or
+   * could not reach its servers) builds the record again, and what the lost attempt staged never happened.
+   */
+  discardFrom(revision: number): void {
+    if (revision > this.newestStaged) return;
+    for (const [key, staged] of this.pending) if (staged.revision >= revision) this.pending.delete(key);
+    this.newestStaged = revision - 1;
+  }
+
   /** Records the effect of a record being built at `revision`. */
   stage(revision: number, events: readonly LogEvent[]): void {
+    if (revision > this.newestStaged) this.newestStaged = revision;
     for (const event of events) {
       if (event.type === 'put') {
         const head = {
@@ -96,14 +109,17 @@ export class WriteView {
     }
   }
 
-  /** Drops staged heads that the projection now holds. */
+  /**
+   * Drops what was staged at or below the newest applied revision: the projection now holds it, or, when
+   * another writer of a shared log took that revision, the attempt that staged it lost and is rebuilt.
+   */
   applied(records: readonly LogRecord[]): void {
     if (this.pending.size === 0) return;
-    for (const record of records) {
-      for (const event of record.events) {
-        const staged = this.pending.get(event.key);
-        if (staged !== undefined && staged.revision <= record.revision) this.pending.delete(event.key);
-      }
+    const upTo = records.at(-1)!.revision;
+    if (this.newestStaged <= upTo) {
+      this.pending.clear();
+      return;
     }
+    for (const [key, staged] of this.pending) if (staged.revision <= upTo) this.pending.delete(key);
   }
 }

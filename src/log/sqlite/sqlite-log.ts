@@ -227,12 +227,7 @@ export class SqliteEventLog implements EventLog {
     this.last = revision - 1;
   }
 
-  /**
-   * Restore only: appends records copied from another log of the same history, keeping their revisions,
-   * commit times and bytes. The first must be {@link lastRevision} + 1 and the rest follow without a gap.
-   * Payloads of format 1 (backups of older builds) get their checksum; current ones must pass it.
-   * One transaction; commit listeners are not called (there is no projection to feed during a restore).
-   */
+  /** See {@link EventLog.appendVerbatim}: one transaction. */
   async appendVerbatim(records: readonly RawRecord[]): Promise<void> {
     if (records.length === 0) return;
     const stored: RawRecord[] = new Array(records.length);

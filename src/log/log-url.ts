@@ -1,0 +1,69 @@
+/**
+ * `log.url`: which backend holds the log. One parser, used by the configuration (to refuse a bad value at
+ * start-up with the setting's name) and by the factory that opens the log.
+ */
+export type LogUrl =
+  /** The embedded SQLite log; `path` null means `<data dir>/log.sqlite`. */
+  | { readonly scheme: 'sqlite'; readonly path: string | null }
+  /** A NATS JetStream stream shared by every kvstore node of a cluster; revision = stream sequence. */
+  | {
+      readonly scheme: 'nats';
+      /** `nats://host:port` of each server given. */
+      readonly servers: readonly string[];
+      readonly stream: string;
+      /** Copies of the stream when kvstore creates it (1..5; an existing stream keeps its own). */
+      readonly replicas: number;
+    }
+  /** In process memory, gone with the process: unit tests and throwaway stores. */
+  | { readonly scheme: 'memory' };
+
+/** What `log.url` accepts, for error messages and --help. */
+export const LOG_URL_FORMS =
+  'sqlite:, sqlite:PATH, nats://HOST:PORT[,HOST:PORT...]/STREAM[?replicas=N] or memory:';
+
+const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
+
+/** Parses a `log.url`; throws an Error saying what is wrong with it. */
+export function parseLogUrl(raw: string): LogUrl {
+  const url = raw.trim();
+  if (url === 'sqlite:' || url === '') return { scheme: 'sqlite', path: null };
+  if (url.startsWith('sqlite:')) return { scheme: 'sqlite', path: url.slice('sqlite:'.length) };
+  if (url === 'memory:') return { scheme: 'memory' };
+  if (url.startsWith('nats://')) return parseNatsUrl(url);
+  throw new Error(`"${raw}" is not a log URL (${LOG_URL_FORMS})`);
+}
+
+function parseNatsUrl(url: string): LogUrl {
+  const rest = url.slice('nats://'.length);
+  const slash = rest.indexOf('/');
+  if (slash < 0) throw new Error(`"${url}" names no stream: add /STREAM after the servers`);
+  const [path, query = ''] = rest.slice(slash + 1).split('?', 2) as [string, string?];
+  const servers = rest
+    .slice(0, slash)
+    .split(',')
+    .map((s) => s.trim().replace(/^nats:\/\//, ''));
+  for (const server of servers) {
+    const match = HOST_PORT.exec(server);
+    if (!match || Number(match[2]) > 65535) throw new Error(`"${server}" in "${url}" is not HOST:PORT`);
+  }
+  if (!STREAM_NAME.test(path))
+    throw new Error(`stream "${path}" in "${url}" must be 1-64 letters, digits, "-" or "_"`);
+  let replicas = 1;
+  for (const pair of query.split('&').filter((p) => p !== '')) {
+    const [name, value = ''] = pair.split('=', 2) as [string, string?];
+    if (name !== 'replicas') throw new Error(`"${url}": unknown option "${name}" (known: replicas)`);
+    replicas = Number(value);
+    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)
+      throw new Error(`"${url}": replicas must be a whole number from 1 to 5, got "${value}"`);
+  }
+  return { scheme: 'nats', servers: servers.map((s) => `nats://${s}`), stream: path, replicas };
+}
+
+/** The URL written back in its canonical form (for status pages and --print-config). */
+export function formatLogUrl(url: LogUrl): string {
+  if (url.scheme === 'sqlite') return url.path === null ? 'sqlite:' : `sqlite:${url.path}`;
+  if (url.scheme === 'memory') return 'memory:';
+  const hosts = url.servers.map((s) => s.replace(/^nats:\/\//, '')).join(',');
+  return `nats://${hosts}/${url.stream}${url.replicas === 1 ? '' : `?replicas=${url.replicas}`}`;
+}
