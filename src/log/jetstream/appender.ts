@@ -1,0 +1,281 @@
+import type { PubAck } from 'nats';
+import { encodeRecord } from '../codec.js';
+import type { RecordBuilder } from '../event-log.js';
+import { LogUnavailableError } from '../event-log.js';
+import type { LogEvent, LogRecord } from '../events.js';
+
+/** One publish to the log stream, with the expectations that make it conditional. */
+export interface PublishRequest {
+  readonly payload: Uint8Array;
+  /** Unique per attempt; a resend of the same attempt reuses it, so JetStream stores it at most once. */
+  readonly msgId: string;
+  /** The stream's last sequence must be this (the record lands at this + 1). */
+  readonly lastSequence: number;
+  /** When set, the stream's last message must be this publish of ours (the record this one was built on). */
+  readonly lastMsgId: string | null;
+}
+
+/** What the appender needs from the log around it. */
+export interface AppendTarget {
+  publish(request: PublishRequest): Promise<PubAck>;
+  /** The newest revision this node has applied (its projection is built on it). */
+  applied(): number;
+  /** Asks the stream for its last sequence (a round trip to its leader). */
+  streamHead(): Promise<number>;
+  /** Resolves once this node has applied `revision`. */
+  appliedThrough(revision: number): Promise<void>;
+  /** A record was acknowledged by the stream (for metrics). */
+  acknowledged(payloadBytes: number, seconds: number): void;
+}
+
+interface Pending {
+  readonly events: readonly LogEvent[] | RecordBuilder;
+  readonly resolve: (record: LogRecord) => void;
+  readonly reject: (err: Error) => void;
+  /** After this (epoch ms) the append gives up with UNAVAILABLE. */
+  readonly deadline: number;
+}
+
+/** An append past its serialisation point: a record published (or to publish), or a builder's refusal. */
+type Flight =
+  | {
+      readonly kind: 'record';
+      readonly pending: Pending;
+      readonly record: LogRecord;
+      readonly request: PublishRequest;
+      readonly sentAt: number;
+      acked: boolean;
+    }
+  /** The builder decided not to write, on state that includes the flights before it: answered once they hold. */
+  | { readonly kind: 'refusal'; readonly pending: Pending; readonly error: Error };
+
+/** Options of {@link Appender}. */
+export interface AppenderOptions {
+  /** Records published and not yet acknowledged, at most. */
+  readonly window: number;
+  /** How long an append may take before it answers UNAVAILABLE (riding out a leader change). */
+  readonly timeoutMs: number;
+  /** A unique prefix for this process's message ids. */
+  readonly nodeId: string;
+}
+
+const RETRY_DELAY_MS = 200;
+
+/**
+ * Appends to a log stream that other nodes append to as well, optimistically: a record is built on this
+ * node's state at the revision it expects to get, published with `Nats-Expected-Last-Sequence`, and
+ * JetStream (its leader, in log order) decides. Appends are pipelined: each record after the first in
+ * flight is built on the ones before it and also expects the previous one's `Nats-Msg-Id`, so if one loses
+ * the race, none built on it can land. A lost race puts every append from the lost one on back in the
+ * queue; once this node has caught up with the stream they are built again (a condition is checked anew).
+ * A publish whose answer was lost (a timeout, a reconnect, a leader change) is sent again with the same
+ * message id, which JetStream answers "duplicate" if it was stored: no write is stored twice.
+ */
+export class Appender {
+  private readonly queue: Pending[] = [];
+  private flights: Flight[] = [];
+  private catchingUp: Promise<void> | null = null;
+  private resendTimer: NodeJS.Timeout | null = null;
+  private counter = 0;
+  private lastTimeMs = 0;
+  private failure: Error | null = null;
+
+  constructor(
+    private readonly target: AppendTarget,
+    private readonly options: AppenderOptions,
+  ) {}
+
+  /** Queues an append; resolves once the record is in the stream and applied by this node. */
+  append(events: readonly LogEvent[] | RecordBuilder): Promise<LogRecord> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.queue.push({ events, resolve, reject, deadline: Date.now() + this.options.timeoutMs });
+      this.pump();
+    });
+  }
+
+  /** Appends not yet answered. */
+  get inFlight(): number {
+    return this.queue.length + this.flights.length;
+  }
+
+  /** Called after this node applied new records: answers the appends they complete. */
+  applied(): void {
+    this.settle();
+  }
+
+  /** Rejects everything queued and in flight, and every later append, with `error`. */
+  fail(error: Error): void {
+    this.failure ??= error;
+    if (this.resendTimer) clearTimeout(this.resendTimer);
+    for (const f of this.flights.splice(0)) f.pending.reject(error);
+    for (const p of this.queue.splice(0)) p.reject(error);
+  }
+
+  /** Builds and publishes queued appends while the window has room. */
+  private pump(): void {
+    while (this.queue.length > 0 && this.catchingUp === null && this.resendTimer === null && !this.failure) {
+      if (this.recordsInFlight() >= this.options.window) return;
+      const pending = this.queue.shift()!;
+      if (Date.now() > pending.deadline) {
+        pending.reject(this.timedOut());
+        continue;
+      }
+      const previous = this.lastRecordFlight();
+      const revision = (previous?.record.revision ?? this.target.applied()) + 1;
+      const timeMs = Math.max(Date.now(), this.lastTimeMs);
+      this.lastTimeMs = timeMs;
+      let events: readonly LogEvent[];
+      try {
+        events = typeof pending.events === 'function' ? pending.events(revision, timeMs) : pending.events;
+      } catch (err) {
+        this.flights.push({ kind: 'refusal', pending, error: err as Error });
+        this.settle();
+        continue;
+      }
+      const request: PublishRequest = {
+        payload: encodeRecord(revision, timeMs, events),
+        msgId: `${this.options.nodeId}-${++this.counter}`,
+        lastSequence: revision - 1,
+        lastMsgId: previous?.request.msgId ?? null,
+      };
+      const flight: Flight = {
+        kind: 'record',
+        pending,
+        record: { revision, timeMs, events },
+        request,
+        sentAt: performance.now(),
+        acked: false,
+      };
+      this.flights.push(flight);
+      this.send(flight);
+    }
+  }
+
+  private send(flight: Flight & { kind: 'record' }): void {
+    this.target.publish(flight.request).then(
+      (ack) => this.acked(flight, ack),
+      (err: unknown) => this.publishFailed(flight, err as Error),
+    );
+  }
+
+  private acked(flight: Flight & { kind: 'record' }, ack: PubAck): void {
+    if (!this.flights.includes(flight)) return;
+    if (ack.seq !== flight.record.revision) {
+      // Cannot happen with the expectations set; if it does, the stream is not what this node believes.
+      this.lostRace(flight);
+      return;
+    }
+    if (!flight.acked)
+      this.target.acknowledged(flight.request.payload.length, (performance.now() - flight.sentAt) / 1000);
+    flight.acked = true;
+    this.settle();
+  }
+
+  private publishFailed(flight: Flight & { kind: 'record' }, err: Error): void {
+    if (!this.flights.includes(flight) || this.failure) return;
+    if (isLostRace(err)) {
+      this.lostRace(flight);
+      return;
+    }
+    // The answer is unknown (timeout, no responders during a leader change, a reconnect): send again,
+    // with the same ids, every flight from this one on, unless the append has run out of time.
+    if (Date.now() > flight.pending.deadline) {
+      this.giveUp(flight);
+      return;
+    }
+    this.resendTimer ??= setTimeout(() => {
+      this.resendTimer = null;
+      for (const f of this.flights) if (f.kind === 'record' && !f.acked) this.send(f);
+      this.pump();
+    }, RETRY_DELAY_MS);
+  }
+
+  /** `flight` lost its revision to another node: it and everything built on it are built again later. */
+  private lostRace(flight: Flight): void {
+    const i = this.flights.indexOf(flight);
+    const lost = this.flights.splice(i);
+    this.queue.unshift(...lost.map((f) => f.pending));
+    this.catchUp();
+  }
+
+  /** `flight` ran out of time: it and the appends built on it answer UNAVAILABLE (their outcome unknown). */
+  private giveUp(flight: Flight): void {
+    const i = this.flights.indexOf(flight);
+    for (const f of this.flights.splice(i)) f.pending.reject(this.timedOut());
+    this.catchUp();
+  }
+
+  /**
+   * Waits until this node has applied everything the stream holds, so that the next record is built on the
+   * newest state; retries while the stream cannot be reached, failing appends whose time is up.
+   */
+  private catchUp(): void {
+    if (this.catchingUp) return;
+    this.catchingUp = (async () => {
+      while (!this.failure) {
+        try {
+          const head = await this.target.streamHead();
+          await this.target.appliedThrough(head);
+          return;
+        } catch {
+          this.expireQueued();
+          await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+        }
+      }
+    })().finally(() => {
+      this.catchingUp = null;
+      this.pump();
+    });
+  }
+
+  private expireQueued(): void {
+    const now = Date.now();
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      if (now > this.queue[i]!.deadline) this.queue.splice(i, 1)[0]!.reject(this.timedOut());
+    }
+  }
+
+  /** Answers, in order, the flights whose records this node has applied (and refusals behind them). */
+  private settle(): void {
+    const applied = this.target.applied();
+    while (this.flights.length > 0) {
+      const f = this.flights[0]!;
+      if (f.kind === 'refusal') {
+        this.flights.shift();
+        f.pending.reject(f.error);
+      } else if (f.acked && applied >= f.record.revision) {
+        this.flights.shift();
+        f.pending.resolve(f.record);
+      } else break;
+    }
+    this.pump();
+  }
+
+  private recordsInFlight(): number {
+    let n = 0;
+    for (const f of this.flights) if (f.kind === 'record') n++;
+    return n;
+  }
+
+  private lastRecordFlight(): (Flight & { kind: 'record' }) | undefined {
+    for (let i = this.flights.length - 1; i >= 0; i--) {
+      const f = this.flights[i]!;
+      if (f.kind === 'record') return f;
+    }
+    return undefined;
+  }
+
+  private timedOut(): LogUnavailableError {
+    return new LogUnavailableError(
+      `the log stream did not acknowledge the write within ${this.options.timeoutMs} ms (NATS unreachable or ` +
+        'electing a leader); it may or may not have been written: read the key before retrying a conditional write',
+    );
+  }
+}
+
+/** JetStream refused a publish because the stream moved on (error 10071, or a wrong last message id). */
+function isLostRace(err: Error): boolean {
+  const code = (err as { api_error?: { err_code?: number } }).api_error?.err_code;
+  return code === 10071 || code === 10070 || /wrong last (sequence|msg ?id)/i.test(err.message);
+}

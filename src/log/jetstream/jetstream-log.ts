@@ -1,0 +1,310 @@
+import { randomBytes } from 'node:crypto';
+import type { JetStreamClient, JetStreamManager, NatsConnection, PubAck, StreamInfo } from 'nats';
+import pino, { type Logger } from 'pino';
+import type { CommitObserver } from '../commit-observer.js';
+import type { CommitListener, EventLog, LogBackendStatus, ReadOptions, RecordBuilder } from '../event-log.js';
+import { LogClosedError, LogFileError, LogWriteError } from '../event-log.js';
+import type { LogEvent, LogRecord, RawRecord } from '../events.js';
+import type { OpenLogOptions } from '../open-log.js';
+import { Appender, type PublishRequest } from './appender.js';
+import { ReadIndex } from './read-index.js';
+import { StreamReader } from './reader.js';
+import {
+  connectLog,
+  ensureLogStream,
+  firstSequence,
+  formatServers,
+  logSubject,
+  type NatsLogUrl,
+} from './stream.js';
+import { LogTail, type TailedRecord } from './tail.js';
+import { fillTo, publishVerbatim } from './verbatim.js';
+
+/** How long a write may wait for the stream (a leader election takes ~5 s on nats-server 2.9). */
+const APPEND_TIMEOUT_MS = 15_000;
+/** How long one publish waits for its acknowledgement before it is sent again. */
+const PUBLISH_TIMEOUT_MS = 2_000;
+
+/**
+ * The log as a NATS JetStream stream that every kvstore node of a cluster appends to and follows: revision =
+ * stream sequence, one message per record (the same codec and checksum as SQLite), replication and leader
+ * election by JetStream. Records written by any node reach the commit listeners in revision order through
+ * the tail; an append resolves once this node has applied its record (read-your-writes).
+ */
+export class JetStreamEventLog implements EventLog {
+  private readonly listeners: CommitListener[] = [];
+  private readonly appender: Appender;
+  private readonly reader: StreamReader;
+  private readonly index: ReadIndex;
+  private readonly subject: string;
+  private waiters: { revision: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  private tail: LogTail | null = null;
+  private last: number;
+  private first: number;
+  private verified: number;
+  private failure: Error | null = null;
+  private closed = false;
+  private disconnected: string | null = null;
+
+  private constructor(
+    private readonly url: NatsLogUrl,
+    private readonly nc: NatsConnection,
+    private readonly jsm: JetStreamManager,
+    private readonly js: JetStreamClient,
+    info: StreamInfo,
+    private readonly observer: CommitObserver | undefined,
+    private readonly logger: Logger,
+  ) {
+    this.subject = logSubject(url.stream);
+    this.last = info.state.last_seq;
+    this.first = firstSequence(info);
+    // Every record is checked against its checksum whenever it is read (and JetStream checksums its own
+    // files), so there is no unread history to check in the background.
+    this.verified = this.last;
+    this.appender = new Appender(
+      {
+        publish: (request) => this.publish(request),
+        applied: () => this.last,
+        streamHead: () => this.streamHead(),
+        appliedThrough: (revision) => this.appliedThrough(revision),
+        acknowledged: (bytes, seconds) => this.observer?.committed(1, bytes, seconds),
+      },
+      { window: 256, timeoutMs: APPEND_TIMEOUT_MS, nodeId: randomBytes(6).toString('base64url') },
+    );
+    this.reader = new StreamReader(js, jsm, url.stream, {
+      last: () => this.last,
+      first: () => this.first,
+      compactedTo: (first) => {
+        this.first = Math.max(this.first, first);
+      },
+      closed: () => this.closed,
+      name: formatServers(url),
+    });
+    this.index = new ReadIndex(() => this.streamHead());
+    void this.watchConnection();
+  }
+
+  /** Connects, creates the stream if absent, and reads where it stands. */
+  static async open(url: NatsLogUrl, options: OpenLogOptions): Promise<JetStreamEventLog> {
+    const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'log' });
+    const nc = await connectLog(url, logger);
+    try {
+      const jsm = await nc.jetstreamManager();
+      const info = await ensureLogStream(jsm, url, logger);
+      return new JetStreamEventLog(url, nc, jsm, nc.jetstream(), info, options.observer, logger);
+    } catch (err) {
+      await nc.close().catch(() => {});
+      if (err instanceof LogFileError) throw err;
+      throw new LogFileError(formatServers(url), `cannot open the log stream (${(err as Error).message})`);
+    }
+  }
+
+  append(events: readonly LogEvent[] | RecordBuilder): Promise<LogRecord> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new LogClosedError());
+    this.follow();
+    return this.appender.append(events);
+  }
+
+  read(fromRevision: number, options?: ReadOptions): AsyncIterable<LogRecord> {
+    return this.reader.read(fromRevision, options);
+  }
+
+  readRaw(fromRevision: number, options?: ReadOptions): AsyncIterable<RawRecord> {
+    return this.reader.readRaw(fromRevision, options);
+  }
+
+  readOne(revision: number): Promise<LogRecord | undefined> {
+    return this.reader.readOne(revision);
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    this.listeners.push(listener);
+    this.follow();
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  lastRevision(): number {
+    return this.last;
+  }
+
+  compactRevision(): number {
+    return this.first;
+  }
+
+  async compact(revision: number): Promise<void> {
+    if (!Number.isInteger(revision) || revision > this.last + 1) {
+      throw new RangeError(`compact: revision ${revision} is not a whole number <= ${this.last + 1}`);
+    }
+    if (revision <= this.first) return;
+    // Readers check compactRevision() first: raise it before the records go.
+    this.first = revision;
+    await this.jsm.streams.purge(this.url.stream, { seq: revision });
+  }
+
+  async startAt(revision: number): Promise<void> {
+    if (!Number.isSafeInteger(revision) || revision <= this.last) {
+      throw new RangeError(
+        `${this.describe()}: startAt(${revision}) would hand out a revision again (the log ends at ${this.last})`,
+      );
+    }
+    if (this.tail) throw new Error(`${this.describe()}: startAt is for a log nobody follows yet (a restore)`);
+    // nats-server 2.9 cannot simply be told to continue at a sequence: a purge past the end moves first_seq,
+    // but its Nats-Expected-Last-Sequence check keeps counting from the old end (measured on 2.9.10), and a
+    // stream's first_seq setting needs 2.10. So the sequences below are filled with empty messages, each
+    // conditional like any append, and then purged.
+    await fillTo(revision - 1, this.last, (request) => this.publish(request), this.logger);
+    await this.jsm.streams.purge(this.url.stream, { seq: revision });
+    const info = await this.jsm.streams.info(this.url.stream);
+    if (info.state.last_seq !== revision - 1) {
+      throw new LogFileError(
+        formatServers(this.url),
+        `the stream could not be made to continue at revision ${revision} (it ends at ${info.state.last_seq})`,
+      );
+    }
+    this.first = revision;
+    this.last = revision - 1;
+    this.verified = this.last;
+  }
+
+  async appendVerbatim(records: readonly RawRecord[]): Promise<void> {
+    if (this.closed) throw new LogClosedError();
+    if (this.tail)
+      throw new Error(`${this.describe()}: appendVerbatim is for a log nobody follows yet (a restore)`);
+    await publishVerbatim(records, this.last, (request) => this.publish(request));
+    if (records.length > 0) this.last = records.at(-1)!.revision;
+    this.verified = this.last;
+  }
+
+  verifiedThrough(): number {
+    return Math.min(this.last, Math.max(this.verified, this.first - 1));
+  }
+
+  async markVerified(revision: number): Promise<void> {
+    if (!Number.isSafeInteger(revision) || revision > this.last) {
+      throw new RangeError(`markVerified: revision ${revision} is not a whole number <= ${this.last}`);
+    }
+    this.verified = Math.max(this.verified, revision);
+  }
+
+  async storageBytes(): Promise<number> {
+    return (await this.jsm.streams.info(this.url.stream)).state.bytes;
+  }
+
+  describe(): string {
+    return `${formatServers(this.url)} (JetStream, R${this.url.replicas})`;
+  }
+
+  readIndex(): Promise<number> {
+    if (this.failure) return Promise.reject(this.failure);
+    return this.index.next();
+  }
+
+  async backendStatus(): Promise<LogBackendStatus> {
+    if (this.disconnected) return { headRevision: this.last, unavailable: this.disconnected };
+    try {
+      const info = await this.jsm.streams.info(this.url.stream);
+      const cluster = info.cluster;
+      return {
+        headRevision: info.state.last_seq,
+        leader: cluster?.leader,
+        replicas: [
+          ...(cluster?.leader ? [{ name: cluster.leader, current: true, lag: 0 }] : []),
+          ...(cluster?.replicas ?? []).map((r) => ({ name: r.name, current: r.current, lag: r.lag ?? 0 })),
+        ],
+      };
+    } catch (err) {
+      return { headRevision: this.last, unavailable: (err as Error).message };
+    }
+  }
+
+  /** Why the stream cannot be reached now, or null when it can (for /readyz). */
+  unavailable(): string | null {
+    return this.failure?.message ?? this.disconnected;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    // Appends in flight get a moment to be acknowledged and applied; what is left is answered UNAVAILABLE.
+    const until = Date.now() + 5_000;
+    while (this.appender.inFlight > 0 && Date.now() < until && !this.failure) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    this.appender.fail(new LogClosedError());
+    this.tail?.stop();
+    for (const w of this.waiters.splice(0)) w.reject(new LogClosedError());
+    await this.nc.close().catch(() => {});
+  }
+
+  /** Starts following the stream after the last applied record (once; from then on records flow in). */
+  private follow(): void {
+    if (this.tail || this.closed) return;
+    this.tail = new LogTail(
+      this.js,
+      this.url.stream,
+      { deliver: (batch) => this.delivered(batch), broken: (err) => this.broken(err) },
+      this.logger,
+    );
+    this.tail.start(this.last + 1).catch((err: unknown) => this.broken(err as Error));
+  }
+
+  private delivered(batch: readonly TailedRecord[]): void {
+    const records = batch.map((b) => b.record);
+    this.last = records.at(-1)!.revision;
+    for (const listener of this.listeners) listener(records);
+    if (this.waiters.length > 0) {
+      const still: typeof this.waiters = [];
+      for (const w of this.waiters)
+        if (w.revision <= this.last) w.resolve();
+        else still.push(w);
+      this.waiters = still;
+    }
+    this.appender.applied();
+  }
+
+  private broken(err: Error): void {
+    if (this.closed) return;
+    this.failure = new LogWriteError(
+      `${this.describe()}: this node stopped following the log (${err.message}); it accepts no more writes until kvstore restarts`,
+      err,
+    );
+    this.logger.error({ err }, 'stopped following the log stream');
+    this.appender.fail(this.failure);
+    for (const w of this.waiters.splice(0)) w.reject(this.failure);
+  }
+
+  private appliedThrough(revision: number): Promise<void> {
+    if (this.last >= revision) return Promise.resolve();
+    if (this.failure) return Promise.reject(this.failure);
+    this.follow();
+    return new Promise((resolve, reject) => this.waiters.push({ revision, resolve, reject }));
+  }
+
+  private async streamHead(): Promise<number> {
+    const info = await this.jsm.streams.info(this.url.stream);
+    this.first = Math.max(this.first, firstSequence(info));
+    return info.state.last_seq;
+  }
+
+  private async publish(request: PublishRequest): Promise<PubAck> {
+    return this.js.publish(this.subject, request.payload, {
+      msgID: request.msgId,
+      expect: {
+        lastSequence: request.lastSequence,
+        ...(request.lastMsgId === null ? {} : { lastMsgID: request.lastMsgId }),
+      },
+      timeout: PUBLISH_TIMEOUT_MS,
+    });
+  }
+
+  private async watchConnection(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect') this.disconnected = `disconnected from NATS (${String(s.data)})`;
+      else if (s.type === 'reconnect') this.disconnected = null;
+    }
+  }
+}
