@@ -30,7 +30,11 @@ export function adminHandlers(
     ...maintenanceHandlers(store, ctx),
     Status: unary<StatusRequest__Output, StatusResponse>('Status', ctx, async () => {
       const s = store.status();
-      const logBytes = await store.eventLog.storageBytes();
+      // A shared log's size and cluster figures need its servers: status still answers without them.
+      const [logBytes, cluster] = await Promise.all([
+        store.eventLog.storageBytes().catch(() => 0),
+        store.clusterStatus(),
+      ]);
       return {
         header: { revision: s.revision },
         version: VERSION,
@@ -43,6 +47,14 @@ export function adminHandlers(
         log_bytes: logBytes,
         nats: natsStatus(facts.nats()),
         history_check: historyCheckStatus(s.historyCheck),
+        cluster: cluster && {
+          applied_revision: cluster.appliedRevision,
+          head_revision: cluster.headRevision,
+          lag_revisions: cluster.lagRevisions,
+          leader: cluster.leader ?? '',
+          replicas: (cluster.replicas ?? []).map((r) => ({ name: r.name, current: r.current, lag: r.lag })),
+          unavailable: cluster.unavailable ?? '',
+        },
         limits: {
           max_key_bytes: store.limits.maxKeyBytes,
           max_value_bytes: store.limits.maxValueBytes,

@@ -12,6 +12,7 @@ import type { SetManyRequest__Output } from './generated/kvstore/v1/SetManyReque
 import type { SetManyResponse } from './generated/kvstore/v1/SetManyResponse.js';
 import type { TxnRequest__Output } from './generated/kvstore/v1/TxnRequest.js';
 import type { TxnResponse } from './generated/kvstore/v1/TxnResponse.js';
+import { afterCatchUp } from './read-consistency.js';
 import type { HandlerContext } from './unary.js';
 import { unary } from './unary.js';
 
@@ -45,17 +46,19 @@ export function kvMultiHandlers(
       };
     }),
 
-    GetMany: unary<GetManyRequest__Output, GetManyResponse>('GetMany', ctx, (request) => {
-      const { revision, entries } = store.getMany(request.keys);
-      return {
-        header: { revision },
-        results: entries.map((entry) =>
-          entry
-            ? { header: { revision }, kv: toKeyValue(entry), found: true }
-            : { header: { revision }, kv: null, found: false },
-        ),
-      };
-    }),
+    GetMany: unary<GetManyRequest__Output, GetManyResponse>('GetMany', ctx, (request) =>
+      afterCatchUp(store, request.serializable, () => {
+        const { revision, entries } = store.getMany(request.keys);
+        return {
+          header: { revision },
+          results: entries.map((entry) =>
+            entry
+              ? { header: { revision }, kv: toKeyValue(entry), found: true }
+              : { header: { revision }, kv: null, found: false },
+          ),
+        };
+      }),
+    ),
 
     DeleteMany: unary<DeleteManyRequest__Output, DeleteManyResponse>('DeleteMany', ctx, async (request) => {
       const { revision, deleted } = await store.deleteMany(request.keys);

@@ -11,6 +11,7 @@ import type { ListRequest__Output } from './generated/kvstore/v1/ListRequest.js'
 import type { ListResponse } from './generated/kvstore/v1/ListResponse.js';
 import type { SetRequest__Output } from './generated/kvstore/v1/SetRequest.js';
 import type { SetResponse } from './generated/kvstore/v1/SetResponse.js';
+import { afterCatchUp } from './read-consistency.js';
 import type { HandlerContext } from './unary.js';
 import { unary } from './unary.js';
 
@@ -23,12 +24,14 @@ export function kvHandlers(
   maxResponseBytes: number,
 ): Omit<KVHandlers, 'Watch'> & UntypedServiceImplementation {
   return {
-    Get: unary<GetRequest__Output, GetResponse>('Get', ctx, (request) => {
-      const { revision, entry } = store.get(request.key);
-      return entry
-        ? { header: { revision }, kv: toKeyValue(entry), found: true }
-        : { header: { revision }, kv: null, found: false };
-    }),
+    Get: unary<GetRequest__Output, GetResponse>('Get', ctx, (request) =>
+      afterCatchUp(store, request.serializable, () => {
+        const { revision, entry } = store.get(request.key);
+        return entry
+          ? { header: { revision }, kv: toKeyValue(entry), found: true }
+          : { header: { revision }, kv: null, found: false };
+      }),
+    ),
 
     Set: unary<SetRequest__Output, SetResponse>('Set', ctx, async (request) => {
       const ttlMs = request._ttl_ms === 'ttl_ms' ? request.ttl_ms : undefined;
@@ -54,21 +57,25 @@ export function kvHandlers(
       return { header: { revision }, deleted };
     }),
 
-    List: unary<ListRequest__Output, ListResponse>('List', ctx, (request) => {
-      const page = store.list({
-        span: spanOf(request),
-        limit: request.limit,
-        after: decodePageToken(request.page_token),
-        count: request.count,
-        maxBytes: maxResponseBytes,
-      });
-      return {
-        header: { revision: page.revision },
-        kvs: page.entries.map((entry) => toKeyValue(entry, !request.keys_only)),
-        next_page_token: page.next === undefined ? '' : encodePageToken(page.next),
-        more: page.next !== undefined,
-        count: page.count ?? 0,
-      };
-    }),
+    List: unary<ListRequest__Output, ListResponse>('List', ctx, (request) =>
+      afterCatchUp(store, request.serializable, () => list(request)),
+    ),
   };
+
+  function list(request: ListRequest__Output): ListResponse {
+    const page = store.list({
+      span: spanOf(request),
+      limit: request.limit,
+      after: decodePageToken(request.page_token),
+      count: request.count,
+      maxBytes: maxResponseBytes,
+    });
+    return {
+      header: { revision: page.revision },
+      kvs: page.entries.map((entry) => toKeyValue(entry, !request.keys_only)),
+      next_page_token: page.next === undefined ? '' : encodePageToken(page.next),
+      more: page.next !== undefined,
+      count: page.count ?? 0,
+    };
+  }
 }

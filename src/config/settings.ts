@@ -1,3 +1,4 @@
+import { formatLogUrl, LOG_URL_FORMS, type LogUrl, parseLogUrl } from '../log/log-url.js';
 import { formatMs, parseBytes, parseDuration } from './units.js';
 
 /** The server's whole configuration, one typed object (see docs/configuration.md). */
@@ -41,6 +42,8 @@ export interface Config {
     readonly required: boolean;
   };
   readonly log: {
+    /** Which backend holds the event log (log-url.ts). */
+    readonly url: LogUrl;
     readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
     readonly format: 'auto' | 'json' | 'pretty';
     readonly slowRequestMs: number;
@@ -351,6 +354,21 @@ export const SETTINGS: readonly Setting[] = [
     (raw) => (raw === true || raw === 'true' ? true : raw === false || raw === 'false' ? false : null),
   ),
   setting(
+    'log.url',
+    { scheme: 'sqlite', path: null },
+    'where the event log lives: SQLite in the data directory (default), or a NATS JetStream stream shared by a cluster (docs/cluster.md)',
+    LOG_URL_FORMS,
+    (raw) => {
+      if (typeof raw !== 'string') return null;
+      try {
+        return parseLogUrl(raw);
+      } catch {
+        return null;
+      }
+    },
+    (value) => formatLogUrl(value as LogUrl),
+  ),
+  setting(
     'log.level',
     'info',
     'log level',
@@ -431,6 +449,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       required: v('nats.required') as boolean,
     },
     log: {
+      url: v('log.url') as LogUrl,
       level: v('log.level') as Config['log']['level'],
       format: v('log.format') as Config['log']['format'],
       slowRequestMs: v('log.slowRequest') as number,

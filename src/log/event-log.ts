@@ -75,6 +75,8 @@ export interface EventLog {
   readIndex?(): Promise<number>;
   /** Backend details for status pages (the stream's leader and replicas, this node's lag). */
   backendStatus?(): Promise<LogBackendStatus>;
+  /** Shared logs: why the backend cannot be reached now, or null when it can (for /readyz). */
+  unavailable?(): string | null;
   /** Waits for appends in flight, then releases the backend. Later appends reject with {@link LogClosedError}. */
   close(): Promise<void>;
 }

@@ -2,7 +2,7 @@ import pino, { type Logger } from 'pino';
 import { type Observable, Subject } from 'rxjs';
 import type { KeySpan } from '../keys/key-order.js';
 import type { CommitObserver } from '../log/commit-observer.js';
-import type { EventLog } from '../log/event-log.js';
+import type { EventLog, LogBackendStatus } from '../log/event-log.js';
 import { LogClosedError } from '../log/event-log.js';
 import type { LogRecord, PutEvent } from '../log/events.js';
 import type { LogUrl } from '../log/log-url.js';
@@ -115,6 +115,12 @@ export interface StoreStatus {
   readonly backend: string;
   /** The background check of the log history below the verified-through watermark. */
   readonly historyCheck: HistoryCheckReport;
+}
+
+/** A cluster node's place in the shared log. */
+export interface ClusterStatus extends LogBackendStatus {
+  readonly appliedRevision: number;
+  readonly lagRevisions: number;
 }
 
 /** The state at one revision, frozen (later writes do not change it). */
@@ -260,6 +266,64 @@ export class KvStore {
     return this.log;
   }
 
+  /**
+   * Resolves once this node has applied every write acknowledged anywhere before the call, so that a read
+   * answered after it is linearizable (etcd's read index). Immediate when only this process writes the
+   * log; with a shared log, one round trip to the log's leader shared by the reads waiting for it. Throws
+   * {@link StoreUnavailableError} when the log cannot be reached within `timeoutMs`.
+   */
+  async caughtUp(timeoutMs = 5_000): Promise<void> {
+    if (this.log.readIndex === undefined) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new StoreUnavailableError(
+              `a linearizable read needs the log's leader, which did not answer within ${timeoutMs} ms; ` +
+                "retry, or read with serializable (this node's state, possibly behind other nodes)",
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      await Promise.race([
+        this.log.readIndex().then(
+          (index) => this.writes.durable(index),
+          (err: unknown) => {
+            throw new StoreUnavailableError(
+              `a linearizable read needs the log's leader: ${(err as Error).message}; retry, or read with serializable`,
+            );
+          },
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Whether a read must wait for {@link caughtUp} to be linearizable: true on a log other nodes also write
+   * (a cluster), false on a log only this process writes (its state is always current).
+   */
+  get sharedLog(): boolean {
+    return this.log.readIndex !== undefined;
+  }
+
+  /** This node's place in a shared log, for status pages; null for a log only this process writes. */
+  async clusterStatus(): Promise<ClusterStatus | null> {
+    if (this.log.backendStatus === undefined) return null;
+    const backend = await this.log.backendStatus();
+    const applied = this.state.revision;
+    return {
+      ...backend,
+      appliedRevision: applied,
+      lagRevisions: Math.max(0, backend.headRevision - applied),
+    };
+  }
+
   /** Reads one key at the current revision; an expired key reads as absent. */
   get(key: string): GetResult {
     validateKey(key, this.limits);
@@ -277,7 +341,9 @@ export class KvStore {
     if (options.condition?.kind === 'value')
       validateValue(options.condition.value, this.limits, 'condition.value');
     const ttlMs = options.ttlMs === undefined ? undefined : validateTtl(options.ttlMs, this.limits);
-    const record = await this.writes.append(putRecord(this.writes.view, key, value, ttlMs, options.condition));
+    const record = await this.writes.append(
+      putRecord(this.writes.view, key, value, ttlMs, options.condition),
+    );
     const put = record.events.at(-1) as PutEvent;
     return {
       revision: record.revision,

@@ -4,6 +4,7 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AdminClient as _kvstore_v1_AdminClient, AdminDefinition as _kvstore_v1_AdminDefinition } from './kvstore/v1/Admin.js';
 import type { BackupChunk as _kvstore_v1_BackupChunk, BackupChunk__Output as _kvstore_v1_BackupChunk__Output } from './kvstore/v1/BackupChunk.js';
 import type { BackupRequest as _kvstore_v1_BackupRequest, BackupRequest__Output as _kvstore_v1_BackupRequest__Output } from './kvstore/v1/BackupRequest.js';
+import type { ClusterStatus as _kvstore_v1_ClusterStatus, ClusterStatus__Output as _kvstore_v1_ClusterStatus__Output } from './kvstore/v1/ClusterStatus.js';
 import type { CompactRequest as _kvstore_v1_CompactRequest, CompactRequest__Output as _kvstore_v1_CompactRequest__Output } from './kvstore/v1/CompactRequest.js';
 import type { CompactResponse as _kvstore_v1_CompactResponse, CompactResponse__Output as _kvstore_v1_CompactResponse__Output } from './kvstore/v1/CompactResponse.js';
 import type { Compare as _kvstore_v1_Compare, Compare__Output as _kvstore_v1_Compare__Output } from './kvstore/v1/Compare.js';
@@ -27,6 +28,7 @@ import type { KeyValue as _kvstore_v1_KeyValue, KeyValue__Output as _kvstore_v1_
 import type { Limits as _kvstore_v1_Limits, Limits__Output as _kvstore_v1_Limits__Output } from './kvstore/v1/Limits.js';
 import type { ListRequest as _kvstore_v1_ListRequest, ListRequest__Output as _kvstore_v1_ListRequest__Output } from './kvstore/v1/ListRequest.js';
 import type { ListResponse as _kvstore_v1_ListResponse, ListResponse__Output as _kvstore_v1_ListResponse__Output } from './kvstore/v1/ListResponse.js';
+import type { LogReplica as _kvstore_v1_LogReplica, LogReplica__Output as _kvstore_v1_LogReplica__Output } from './kvstore/v1/LogReplica.js';
 import type { NatsStatus as _kvstore_v1_NatsStatus, NatsStatus__Output as _kvstore_v1_NatsStatus__Output } from './kvstore/v1/NatsStatus.js';
 import type { RangeRequest as _kvstore_v1_RangeRequest, RangeRequest__Output as _kvstore_v1_RangeRequest__Output } from './kvstore/v1/RangeRequest.js';
 import type { RangeResponse as _kvstore_v1_RangeResponse, RangeResponse__Output as _kvstore_v1_RangeResponse__Output } from './kvstore/v1/RangeResponse.js';
@@ -58,6 +60,7 @@ export interface ProtoGrpcType {
       Admin: SubtypeConstructor<typeof grpc.Client, _kvstore_v1_AdminClient> & { service: _kvstore_v1_AdminDefinition }
       BackupChunk: MessageTypeDefinition<_kvstore_v1_BackupChunk, _kvstore_v1_BackupChunk__Output>
       BackupRequest: MessageTypeDefinition<_kvstore_v1_BackupRequest, _kvstore_v1_BackupRequest__Output>
+      ClusterStatus: MessageTypeDefinition<_kvstore_v1_ClusterStatus, _kvstore_v1_ClusterStatus__Output>
       CompactRequest: MessageTypeDefinition<_kvstore_v1_CompactRequest, _kvstore_v1_CompactRequest__Output>
       CompactResponse: MessageTypeDefinition<_kvstore_v1_CompactResponse, _kvstore_v1_CompactResponse__Output>
       Compare: MessageTypeDefinition<_kvstore_v1_Compare, _kvstore_v1_Compare__Output>
@@ -84,6 +87,7 @@ export interface ProtoGrpcType {
       Limits: MessageTypeDefinition<_kvstore_v1_Limits, _kvstore_v1_Limits__Output>
       ListRequest: MessageTypeDefinition<_kvstore_v1_ListRequest, _kvstore_v1_ListRequest__Output>
       ListResponse: MessageTypeDefinition<_kvstore_v1_ListResponse, _kvstore_v1_ListResponse__Output>
+      LogReplica: MessageTypeDefinition<_kvstore_v1_LogReplica, _kvstore_v1_LogReplica__Output>
       NatsStatus: MessageTypeDefinition<_kvstore_v1_NatsStatus, _kvstore_v1_NatsStatus__Output>
       RangeRequest: MessageTypeDefinition<_kvstore_v1_RangeRequest, _kvstore_v1_RangeRequest__Output>
       RangeResponse: MessageTypeDefinition<_kvstore_v1_RangeResponse, _kvstore_v1_RangeResponse__Output>

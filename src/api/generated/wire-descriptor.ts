@@ -26,6 +26,7 @@ export const WIRE_DESCRIPTOR: WireDescriptor = {
     ],
     "kvstore.v1.GetRequest": [
       ["key",1,"string","",""],
+      ["serializable",2,"bool","",""],
     ],
     "kvstore.v1.GetResponse": [
       ["header",1,"message:kvstore.v1.ResponseHeader","",""],
@@ -65,6 +66,7 @@ export const WIRE_DESCRIPTOR: WireDescriptor = {
       ["keys_only",6,"bool","",""],
       ["count",7,"bool","",""],
       ["pattern",8,"string","",""],
+      ["serializable",9,"bool","",""],
     ],
     "kvstore.v1.ListResponse": [
       ["header",1,"message:kvstore.v1.ResponseHeader","",""],
@@ -111,6 +113,20 @@ export const WIRE_DESCRIPTOR: WireDescriptor = {
       ["log_bytes",10,"int64","",""],
       ["nats",20,"message:kvstore.v1.NatsStatus","",""],
       ["history_check",21,"message:kvstore.v1.HistoryCheck","",""],
+      ["cluster",22,"message:kvstore.v1.ClusterStatus","",""],
+    ],
+    "kvstore.v1.ClusterStatus": [
+      ["applied_revision",1,"int64","",""],
+      ["head_revision",2,"int64","",""],
+      ["lag_revisions",3,"int64","",""],
+      ["leader",4,"string","",""],
+      ["replicas",5,"message:kvstore.v1.LogReplica","repeated",""],
+      ["unavailable",6,"string","",""],
+    ],
+    "kvstore.v1.LogReplica": [
+      ["name",1,"string","",""],
+      ["current",2,"bool","",""],
+      ["lag",3,"int64","",""],
     ],
     "kvstore.v1.HistoryCheck": [
       ["state",1,"string","",""],
@@ -170,6 +186,7 @@ export const WIRE_DESCRIPTOR: WireDescriptor = {
     ],
     "kvstore.v1.GetManyRequest": [
       ["keys",1,"string","repeated",""],
+      ["serializable",2,"bool","",""],
     ],
     "kvstore.v1.GetManyResponse": [
       ["header",1,"message:kvstore.v1.ResponseHeader","",""],

@@ -85,6 +85,11 @@ export async function startOperations(config: Config, logger: Logger): Promise<O
         const head = store.eventLog.lastRevision();
         return store.revision >= head ? null : `projections at revision ${store.revision}, log at ${head}`;
       });
+      // A shared log out of reach: writes answer UNAVAILABLE (serializable reads still work).
+      readiness.addCheck(() => {
+        const why = store.eventLog.unavailable?.() ?? null;
+        return why === null ? null : `the log cannot be reached: ${why}`;
+      });
       readiness.serving();
     },
     stopping() {

@@ -32,6 +32,11 @@ DESCRIPTION
 
     A log written before checksums (format 1) is decoded and reported; the next start upgrades it.
 
+    A cluster node's directory (log.url nats://...) holds checkpoints and no log.sqlite: its log is the
+    JetStream stream, which JetStream checksums and replicates itself. Only the checkpoints are checked
+    then (SHA-256 and revision); whether the stream still holds the history after them is what the
+    node's start-up checks (it refuses to start otherwise, saying what to copy).
+
 OPTIONS
     --data-dir DIR       the data directory to check
     --json               print the report as one JSON object
@@ -82,6 +87,12 @@ EXAMPLES
 
 function printReport(report: DataDirReport): void {
   const lines: string[] = [];
+  if (report.sharedLog) {
+    lines.push(
+      `no log.sqlite in ${report.dir}: a cluster node's data directory, whose log is its JetStream stream ` +
+        '(log.url), not checked here; checking its checkpoints only',
+    );
+  }
   const log = report.log;
   if (log) {
     const history =

@@ -15,6 +15,7 @@ export const listCommand: Command = {
     limit: { type: 'string' },
     'keys-only': { type: 'boolean' },
     count: { type: 'boolean' },
+    serializable: { type: 'boolean' },
   },
   help: `NAME
     kvstore list - list keys by prefix or range
@@ -25,7 +26,8 @@ SYNOPSIS
 DESCRIPTION
     Lists live keys in UTF-8 byte order, one per line as KEY<TAB>VALUE (values that are not UTF-8
     are shown as base64:...). Pages are fetched as needed, so everything is listed unless --limit says
-    otherwise; the whole listing is read at one revision per page.
+    otherwise; the whole listing is read at one revision per page. In a cluster each page is a linearizable
+    read; --serializable reads the node's own state (see kvstore get).
 
 OPTIONS
     --prefix P       keys that start with P (default: every key)
@@ -65,6 +67,7 @@ EXAMPLES
     if (wanted < 0) throw usage(`--limit: must not be negative`, 'list');
     const keysOnly = ctx.values['keys-only'] === true;
     const clients = connect(ctx.global);
+    const serializable = ctx.values.serializable === true;
     try {
       if (ctx.values.count === true) {
         const response = await clients.unary('KV/List', {
@@ -75,6 +78,7 @@ EXAMPLES
           limit: 1,
           keys_only: true,
           count: true,
+          serializable,
         });
         if (ctx.global.json) printJson({ count: response.count, revision: response.header?.revision ?? 0 });
         else process.stdout.write(`${response.count}\n`);
@@ -92,6 +96,7 @@ EXAMPLES
           limit,
           page_token: pageToken,
           keys_only: keysOnly,
+          serializable,
         });
         const revision = response.header?.revision ?? 0;
         const lines: string[] = [];

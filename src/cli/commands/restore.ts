@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { BackupFormatError } from '../../backup/backup-format.js';
 import { restore } from '../../backup/restore.js';
 import { RestorePlanError } from '../../backup/restore-plan.js';
+import { type LogUrl, parseLogUrl } from '../../log/log-url.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
 import { CliExit, EXIT, usage } from '../exit-codes.js';
@@ -11,10 +12,11 @@ import { wholeNumber } from '../revision-flag.js';
 
 export const restoreCommand: Command = {
   name: 'restore',
-  summary: 'restore backups into an empty data directory (offline), to a revision or a time',
+  summary: 'restore backups into an empty data directory or stream (offline), to a revision or a time',
   options: {
     in: { type: 'string', multiple: true },
     'data-dir': { type: 'string' },
+    'log-url': { type: 'string' },
     'to-revision': { type: 'string' },
     'to-time': { type: 'string' },
     force: { type: 'boolean' },
@@ -23,8 +25,8 @@ export const restoreCommand: Command = {
     kvstore restore - restore backups into a data directory
 
 SYNOPSIS
-    kvstore restore --in FILE [--in FILE ...] --data-dir DIR [--to-revision R | --to-time ISO]
-                    [--force] [--json]
+    kvstore restore --in FILE [--in FILE ...] --data-dir DIR [--log-url URL]
+                    [--to-revision R | --to-time ISO] [--force] [--json]
 
 DESCRIPTION
     Offline: no server may run on DIR. Replays one full backup and any incrementals that continue it
@@ -38,9 +40,19 @@ DESCRIPTION
     The restored files are written to DIR/.restore-staging and moved in place only when all is well.
     Prints the HashKV of the restored state: compare it with kvstore hash --revision R on the source.
 
+    The backup of any backend restores into any other (this is how a store moves between SQLite and
+    JetStream). With --log-url nats://..., the log goes into that JetStream stream, which must be new
+    or empty (an existing one is never overwritten, with or without --force: delete it or name a new
+    stream); the files are checked and replayed in memory before anything is written to it. DIR then
+    receives only the checkpoint of the restored state: start the first node on DIR, and give every
+    other node a copy of DIR/checkpoints/ before it starts (the stream begins after the backup's
+    state, so a node with no checkpoint cannot start; see docs/cluster.md).
+
 OPTIONS
     --in FILE            a backup file (repeat for incrementals)
     --data-dir DIR       the data directory to create; it must be absent or empty
+    --log-url URL        where the log goes: sqlite: (default, DIR/log.sqlite) or
+                         nats://HOST:PORT[,HOST:PORT...]/STREAM[?replicas=N] (a new or empty stream)
     --to-revision R      stop after revision R (point-in-time recovery)
     --to-time ISO        stop after the last revision committed at or before this time, e.g.
                          2026-11-30T17:00:00Z (ISO 8601; without a zone, local time)
@@ -49,11 +61,12 @@ OPTIONS
 
 EXIT STATUS
     0 restored, 2 usage error, a damaged file, a gap in the chain or a point the backups do not hold,
-    3 DIR in use by a server, I/O or other error.
+    a stream that is not empty, 3 DIR in use by a server, NATS unreachable, I/O or other error.
 
 EXAMPLES
     kvstore restore --in full.kvb --in incr-1.kvb --data-dir /var/lib/kvstore-restored
-    kvstore restore --in full.kvb --in incr-1.kvb --data-dir ./data --to-time 2026-11-30T17:00:00Z --force`,
+    kvstore restore --in full.kvb --in incr-1.kvb --data-dir ./data --to-time 2026-11-30T17:00:00Z --force
+    kvstore restore --in full.kvb --data-dir ./node-0 --log-url 'nats://n1:4222,n2:4222/KVSTORE2?replicas=3'`,
 
   async run(ctx) {
     if (ctx.positionals.length > 0)
@@ -70,6 +83,7 @@ EXAMPLES
     }
     const dataDir = stringFlag(ctx, 'data-dir');
     if (dataDir === undefined) throw usage('--data-dir DIR is required', 'restore');
+    const logUrl = logUrlFlag(stringFlag(ctx, 'log-url'));
     const revisionFlag = stringFlag(ctx, 'to-revision');
     const timeFlag = stringFlag(ctx, 'to-time');
     if (revisionFlag !== undefined && timeFlag !== undefined) {
@@ -85,6 +99,7 @@ EXAMPLES
       result = await restore({
         inputs,
         dataDir,
+        logUrl,
         toRevision,
         toTimeMs,
         force: ctx.values.force === true,
@@ -101,6 +116,7 @@ EXAMPLES
     if (ctx.global.json) {
       printJson({
         data_dir: dataDir,
+        log_url: result.logUrl,
         revision: result.revision,
         revision_time: time,
         compact_revision: result.compactRevision,
@@ -113,12 +129,22 @@ EXAMPLES
     } else {
       process.stdout.write(
         `restored revision ${result.revision}${time ? ` (committed ${time})` : ''}, ${result.keys} keys, ` +
-          `into ${dataDir}\nhash ${result.hash}\nhistory from revision ${result.compactRevision}\n`,
+          `into ${logUrl?.scheme === 'nats' ? `${result.logUrl} (checkpoint in ${dataDir})` : dataDir}\n` +
+          `hash ${result.hash}\nhistory from revision ${result.compactRevision}\n`,
       );
     }
     return EXIT.OK;
   },
 };
+
+function logUrlFlag(text: string | undefined): LogUrl | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseLogUrl(text);
+  } catch (err) {
+    throw usage(`--log-url: ${(err as Error).message}`, 'restore');
+  }
+}
 
 function parseTime(text: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;

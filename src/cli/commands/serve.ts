@@ -82,7 +82,7 @@ EXAMPLES
     const logger = createLogger(loaded.config.log);
     // Imported here so that client commands do not load the server's modules.
     const [{ startServer }, { routeGrpcLogs }] = await Promise.all([
-      import('../../api/server.js'),
+      import('../../server/start-server.js'),
       import('../../api/listen-error.js'),
     ]);
     routeGrpcLogs(logger);

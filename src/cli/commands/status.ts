@@ -17,7 +17,9 @@ SYNOPSIS
 DESCRIPTION
     Prints the server's version, current and compact revision, number of keys, the log backend and its
     size on disk, the durability mode, the newest checkpoint, its limits, its uptime and the background
-    check of the log history (records that fail their checksum: see kvstore check).
+    check of the log history (records that fail their checksum: see kvstore check). A cluster node
+    (log.url nats://) also shows the revision it has applied and its lag behind the log, the log
+    stream's leader and replicas, and why the log cannot be reached when it cannot.
 
 EXIT STATUS
     0 the server answered, 3 server unavailable or other error.`,
@@ -45,8 +47,15 @@ EXIT STATUS
             (s.nats.last_error ? `, last error: ${s.nats.last_error}` : '')
           : 'off',
         history_check: historyCheckLine(s.history_check),
+        ...(s.cluster ? clusterLines(s.cluster) : {}),
       };
-      if (ctx.global.json) printJson({ ...facts, uptime_ms: s.uptime_ms, history_check: s.history_check });
+      if (ctx.global.json)
+        printJson({
+          ...facts,
+          uptime_ms: s.uptime_ms,
+          history_check: s.history_check,
+          cluster: s.cluster ?? null,
+        });
       else {
         const width = Math.max(...Object.keys(facts).map((k) => k.length));
         for (const [k, v] of Object.entries(facts)) process.stdout.write(`${k.padEnd(width)}  ${v}\n`);
@@ -67,4 +76,22 @@ function historyCheckLine(
   if (h.damaged_records === 0) return summary;
   const more = h.damaged_records > h.damaged_revisions.length ? ', ...' : '';
   return `${summary}: revisions ${h.damaged_revisions.join(', ')}${more} — see kvstore check`;
+}
+
+/** A cluster node's place in the shared log, as status lines. */
+function clusterLines(c: {
+  applied_revision: number;
+  head_revision: number;
+  lag_revisions: number;
+  leader: string;
+  replicas: { name: string; current: boolean; lag: number }[];
+  unavailable: string;
+}): Record<string, string> {
+  return {
+    applied_revision: `${c.applied_revision} (log head ${c.head_revision}, lag ${c.lag_revisions})`,
+    log_leader: c.leader || 'unknown',
+    log_replicas:
+      c.replicas.map((r) => `${r.name}${r.current ? '' : ` (behind ${r.lag})`}`).join(', ') || 'unknown',
+    ...(c.unavailable ? { log_unavailable: c.unavailable } : {}),
+  };
 }

@@ -3,8 +3,16 @@
 
 export interface GetManyRequest {
   'keys'?: (string)[];
+  /**
+   * As GetRequest.serializable.
+   */
+  'serializable'?: (boolean);
 }
 
 export interface GetManyRequest__Output {
   'keys': (string)[];
+  /**
+   * As GetRequest.serializable.
+   */
+  'serializable': (boolean);
 }

@@ -33,6 +33,10 @@ export interface ListRequest {
    * At most 1024 bytes, 32 segments and 16 "**" segments; matching is linear in the key's length.
    */
   'pattern'?: (string);
+  /**
+   * As GetRequest.serializable.
+   */
+  'serializable'?: (boolean);
 }
 
 export interface ListRequest__Output {
@@ -67,4 +71,8 @@ export interface ListRequest__Output {
    * At most 1024 bytes, 32 segments and 16 "**" segments; matching is linear in the key's length.
    */
   'pattern': (string);
+  /**
+   * As GetRequest.serializable.
+   */
+  'serializable': (boolean);
 }

@@ -4,6 +4,7 @@ import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Outp
 import type { Limits as _kvstore_v1_Limits, Limits__Output as _kvstore_v1_Limits__Output } from '../../kvstore/v1/Limits.js';
 import type { NatsStatus as _kvstore_v1_NatsStatus, NatsStatus__Output as _kvstore_v1_NatsStatus__Output } from '../../kvstore/v1/NatsStatus.js';
 import type { HistoryCheck as _kvstore_v1_HistoryCheck, HistoryCheck__Output as _kvstore_v1_HistoryCheck__Output } from '../../kvstore/v1/HistoryCheck.js';
+import type { ClusterStatus as _kvstore_v1_ClusterStatus, ClusterStatus__Output as _kvstore_v1_ClusterStatus__Output } from '../../kvstore/v1/ClusterStatus.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusResponse {
@@ -43,6 +44,10 @@ export interface StatusResponse {
    * The background re-check of the log history's checksums since this server started.
    */
   'history_check'?: (_kvstore_v1_HistoryCheck | null);
+  /**
+   * This node's place in a shared log (log.url nats://); absent for a log only this node writes.
+   */
+  'cluster'?: (_kvstore_v1_ClusterStatus | null);
 }
 
 export interface StatusResponse__Output {
@@ -82,4 +87,8 @@ export interface StatusResponse__Output {
    * The background re-check of the log history's checksums since this server started.
    */
   'history_check': (_kvstore_v1_HistoryCheck__Output | null);
+  /**
+   * This node's place in a shared log (log.url nats://); absent for a log only this node writes.
+   */
+  'cluster': (_kvstore_v1_ClusterStatus__Output | null);
 }

@@ -1,0 +1,33 @@
+// Original file: proto/kvstore/v1/kvstore.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * One copy of the shared log.
+ */
+export interface LogReplica {
+  'name'?: (string);
+  /**
+   * Whether it holds every committed record.
+   */
+  'current'?: (boolean);
+  /**
+   * Records it is behind the leader.
+   */
+  'lag'?: (number | string | Long);
+}
+
+/**
+ * One copy of the shared log.
+ */
+export interface LogReplica__Output {
+  'name': (string);
+  /**
+   * Whether it holds every committed record.
+   */
+  'current': (boolean);
+  /**
+   * Records it is behind the leader.
+   */
+  'lag': (number);
+}

@@ -1,0 +1,73 @@
+import { status } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { adminHandlers } from '../api/admin-service.js';
+import { admission } from '../api/admission.js';
+import { type RefusedRequest, startGrpcServer } from '../api/grpc-server.js';
+import { kvMultiHandlers } from '../api/kv-multi-service.js';
+import { kvHandlers } from '../api/kv-service.js';
+import type { HandlerContext } from '../api/unary.js';
+import { watchHandler } from '../api/watch-service.js';
+import type { Config } from '../config/settings.js';
+import type { KvStore } from '../store/kv-store.js';
+import type { PublisherStats } from '../streams/nats/publisher.js';
+import type { WatchHub } from '../streams/watch-hub.js';
+import { ENVELOPE_BYTES, maxResponseBytes } from './open-store.js';
+
+/** What the gRPC services serve from. */
+export interface GrpcParts {
+  readonly store: KvStore;
+  readonly watchHub: WatchHub;
+  readonly nats: () => PublisherStats | null;
+  readonly ctx: HandlerContext;
+  readonly startedAt: number;
+}
+
+/**
+ * Binds grpc.listen with the kvstore.v1 services. Requests up to four times the value limit are read in
+ * full so that an oversized value gets INVALID_ARGUMENT naming the field and the limit; beyond that the
+ * transport refuses the message with RESOURCE_EXHAUSTED before reading it.
+ */
+export function startGrpcListener(config: Config, parts: GrpcParts, logger: Logger) {
+  const { store, ctx } = parts;
+  const responseBytes = maxResponseBytes(config);
+  const maxReceiveBytes = 4 * config.limits.maxValueBytes + ENVELOPE_BYTES;
+  // Requests answered before a handler (malformed, over the in-flight limits): counted and logged like
+  // every other request, at debug.
+  const refused: RefusedRequest = (path, code, details) => {
+    const method = path.slice(path.lastIndexOf('/') + 1);
+    ctx.observe?.(method, code, 0);
+    if (logger.isLevelEnabled('debug'))
+      logger.debug({ method, code: status[code], details }, 'request refused');
+  };
+  return startGrpcServer(
+    {
+      kv: {
+        ...kvHandlers(store, ctx, responseBytes),
+        ...kvMultiHandlers(store, ctx, config.limits.defaultListLimit),
+        Watch: watchHandler(parts.watchHub, store.limits, logger),
+      },
+      admin: adminHandlers(
+        store,
+        { startedAt: parts.startedAt, durability: durabilityOf(config), nats: parts.nats },
+        ctx,
+      ),
+    },
+    {
+      listen: config.grpc.listen,
+      maxReceiveBytes,
+      maxSendBytes: responseBytes + config.limits.maxValueBytes + ENVELOPE_BYTES,
+      onRefused: refused,
+      interceptors: [
+        admission({ ...config.limits, maxRequestBytes: maxReceiveBytes }, (path, details) =>
+          refused(path, status.RESOURCE_EXHAUSTED, details),
+        ).interceptor,
+      ],
+    },
+  );
+}
+
+/** How an acknowledged write is kept: SQLite's fsync mode, or the shared log's replication. */
+function durabilityOf(config: Config): string {
+  const url = config.log.url;
+  return url.scheme === 'nats' ? `replicated (JetStream R${url.replicas})` : config.data.durability;
+}

@@ -1,0 +1,36 @@
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Operations } from '../api/http/operations.js';
+import type { Config } from '../config/settings.js';
+import { KvStore } from '../store/kv-store.js';
+import { cursorWitness } from '../streams/nats/cursor-file.js';
+
+/** Room for the key and the envelope of a request around the largest value. */
+export const ENVELOPE_BYTES = 64 * 1024;
+
+/** The largest response the server builds: a Get of the largest value always fits, whatever the limit says. */
+export function maxResponseBytes(config: Config): number {
+  return Math.max(config.limits.maxResponseBytes, 2 * config.limits.maxValueBytes);
+}
+
+/** Opens the store the configuration describes: its data directory, its log (log.url), its limits. */
+export function openStore(config: Config, ops: Operations, logger: Logger): Promise<KvStore> {
+  return KvStore.open({
+    dataDir: config.data.dir,
+    log: config.log.url,
+    durability: config.data.durability,
+    limits: { ...config.limits, maxResponseBytes: maxResponseBytes(config) },
+    defaultListLimit: config.limits.defaultListLimit,
+    checkpoint: {
+      everyRevisions: config.checkpoint.everyRevisions,
+      intervalMs: config.checkpoint.intervalMs,
+    },
+    expiry: { intervalMs: config.expiry.sweepIntervalMs },
+    compaction: config.compaction,
+    logger,
+    commitObserver: ops.metrics.log,
+    // The publish cursor proves what was committed, even with NATS turned off since.
+    witnesses: [cursorWitness(join(config.data.dir, 'nats-cursor.json'))],
+    acceptLogTruncation: config.data.acceptLogTruncation,
+  });
+}

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import { startOperations } from '../api/http/operations.js';
+import { listenError } from '../api/listen-error.js';
+import type { StatsProviders } from '../api/metrics/providers.js';
+import { installResponseCompression } from '../api/response-compression.js';
+import type { RequestObserver } from '../api/unary.js';
+import { encodeWatchBatch } from '../api/watch-service.js';
+import type { Config } from '../config/settings.js';
+import type { KvStore } from '../store/kv-store.js';
+import { WatchHub } from '../streams/watch-hub.js';
+import { startEventPublisher } from './event-publisher.js';
+import { startGrpcListener } from './grpc-listener.js';
+import { openStore } from './open-store.js';
+
+/** A running kvstore server: the store and its listeners. */
+export interface RunningServer {
+  readonly store: KvStore;
+  readonly grpcPort: number;
+  /** Port of the admin HTTP listener (/metrics, /healthz, /readyz). */
+  readonly httpPort: number;
+  /** Where metrics and /readyz read the watch hub and the NATS publisher (see StatsProviders). */
+  readonly providers: StatsProviders;
+  /** The graceful shutdown sequence; see docs/operations.md. */
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root: configuration -> admin listener -> log and store -> watch hub -> NATS publisher ->
+ * gRPC services. Each part is built here and handed to the next; nothing below reaches back up.
+ */
+export async function startServer(
+  config: Config,
+  logger: Logger,
+  observe?: RequestObserver,
+): Promise<RunningServer> {
+  const startedAt = Date.now();
+  // The admin listener comes first: during a long replay probes get "starting", not a refused connection.
+  const ops = await startOperations(config, logger);
+  const store = await openStore(config, ops, logger).catch(async (err: unknown) => {
+    await ops.close();
+    throw err;
+  });
+  const ctx = { logger, slowRequestMs: config.log.slowRequestMs, observe: ops.observer(observe) };
+  const watchHub = new WatchHub(store, encodeWatchBatch, {
+    maxBufferedEvents: config.watch.maxBufferedEvents,
+    maxBufferedBytes: config.watch.maxBufferedBytes,
+    maxBufferedBytesTotal: config.watch.maxBufferedBytesTotal,
+    progressIntervalMs: config.watch.progressIntervalMs,
+  });
+  ops.providers.watchers = () => {
+    const { watchers, maxLagRevisions } = watchHub.stats();
+    return { count: watchers, maxLagRevisions };
+  };
+  const publisher = await startEventPublisher(config, store, ops, logger);
+  if (config.grpc.compressMinBytes > 0 && !installResponseCompression(config.grpc.compressMinBytes)) {
+    logger.warn(
+      'this @grpc/grpc-js version cannot be taught response compression; responses go uncompressed',
+    );
+  }
+  let grpc: Awaited<ReturnType<typeof startGrpcListener>>;
+  try {
+    grpc = await startGrpcListener(
+      config,
+      { store, watchHub, nats: () => publisher?.stats() ?? null, ctx, startedAt },
+      logger,
+    );
+  } catch (err) {
+    watchHub.close();
+    await publisher?.close();
+    await store.close();
+    await ops.close();
+    throw listenError('grpc.listen', '--grpc-listen', config.grpc.listen, err);
+  }
+  ops.serving(store);
+  const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(':'));
+  logger.info(
+    {
+      grpc: `${host}:${grpc.port}`,
+      http: ops.httpAddress,
+      dataDir: config.data.dir,
+      log: store.status().backend,
+      revision: store.revision,
+      keys: store.status().keys,
+    },
+    'kvstore is serving',
+  );
+
+  let closing: Promise<void> | null = null;
+  return {
+    store,
+    grpcPort: grpc.port,
+    httpPort: ops.httpPort,
+    providers: ops.providers,
+    close() {
+      closing ??= (async () => {
+        // Not ready first: readiness probes and load balancers learn of the shutdown at once.
+        ops.stopping();
+        logger.info({ timeoutMs: config.shutdown.timeoutMs }, 'shutting down: finishing in-flight requests');
+        const drained = grpc.shutdown(config.shutdown.timeoutMs);
+        // Watch streams never end by themselves: end them (UNAVAILABLE) so the drain can complete.
+        watchHub.close();
+        const started = Date.now();
+        await drained;
+        // NATS gets what is left of the timeout (at most 2 s); unpublished events go out after the restart.
+        await publisher?.close(
+          Math.min(2_000, Math.max(0, started + config.shutdown.timeoutMs - Date.now())),
+        );
+        await store.close();
+        await ops.close();
+        logger.info({ revision: store.revision }, 'shut down cleanly');
+      })();
+      return closing;
+    },
+  };
+}
