@@ -71,6 +71,14 @@ export function loadConfig(inputs: ConfigInputs = {}): LoadedConfig {
       `limits.defaultListLimit (${config.limits.defaultListLimit}) must not exceed limits.maxListLimit (${config.limits.maxListLimit})`,
     );
   }
+  if (config.log.url.scheme === 'nats' && config.nats.url !== '' && config.nats.stream === '') {
+    // Every node publishes every event: only a JetStream stream (Nats-Msg-Id dedupe) makes that once.
+    throw new ConfigError(
+      'nats.url is set on a cluster node (log.url nats://...) without nats.stream: each node would publish ' +
+        'every event to core NATS subjects, so subscribers would see each one once per node; set nats.stream ' +
+        '(--nats-stream) to publish into a JetStream stream, which keeps each event exactly once',
+    );
+  }
   return { config, values, sources };
 }
 
