@@ -486,5 +486,20 @@ export class KvStore {
     this.writes.committed(this.state.revision);
     this.sweeper.poke();
     this.checkpointer.committed(this.state.revision);
+    // Another node may have compacted the shared log past this node's newest checkpoint: without a newer one
+    // this node could not restart from the log. Its state is past the compaction point: write one now.
+    if (this.log.compactRevision() - 1 > this.checkpointer.revision) void this.checkpointAfterCompaction();
+  }
+
+  private compactionCheckpoint: Promise<void> | null = null;
+
+  private checkpointAfterCompaction(): Promise<void> {
+    this.compactionCheckpoint ??= this.checkpointer
+      .checkpoint()
+      .catch((err: unknown) => this.logger.error({ err }, 'checkpoint after a compaction of the log failed'))
+      .finally(() => {
+        this.compactionCheckpoint = null;
+      });
+    return this.compactionCheckpoint;
   }
 }
