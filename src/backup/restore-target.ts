@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fsyncDirectory } from '../projections/checkpoint-file.js';
+import { checkpointRevisions } from '../store/checkpointer.js';
 import { DataDir } from '../store/data-dir.js';
 import { LEGACY_LOCK_FILE, LOCK_FILE } from '../store/dir-lock.js';
 import { RestorePlanError } from './restore-plan.js';
@@ -64,7 +65,8 @@ export class RestoreTarget {
    * chosen so that a crash at any step leaves a directory that start-up either serves consistently or
    * refuses with a clear error, never one that mixes a log with checkpoints of another history: old
    * checkpoints go first, then the old log's companion files, then the new log replaces the old one in a
-   * rename, and the new checkpoints come last.
+   * rename, and the new checkpoints come last. A restore into a shared log (a stream) stages no log.sqlite:
+   * then an old one is deleted with the other files, since it belongs to the old history.
    */
   async commit(): Promise<void> {
     const root = this.dir.path;
@@ -74,9 +76,10 @@ export class RestoreTarget {
         await rm(join(root, 'checkpoints', name), { force: true });
       }
       await fsyncDirectory(join(root, 'checkpoints'));
+      const renamedOver = staged.includes('log.sqlite');
       for (const name of await readdir(root)) {
-        if (name === STAGING || name === LOCK_FILE || name === 'checkpoints' || name === 'log.sqlite')
-          continue;
+        if (name === STAGING || name === LOCK_FILE || name === 'checkpoints') continue;
+        if (name === 'log.sqlite' && renamedOver) continue;
         await rm(join(root, name), { force: true });
       }
     }
@@ -115,9 +118,17 @@ async function meaningfulEntries(dir: string): Promise<string[]> {
   return out;
 }
 
-/** Why `dir` is not a kvstore data directory, or null when it is one (log.sqlite, files, checkpoints/). */
+/**
+ * Why `dir` is not a kvstore data directory, or null when it is one: log.sqlite, files, checkpoints/; or,
+ * a cluster node's (whose log is a stream), checkpoints/ with checkpoint files and no log.sqlite.
+ */
 async function foreignEntries(dir: string, names: readonly string[]): Promise<string | null> {
-  if (!names.includes('log.sqlite')) return 'no log.sqlite';
+  if (!names.includes('log.sqlite')) {
+    const checkpoints = names.includes('checkpoints')
+      ? await checkpointRevisions(join(dir, 'checkpoints'))
+      : [];
+    if (checkpoints.length === 0) return 'no log.sqlite';
+  }
   for (const name of names) {
     const s = await stat(join(dir, name));
     if (s.isDirectory() && name !== 'checkpoints') return `it holds the directory ${name}`;

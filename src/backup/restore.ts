@@ -1,27 +1,34 @@
 import { open } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import pino from 'pino';
-import { decodeRecord } from '../log/codec.js';
-import type { RawRecord } from '../log/events.js';
-import { SqliteEventLog } from '../log/sqlite/sqlite-log.js';
+import type { EventLog } from '../log/event-log.js';
+import type { LogUrl } from '../log/log-url.js';
+import { formatLogUrl } from '../log/log-url.js';
+import { openLog } from '../log/open-log.js';
 import { writeCheckpoint } from '../projections/checkpoint-file.js';
 import { KeyState } from '../projections/key-state.js';
 import { hashEntries } from '../projections/state-hash.js';
 import { checkpointFileName } from '../store/checkpointer.js';
 import type { BackupFileInfo } from './backup-file.js';
-import { inspectBackupFile, readBackupFile } from './backup-file.js';
-import { BackupFormatError } from './backup-format.js';
-import type { RestorePoint } from './restore-plan.js';
-import { planRestore } from './restore-plan.js';
+import { inspectBackupFile } from './backup-file.js';
+import type { RestorePlan, RestorePoint } from './restore-plan.js';
+import { planRestore, RestorePlanError } from './restore-plan.js';
+import { checkCovered, copyChain, type ReplayResult, replayChain } from './restore-replay.js';
 import { RestoreTarget } from './restore-target.js';
 
 /** Options of {@link restore}. */
 export interface RestoreOptions extends RestorePoint {
   /** Backup files: one full backup and any incrementals, in any order. */
   readonly inputs: readonly string[];
+  /** Receives the checkpoint of the restored state, and the log itself when it is SQLite. */
   readonly dataDir: string;
-  /** Replace the contents of a non-empty kvstore data directory. */
+  /**
+   * Where the restored log goes: `sqlite:` (the default, `<dataDir>/log.sqlite`) or a `nats://` stream,
+   * which must be new or empty. Any backend's backup restores into any backend.
+   */
+  readonly logUrl?: LogUrl;
+  /** Replace the contents of a non-empty kvstore data directory (never a stream's). */
   readonly force?: boolean;
   /** Told about items (entries and records) read so far, out of the total the files state. */
   readonly onProgress?: (items: number, total: number) => void;
@@ -44,117 +51,173 @@ export interface RestoreResult {
   /** Items (state entries and records) read and checked across all files. */
   readonly items: number;
   readonly files: readonly string[];
+  /** Where the restored log is, as a `log.url`. */
+  readonly logUrl: string;
+}
+
+/** What one way of writing the log produced, before the checkpoint and the swap. */
+interface Restored extends ReplayResult {
+  readonly state: KeyState;
+  readonly items: number;
 }
 
 /**
- * Restores backups into a data directory, offline: checks every file whole (CRC-32C per frame, SHA-256 per
- * file), replays the full backup and the chain of incrementals into a fresh log with the original revision
- * numbers and commit times, stopping at the requested revision or time, and writes a checkpoint of the
- * result. Any damage or gap aborts the restore and leaves the directory as it was.
+ * Restores backups offline: checks every file whole (CRC-32C per frame, SHA-256 per file), replays the full
+ * backup and the chain of incrementals into a fresh log through the {@link EventLog} interface (startAt,
+ * appendVerbatim) with the original revision numbers and commit times, stopping at the requested revision
+ * or time, and writes a checkpoint of the result into the data directory. SQLite: any damage or gap aborts
+ * the restore and leaves the directory as it was. A shared log (JetStream) must be empty; the files are
+ * checked and replayed in memory before anything is written to it.
  */
 export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const logger = options.logger ?? pino({ level: 'silent' });
+  const url = options.logUrl ?? { scheme: 'sqlite', path: null };
+  refuseUnrestorable(url, options.dataDir);
   const infos: BackupFileInfo[] = [];
   for (const path of options.inputs) infos.push(await inspectBackupFile(path));
   const plan = planRestore(infos, options);
   const target = await RestoreTarget.prepare(options.dataDir, options.force === true);
-  let log: SqliteEventLog | null = null;
   try {
-    const logPath = join(target.stagingDir, 'log.sqlite');
-    log = await SqliteEventLog.open(logPath, { bulkLoad: true });
-    const state = new KeyState();
-    const toRevision = options.toRevision ?? Number.POSITIVE_INFINITY;
-    const toTimeMs = options.toTimeMs ?? Number.POSITIVE_INFINITY;
-    let stopped = false;
-    let records = 0;
-    let items = 0;
-    let revisionTimeMs = plan.chain[0]!.header.baseTimeMs;
-    const progress = (n: number) => {
-      items += n;
-      options.onProgress?.(items, plan.items);
-    };
-
-    // One verbatim insert runs on SQLite's thread while the next frame is read, checked and applied here.
-    let inserting: Promise<void> = Promise.resolve();
-    for (const [i, file] of plan.chain.entries()) {
-      const writer = log;
-      await readBackupFile(file.path, {
-        header: async (header) => {
-          if (i === 0) {
-            state.startAt(header.baseRevision);
-            await writer.startAt(header.baseRevision + 1);
-          }
-        },
-        entries: (entries) => {
-          if (i === 0) for (const entry of entries) state.index.appendSorted(entry);
-          progress(entries.length);
-        },
-        records: async (first, payloads, offset) => {
-          const batch: RawRecord[] = [];
-          for (let k = 0; k < payloads.length && !stopped; k++) {
-            const revision = first + k;
-            if (revision <= state.revision) continue;
-            let record: ReturnType<typeof decodeRecord>;
-            try {
-              record = decodeRecord(revision, payloads[k]!, { legacy: true });
-              if (revision > toRevision || record.timeMs > toTimeMs) {
-                stopped = true;
-                break;
-              }
-              state.apply(record);
-            } catch (err) {
-              throw new BackupFormatError(file.path, offset, (err as Error).message);
-            }
-            revisionTimeMs = record.timeMs;
-            // A copy: the reader reuses its buffer for the next frame while this one is being inserted.
-            batch.push({ revision, payload: Buffer.from(payloads[k]!) });
-          }
-          await inserting;
-          inserting = writer.appendVerbatim(batch);
-          inserting.catch(() => {}); // awaited before the next insert and at the end
-          records += batch.length;
-          progress(payloads.length);
-        },
-      });
-    }
-    await inserting;
-    // Every file given is checked, even those whose records the chain already holds.
-    for (const file of plan.covered) {
-      await readBackupFile(file.path, {
-        entries: (entries) => progress(entries.length),
-        records: (_first, payloads) => progress(payloads.length),
-      });
-    }
-
-    const revision = state.revision;
-    if (revision > 0) {
+    const restored =
+      url.scheme === 'nats'
+        ? await restoreShared(url, plan, target, options, logger)
+        : await restoreSqlite(plan, target, options, logger);
+    const { state } = restored;
+    // Written after the log is complete: a data directory never holds a checkpoint its log lacks.
+    if (state.revision > 0) {
       await writeCheckpoint(
-        join(target.stagingDir, 'checkpoints', checkpointFileName(revision)),
-        revision,
+        join(target.stagingDir, 'checkpoints', checkpointFileName(state.revision)),
+        state.revision,
         state.index.snapshot(),
       );
     }
     const { hash, keys } = await hashEntries(state.index.values());
-    await log.close();
-    log = null;
-    await fsyncFile(logPath);
     await target.commit();
     const result: RestoreResult = {
-      revision,
-      revisionTimeMs,
+      revision: state.revision,
+      revisionTimeMs: restored.revisionTimeMs,
       compactRevision: plan.baseRevision + 1,
       keys,
       hash,
-      records,
-      items,
+      records: restored.records,
+      items: restored.items,
       files: plan.chain.map((f) => f.path),
+      logUrl: formatLogUrl(url),
     };
     logger.info(result, 'restored');
     return result;
   } catch (err) {
-    await log?.close().catch(() => {});
     await target.abandon();
     throw err;
+  }
+}
+
+/** A log a restore cannot write: one outside the data directory it swaps in whole, or one in memory. */
+function refuseUnrestorable(url: LogUrl, dataDir: string): void {
+  if (url.scheme === 'memory') {
+    throw new RestorePlanError(
+      '--log-url memory: keeps nothing once the restore ends; use sqlite: or nats://',
+    );
+  }
+  const inDir = resolve(dataDir, 'log.sqlite');
+  if (url.scheme === 'sqlite' && url.path !== null && resolve(url.path) !== inDir) {
+    throw new RestorePlanError(
+      `--log-url ${formatLogUrl(url)}: a restore writes the SQLite log into the data directory (${inDir}), ` +
+        'where it is swapped in whole; restore with --log-url sqlite: and move the file there with the server stopped',
+    );
+  }
+}
+
+/**
+ * SQLite: one pass, the log written in the staging directory without journal or fsync (bulk load), then
+ * synced to disk; the staging directory is swapped in by the caller.
+ */
+async function restoreSqlite(
+  plan: RestorePlan,
+  target: RestoreTarget,
+  options: RestoreOptions,
+  logger: Logger,
+): Promise<Restored> {
+  const logPath = join(target.stagingDir, 'log.sqlite');
+  let log: EventLog | null = await openLog(
+    { scheme: 'sqlite', path: logPath },
+    { dataDir: target.stagingDir, bulkLoad: true, logger },
+  );
+  try {
+    const writer = log;
+    let items = 0;
+    const progress = (n: number) => {
+      items += n;
+      options.onProgress?.(items, plan.items);
+    };
+    const state = new KeyState();
+    const replayed = await replayChain(plan, options, state, {
+      start: (base) => writer.startAt(base + 1),
+      sink: (batch) => writer.appendVerbatim(batch),
+      progress,
+    });
+    // Every file given is checked, even those whose records the chain already holds.
+    await checkCovered(plan, progress);
+    await log.close();
+    log = null;
+    await fsyncFile(logPath);
+    return { ...replayed, state, items };
+  } finally {
+    await log?.close().catch(() => {});
+  }
+}
+
+/**
+ * A shared log (a JetStream stream): it must be empty, since a restore writes a history with its own
+ * revisions and a stream's revisions are never handed out twice. The first pass checks every file and
+ * builds the state in memory, writing nothing; only then does the second pass copy the records in, so that
+ * damaged or inconsistent backups leave the stream empty. Progress counts both passes.
+ */
+async function restoreShared(
+  url: LogUrl & { scheme: 'nats' },
+  plan: RestorePlan,
+  target: RestoreTarget,
+  options: RestoreOptions,
+  logger: Logger,
+): Promise<Restored> {
+  const log = await openLog(url, { dataDir: target.stagingDir, logger });
+  try {
+    if (log.lastRevision() !== 0 || log.compactRevision() > 1) {
+      throw new RestorePlanError(
+        `--log-url ${formatLogUrl(url)}: stream ${url.stream} is not empty (it has held revisions up to ` +
+          `${log.lastRevision()}); a restore writes a history with its original revisions, which this stream ` +
+          `has already used, so it needs a new, empty stream: delete this one (nats stream rm ${url.stream}) ` +
+          'if it is no longer needed, or name a new stream in --log-url',
+      );
+    }
+    let items = 0;
+    const progress = (n: number) => {
+      items += n;
+      options.onProgress?.(items, plan.items * 2);
+    };
+    const state = new KeyState();
+    const replayed = await replayChain(plan, options, state, { progress });
+    await checkCovered(plan, progress);
+    const checked = items;
+    try {
+      await log.startAt(plan.baseRevision + 1);
+      const copied = await copyChain(plan, state.revision, (batch) => log.appendVerbatim(batch), progress);
+      if (copied !== replayed.records || log.lastRevision() !== state.revision) {
+        throw new Error(
+          `copied ${copied} records up to ${log.lastRevision()}, the state is at ${state.revision}`,
+        );
+      }
+    } catch (err) {
+      throw new Error(
+        `${(err as Error).message}; stream ${url.stream} now holds part of the restore: delete it ` +
+          `(nats stream rm ${url.stream}) and restore again`,
+        { cause: err },
+      );
+    }
+    logger.info({ stream: url.stream, records: replayed.records }, 'restored into the stream');
+    return { ...replayed, state, items: checked };
+  } finally {
+    await log.close().catch(() => {});
   }
 }
 

@@ -25,6 +25,11 @@ export interface CheckedCheckpoint {
 export interface DataDirReport {
   readonly dir: string;
   readonly log: LogFileSummary | null;
+  /**
+   * No log.sqlite but checkpoints: a cluster node's directory, whose log is a JetStream stream (log.url),
+   * not checked here; only the checkpoints are.
+   */
+  readonly sharedLog: boolean;
   /** The newest revision the log holds or compacted (0: empty). */
   readonly lastRevision: number;
   /** Records read and checked. */
@@ -56,6 +61,7 @@ export async function checkDataDir(path: string, options: CheckOptions = {}): Pr
   const info = await stat(absolute).catch(() => null);
   if (!info?.isDirectory()) throw new DataDirStateError(absolute, 'is not a directory');
   if (!(await stat(join(absolute, 'log.sqlite')).catch(() => null))) {
+    if ((await checkpointRevisions(join(absolute, 'checkpoints'))).length > 0) return checkNodeDir(absolute);
     throw new DataDirStateError(absolute, 'holds no log.sqlite: not a kvstore data directory');
   }
   const dir = await DataDir.open(absolute);
@@ -82,9 +88,31 @@ export async function checkDataDir(path: string, options: CheckOptions = {}): Pr
     return {
       dir: absolute,
       log: log.summary,
+      sharedLog: false,
       lastRevision,
       records: log.records,
       legacyRecords: log.legacyRecords,
+      checkpoints,
+      problems,
+    };
+  } finally {
+    await dir.release();
+  }
+}
+
+/** A cluster node's data directory: its checkpoints only (the log is the stream, not in the directory). */
+async function checkNodeDir(absolute: string): Promise<DataDirReport> {
+  const dir = await DataDir.open(absolute);
+  try {
+    const problems: CheckProblem[] = [];
+    const checkpoints = await checkCheckpoints(dir.checkpointDir, problems);
+    return {
+      dir: absolute,
+      log: null,
+      sharedLog: true,
+      lastRevision: 0,
+      records: 0,
+      legacyRecords: 0,
       checkpoints,
       problems,
     };

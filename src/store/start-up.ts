@@ -65,7 +65,14 @@ export async function recoverState(
       dir.path,
       `the log's history before revision ${needed + 1} is compacted, so start-up needs a checkpoint at revision ` +
         `${needed} or later in ${dir.checkpointDir}, and none is usable (see the warnings above); ` +
-        'restore the directory from a backup (kvstore restore)',
+        // A shared log (a cluster's stream) is not in the data directory: a backup cannot be restored into
+        // this directory alone, but any node of the stream holds the checkpoints this node lacks.
+        (log.readIndex === undefined
+          ? 'restore the directory from a backup (kvstore restore)'
+          : `the log is the stream ${log.describe()}, whose history starts at revision ${needed + 1} ` +
+            '(compacted, or restored from a backup): copy the checkpoints/ directory of a node that runs on ' +
+            'this stream (after a restore, of the data directory kvstore restore wrote) into this data ' +
+            'directory, then start again (docs/cluster.md, "Backing up and restoring a cluster")'),
     );
   }
   if (fromCheckpoint <= logRevision) await replayLog(log, state, logger);

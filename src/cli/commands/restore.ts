@@ -22,7 +22,7 @@ export const restoreCommand: Command = {
     force: { type: 'boolean' },
   },
   help: `NAME
-    kvstore restore - restore backups into a data directory
+    kvstore restore - restore backups into a data directory, or a JetStream stream
 
 SYNOPSIS
     kvstore restore --in FILE [--in FILE ...] --data-dir DIR [--log-url URL]
@@ -40,13 +40,13 @@ DESCRIPTION
     The restored files are written to DIR/.restore-staging and moved in place only when all is well.
     Prints the HashKV of the restored state: compare it with kvstore hash --revision R on the source.
 
-    The backup of any backend restores into any other (this is how a store moves between SQLite and
-    JetStream). With --log-url nats://..., the log goes into that JetStream stream, which must be new
-    or empty (an existing one is never overwritten, with or without --force: delete it or name a new
-    stream); the files are checked and replayed in memory before anything is written to it. DIR then
-    receives only the checkpoint of the restored state: start the first node on DIR, and give every
-    other node a copy of DIR/checkpoints/ before it starts (the stream begins after the backup's
-    state, so a node with no checkpoint cannot start; see docs/cluster.md).
+    The backup of any backend restores into any other (this is how a store moves between SQLite
+    and JetStream). With --log-url nats://..., the log goes into that JetStream stream, which must
+    be new or empty (one that holds a log is never overwritten, with or without --force: delete it
+    or name a new stream); the files are checked and replayed in memory before anything is written
+    to it. DIR then receives only the checkpoint of the restored state: start the first node on
+    DIR, and give every other node a copy of DIR/checkpoints/ before it starts (the stream begins
+    after the backup's state, so a node with no checkpoint cannot start; see docs/cluster.md).
 
 OPTIONS
     --in FILE            a backup file (repeat for incrementals)
@@ -66,7 +66,7 @@ EXIT STATUS
 EXAMPLES
     kvstore restore --in full.kvb --in incr-1.kvb --data-dir /var/lib/kvstore-restored
     kvstore restore --in full.kvb --in incr-1.kvb --data-dir ./data --to-time 2026-11-30T17:00:00Z --force
-    kvstore restore --in full.kvb --data-dir ./node-0 --log-url 'nats://n1:4222,n2:4222/KVSTORE2?replicas=3'`,
+    kvstore restore --in full.kvb --data-dir ./n0 --log-url 'nats://n1:4222,n2:4222/KV2?replicas=3'`,
 
   async run(ctx) {
     if (ctx.positionals.length > 0)
