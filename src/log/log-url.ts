@@ -13,13 +13,18 @@ export type LogUrl =
       readonly stream: string;
       /** Copies of the stream when kvstore creates it (1..5; an existing stream keeps its own). */
       readonly replicas: number;
+      /** How long a write waits for the stream (riding out a leader election) before UNAVAILABLE. */
+      readonly timeoutMs: number;
     }
   /** In process memory, gone with the process: unit tests and throwaway stores. */
   | { readonly scheme: 'memory' };
 
 /** What `log.url` accepts, for error messages and --help. */
 export const LOG_URL_FORMS =
-  'sqlite:, sqlite:PATH, nats://HOST:PORT[,HOST:PORT...]/STREAM[?replicas=N] or memory:';
+  'sqlite:, sqlite:PATH, nats://HOST:PORT[,HOST:PORT...]/STREAM[?replicas=N&timeout=DURATION] or memory:';
+
+/** A write's default wait for the stream: a leader election on nats-server 2.9 stalls writes ~5 s. */
+const DEFAULT_TIMEOUT_MS = 15_000;
 
 const STREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 const HOST_PORT = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
@@ -35,7 +40,8 @@ export function parseLogUrl(raw: string): LogUrl {
 }
 
 function parseNatsUrl(url: string): LogUrl {
-  const rest = url.slice('nats://'.length);
+  // Each server may carry its own scheme, as NATS clients accept: nats://a:4222,nats://b:4222/STREAM.
+  const rest = url.slice('nats://'.length).replace(/,\s*nats:\/\//g, ',');
   const slash = rest.indexOf('/');
   if (slash < 0) throw new Error(`"${url}" names no stream: add /STREAM after the servers`);
   const [path, query = ''] = rest.slice(slash + 1).split('?', 2) as [string, string?];
@@ -50,14 +56,21 @@ function parseNatsUrl(url: string): LogUrl {
   if (!STREAM_NAME.test(path))
     throw new Error(`stream "${path}" in "${url}" must be 1-64 letters, digits, "-" or "_"`);
   let replicas = 1;
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
   for (const pair of query.split('&').filter((p) => p !== '')) {
     const [name, value = ''] = pair.split('=', 2) as [string, string?];
-    if (name !== 'replicas') throw new Error(`"${url}": unknown option "${name}" (known: replicas)`);
-    replicas = Number(value);
-    if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)
-      throw new Error(`"${url}": replicas must be a whole number from 1 to 5, got "${value}"`);
+    if (name === 'replicas') {
+      replicas = Number(value);
+      if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)
+        throw new Error(`"${url}": replicas must be a whole number from 1 to 5, got "${value}"`);
+    } else if (name === 'timeout') {
+      const ms = durationMs(value);
+      if (ms === null || ms < 100 || ms > 600_000)
+        throw new Error(`"${url}": timeout must be a duration from 100ms to 10m, got "${value}"`);
+      timeoutMs = ms;
+    } else throw new Error(`"${url}": unknown option "${name}" (known: replicas, timeout)`);
   }
-  return { scheme: 'nats', servers: servers.map((s) => `nats://${s}`), stream: path, replicas };
+  return { scheme: 'nats', servers: servers.map((s) => `nats://${s}`), stream: path, replicas, timeoutMs };
 }
 
 /** The URL written back in its canonical form (for status pages and --print-config). */
@@ -65,5 +78,16 @@ export function formatLogUrl(url: LogUrl): string {
   if (url.scheme === 'sqlite') return url.path === null ? 'sqlite:' : `sqlite:${url.path}`;
   if (url.scheme === 'memory') return 'memory:';
   const hosts = url.servers.map((s) => s.replace(/^nats:\/\//, '')).join(',');
-  return `nats://${hosts}/${url.stream}${url.replicas === 1 ? '' : `?replicas=${url.replicas}`}`;
+  const options = [
+    ...(url.replicas === 1 ? [] : [`replicas=${url.replicas}`]),
+    ...(url.timeoutMs === DEFAULT_TIMEOUT_MS ? [] : [`timeout=${url.timeoutMs}ms`]),
+  ];
+  return `nats://${hosts}/${url.stream}${options.length === 0 ? '' : `?${options.join('&')}`}`;
+}
+
+/** `250ms`, `5s`, `2m` (the URL's own small duration syntax); null when it is not one. */
+function durationMs(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(text);
+  if (!match) return null;
+  return Math.round(Number(match[1]) * { ms: 1, s: 1000, m: 60_000 }[match[2] as 'ms' | 's' | 'm']);
 }

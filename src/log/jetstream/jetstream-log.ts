@@ -20,8 +20,6 @@ import {
 import { LogTail, type TailedRecord } from './tail.js';
 import { fillTo, publishVerbatim } from './verbatim.js';
 
-/** How long a write may wait for the stream (a leader election takes ~5 s on nats-server 2.9). */
-const APPEND_TIMEOUT_MS = 15_000;
 /** How long one publish waits for its acknowledgement before it is sent again. */
 const PUBLISH_TIMEOUT_MS = 2_000;
 
@@ -45,6 +43,8 @@ export class JetStreamEventLog implements EventLog {
   private failure: Error | null = null;
   private closed = false;
   private disconnected: string | null = null;
+  /** The last failure to reach the stream (a publish or a stream-info that got no answer), until one works. */
+  private trouble: string | null = null;
 
   private constructor(
     private readonly url: NatsLogUrl,
@@ -69,7 +69,7 @@ export class JetStreamEventLog implements EventLog {
         appliedThrough: (revision) => this.appliedThrough(revision),
         acknowledged: (bytes, seconds) => this.observer?.committed(1, bytes, seconds),
       },
-      { window: 256, timeoutMs: APPEND_TIMEOUT_MS, nodeId: randomBytes(6).toString('base64url') },
+      { window: 256, timeoutMs: url.timeoutMs, nodeId: randomBytes(6).toString('base64url') },
     );
     this.reader = new StreamReader(js, jsm, url.stream, {
       last: () => this.last,
@@ -223,7 +223,7 @@ export class JetStreamEventLog implements EventLog {
 
   /** Why the stream cannot be reached now, or null when it can (for /readyz). */
   unavailable(): string | null {
-    return this.failure?.message ?? this.disconnected;
+    return this.failure?.message ?? this.disconnected ?? this.trouble;
   }
 
   async close(): Promise<void> {
@@ -285,20 +285,35 @@ export class JetStreamEventLog implements EventLog {
   }
 
   private async streamHead(): Promise<number> {
-    const info = await this.jsm.streams.info(this.url.stream);
+    const info = await this.reachable(this.jsm.streams.info(this.url.stream));
     this.first = Math.max(this.first, firstSequence(info));
     return info.state.last_seq;
   }
 
-  private async publish(request: PublishRequest): Promise<PubAck> {
-    return this.js.publish(this.subject, request.payload, {
-      msgID: request.msgId,
-      expect: {
-        lastSequence: request.lastSequence,
-        ...(request.lastMsgId === null ? {} : { lastMsgID: request.lastMsgId }),
-      },
-      timeout: PUBLISH_TIMEOUT_MS,
-    });
+  private publish(request: PublishRequest): Promise<PubAck> {
+    return this.reachable(
+      this.js.publish(this.subject, request.payload, {
+        msgID: request.msgId,
+        expect: {
+          lastSequence: request.lastSequence,
+          ...(request.lastMsgId === null ? {} : { lastMsgID: request.lastMsgId }),
+        },
+        timeout: PUBLISH_TIMEOUT_MS,
+      }),
+    );
+  }
+
+  /** Notes whether the stream answered (an answer that refuses the request counts as reachable). */
+  private async reachable<T>(request: Promise<T>): Promise<T> {
+    try {
+      const answer = await request;
+      this.trouble = null;
+      return answer;
+    } catch (err) {
+      const apiError = (err as { api_error?: unknown }).api_error !== undefined;
+      this.trouble = apiError ? null : `the log stream does not answer (${(err as Error).message})`;
+      throw err;
+    }
   }
 
   private async watchConnection(): Promise<void> {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { formatLogUrl, parseLogUrl } from '../../src/log/log-url.js';
+
+describe('log.url', () => {
+  it('reads the SQLite, memory and JetStream forms and writes them back the same', () => {
+    expect(parseLogUrl('sqlite:')).toEqual({ scheme: 'sqlite', path: null });
+    expect(parseLogUrl('sqlite:/var/lib/kv/log.sqlite')).toEqual({
+      scheme: 'sqlite',
+      path: '/var/lib/kv/log.sqlite',
+    });
+    expect(parseLogUrl('memory:')).toEqual({ scheme: 'memory' });
+    const url = parseLogUrl('nats://a:4222,nats://b:4223,c:4224/KV_LOG?replicas=3&timeout=5s');
+    expect(url).toEqual({
+      scheme: 'nats',
+      servers: ['nats://a:4222', 'nats://b:4223', 'nats://c:4224'],
+      stream: 'KV_LOG',
+      replicas: 3,
+      timeoutMs: 5000,
+    });
+    expect(formatLogUrl(url)).toBe('nats://a:4222,b:4223,c:4224/KV_LOG?replicas=3&timeout=5000ms');
+    expect(parseLogUrl(formatLogUrl(url))).toEqual(url);
+    expect(formatLogUrl(parseLogUrl('nats://127.0.0.1:4222/KV'))).toBe('nats://127.0.0.1:4222/KV');
+  });
+
+  it('says what is wrong with a bad URL', () => {
+    expect(() => parseLogUrl('postgres://x')).toThrow(/not a log URL/);
+    expect(() => parseLogUrl('nats://a:4222')).toThrow(/names no stream/);
+    expect(() => parseLogUrl('nats://a/KV')).toThrow(/"a" .* is not HOST:PORT/);
+    expect(() => parseLogUrl('nats://a:1/K.V')).toThrow(/stream "K.V"/);
+    expect(() => parseLogUrl('nats://a:1/KV?replicas=7')).toThrow(
+      /replicas must be a whole number from 1 to 5/,
+    );
+    expect(() => parseLogUrl('nats://a:1/KV?timeout=5')).toThrow(/timeout must be a duration/);
+    expect(() => parseLogUrl('nats://a:1/KV?durable=1')).toThrow(/unknown option "durable"/);
+  });
+});
