@@ -159,6 +159,8 @@ async function repetition(cluster: BenchCluster, rep: number, rows: LoadRow[], s
     );
     await emit(stall);
     stalls.push(stall);
+    if (stall.crashed.length > 0)
+      throw new Error(`server processes crashed after the leader kill:\n${stall.crashed.join('\n')}`);
     await cluster.heal();
   }
 }
@@ -166,6 +168,7 @@ async function repetition(cluster: BenchCluster, rep: number, rows: LoadRow[], s
 const rows: LoadRow[] = [];
 const stalls: StallResult[] = [];
 const skipped: string[] = [];
+const failures: string[] = [];
 for (const t of targets) {
   if (t.missing) {
     progress(`${t.name} skipped: ${t.missing}`);
@@ -179,6 +182,11 @@ for (const t of targets) {
     );
     try {
       await repetition(cluster, rep, rows, stalls);
+    } catch (err) {
+      // A crashed or stuck cluster is a result too: say so and go on with the next target.
+      progress(`${t.name} run ${rep + 1} failed: ${(err as Error).message}`);
+      failures.push(`${t.name} run ${rep + 1}: ${(err as Error).message.slice(0, 2000)}`);
+      break;
     } finally {
       await cluster.stop();
     }
@@ -187,3 +195,5 @@ for (const t of targets) {
 process.stderr.write(`\n${loadTable(rows)}\n`);
 if (stalls.length) process.stderr.write(`\n${stallTable(stalls)}\n`);
 for (const s of skipped) process.stderr.write(`\nskipped ${s}\n`);
+for (const f of failures) process.stderr.write(`\nFAILED ${f}\n`);
+if (failures.length > 0) process.exitCode = 1;

@@ -19,6 +19,8 @@ export interface BenchCluster {
   readonly endpoints: readonly string[];
   /** A client with `conns` connections, connection i on endpoint i % n of the comma-separated `addr`. */
   connect(addr: string, conns: number): Promise<LoadTarget>;
+  /** Processes that exited without the bench ending them, each with its last output. */
+  crashes(): string[];
   /** Every server process running now (their CPU is summed per operation). */
   serverPids(): number[];
   /** Versions and settings, for the record. */

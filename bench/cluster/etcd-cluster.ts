@@ -105,6 +105,7 @@ export async function startEtcdCluster(): Promise<BenchCluster> {
     connect: (addr, conns) => connectTarget('etcd', { addr, conns }),
     endpoints,
     serverPids: () => members.flatMap((m) => (m.pid === undefined ? [] : [m.pid])),
+    crashes: () => members.flatMap((m) => m.crash() ?? []),
     describe: () => ({
       server: 'etcd',
       version,

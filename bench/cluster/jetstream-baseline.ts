@@ -77,6 +77,7 @@ export async function startJetStreamBaseline(): Promise<BenchCluster> {
     endpoints: nats.hosts,
     connect: jetstreamTarget,
     serverPids: () => nats.serverPids(),
+    crashes: () => nats.crashes(),
     describe: () => ({
       server: 'nats-server',
       version: nats.version,

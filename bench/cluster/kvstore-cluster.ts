@@ -9,10 +9,11 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LocalServer, startLocalServer } from '../../load/local-server.js';
+import { freePort } from '../../load/ports.js';
 import { connectTarget } from '../../load/targets/index.js';
 import { type BenchCluster, type Killed, waitFor } from './bench-cluster.js';
 import { startNatsCluster } from './nats-cluster.js';
+import { ServerProcess } from './server-process.js';
 
 /** The stream the bench's nodes share. */
 export const STREAM = 'KVBENCH';
@@ -44,21 +45,34 @@ export async function startKvstoreCluster(): Promise<BenchCluster> {
     throw err;
   });
   const logUrl = `nats://${nats.hosts.join(',')}/${STREAM}?replicas=${REPLICAS}`;
-  const nodes: LocalServer[] = [];
+  // Own processes rather than load/local-server: the bench must see a node that dies (and its last words).
+  const nodes: ServerProcess[] = [];
+  const endpoints: string[] = [];
   const startNode = async (i: number) => {
     const dataDir = join(dir, `kv${i + 1}`);
     await mkdir(dataDir, { recursive: true });
-    nodes[i] = await startLocalServer({ dataDir, extraArgs: ['--log-url', logUrl] });
+    const [grpc, http] = [await freePort(), await freePort()];
+    endpoints[i] = `127.0.0.1:${grpc}`;
+    nodes[i] = new ServerProcess(
+      `kvstore kv${i + 1}`,
+      process.execPath,
+      [
+        // As `npm start` and the container run it (docs/operations.md, "Node flags").
+        ...['--max-semi-space-size=32', BIN, 'serve', '--data-dir', dataDir, '--log-format', 'json'],
+        ...['--grpc-listen', endpoints[i]!, '--http-listen', `127.0.0.1:${http}`, '--log-url', logUrl],
+      ],
+      /"msg":"kvstore is serving"/,
+    );
+    await nodes[i]!.start();
   };
   let down: string | null = null;
   const cluster: BenchCluster = {
     name: 'kvstore',
     loadTarget: 'kvstore',
     connect: (addr, conns) => connectTarget('kvstore', { addr, conns }),
-    get endpoints() {
-      return nodes.map((n) => n.addr);
-    },
-    serverPids: () => [...nodes.map((n) => n.pid), ...nats.serverPids()],
+    endpoints,
+    serverPids: () => [...nodes.flatMap((n) => n.pid ?? []), ...nats.serverPids()],
+    crashes: () => [...nodes.flatMap((n) => n.crash() ?? []), ...nats.crashes()],
     describe: () => ({
       server: 'kvstore',
       nodes: nodes.length,
@@ -70,7 +84,7 @@ export async function startKvstoreCluster(): Promise<BenchCluster> {
       const leader = await waitFor(`stream ${STREAM} leader`, () => nats.streamLeader(STREAM));
       await nats.kill(leader);
       down = leader;
-      return { name: `nats-server ${leader} (stream leader)`, survivors: nodes.map((n) => n.addr) };
+      return { name: `nats-server ${leader} (stream leader)`, survivors: endpoints };
     },
     async heal() {
       if (down !== null) await nats.restartDown();
@@ -78,7 +92,7 @@ export async function startKvstoreCluster(): Promise<BenchCluster> {
       await nats.streamWhole(STREAM, REPLICAS);
       // Every node has caught up with the same revision.
       await waitFor('kvstore nodes at one revision', async () => {
-        const revs = await Promise.all(nodes.map((n) => revision(n.addr)));
+        const revs = await Promise.all(endpoints.map((e) => revision(e)));
         return new Set(revs).size === 1 ? true : undefined;
       });
     },

@@ -15,6 +15,8 @@ export interface NatsCluster {
   readonly hosts: readonly string[];
   readonly version: string;
   serverPids(): number[];
+  /** Servers that exited without being killed or stopped, with their last output. */
+  crashes(): string[];
   /** The server name of `stream`'s Raft leader (undefined while there is none). */
   streamLeader(stream: string): Promise<string | undefined>;
   /** SIGKILLs the server named `name`. */
@@ -64,6 +66,7 @@ export async function startNatsCluster(dir: string): Promise<NatsCluster> {
     hosts,
     version: version ?? '?',
     serverPids: () => servers.flatMap((s) => (s.pid === undefined ? [] : [s.pid])),
+    crashes: () => servers.flatMap((s) => s.crash() ?? []),
     async streamLeader(stream) {
       return (await streamInfo(stream)).cluster?.leader;
     },

@@ -35,6 +35,14 @@ export function loadTable(rows: readonly LoadRow[]): string {
   return lines.join('\n');
 }
 
+/** Acknowledged writes lost over the kills, saying how many kills could not be checked (and crashes). */
+function lostCell(ss: readonly StallResult[]): string {
+  const lost = ss.reduce((a, s) => a + (s.lost ?? 0), 0);
+  const unchecked = ss.filter((s) => s.lost === null).length;
+  const crashed = ss.filter((s) => s.crashed.length > 0).length;
+  return `${lost}${unchecked ? ` (${unchecked} kills not checked)` : ''}${crashed ? ` (servers crashed in ${crashed} kills)` : ''}`;
+}
+
 /** Leader kills per target: the stall (median and range), recovery, and acknowledged writes lost. */
 export function stallTable(stalls: readonly StallResult[]): string {
   const lines = [
@@ -51,7 +59,7 @@ export function stallTable(stalls: readonly StallResult[]): string {
         `${ss.length} | ${median(stall)} | ${Math.min(...stall)}–${Math.max(...stall)} | ` +
         `${recovered.length ? median(recovered) : '–'}${notBack ? ` (${notBack} not back)` : ''} | ` +
         `${Math.max(...ss.map((s) => s.before_max_gap_ms))} | ${ss.reduce((a, s) => a + s.acked, 0)} | ` +
-        `${ss.reduce((a, s) => a + s.lost, 0)} | ${ss.reduce((a, s) => a + s.read_errors, 0)} |`,
+        `${lostCell(ss)} | ${ss.reduce((a, s) => a + s.read_errors, 0)} |`,
     );
   }
   return lines.join('\n');

@@ -13,6 +13,8 @@ export class ServerProcess {
   private exited: Promise<void> = Promise.resolve();
   /** The last few KB of output, for error messages. */
   private tail = '';
+  /** Set when the bench ended the process itself (kill or stop), so an exit is not a crash. */
+  private endedByUs = false;
 
   constructor(
     readonly name: string,
@@ -33,6 +35,7 @@ export class ServerProcess {
     const child = spawn(this.command, [...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.tail = '';
+    this.endedByUs = false;
     this.exited = new Promise((resolve) => child.on('exit', () => resolve()));
     await new Promise<void>((resolve, reject) => {
       // Only the output since this start is searched, and only until the ready line was seen.
@@ -64,6 +67,7 @@ export class ServerProcess {
   async kill(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.endedByUs = true;
     child.kill('SIGKILL');
     await this.exited;
   }
@@ -72,10 +76,18 @@ export class ServerProcess {
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.endedByUs = true;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
     await this.exited;
     clearTimeout(timer);
+  }
+
+  /** Null while running or ended by the bench; otherwise how it exited and its last output. */
+  crash(): string | null {
+    const c = this.child;
+    if (!c || this.endedByUs || (c.exitCode === null && c.signalCode === null)) return null;
+    return `${this.name} exited (${c.exitCode ?? c.signalCode}): ${this.tail.slice(-1500)}`;
   }
 
   /** Recent output of the process. */

@@ -36,9 +36,13 @@ export interface StallResult {
   readonly write_errors: number;
   readonly write_error_kinds: Record<string, number>;
   /** Acknowledged keys not found on the survivors (the first 20 named); reads that failed 5 times apart. */
-  readonly lost: number;
+  readonly lost: number | null;
   readonly lost_keys: readonly string[];
   readonly read_errors: number;
+  /** Why acknowledged writes could not be read back: all (lost is null then) or some (read_errors). */
+  readonly read_failed?: string;
+  /** Server processes that died on their own during the measurement (a crash is a finding). */
+  readonly crashed: readonly string[];
   readonly read_from: readonly string[];
 }
 
@@ -81,7 +85,12 @@ export async function measureStall(
     target.close();
   }
   const gaps = stallGaps(writers.ackTimes, started + 1000, killAt, performance.now());
-  const check = await readBack(cluster, killed.survivors, writers.ackedKeys);
+  const check = await readBack(cluster, killed.survivors, writers.ackedKeys).catch((err: Error) => ({
+    lost: null,
+    lost_keys: [],
+    read_errors: 0,
+    read_failed: err.message,
+  }));
   return {
     bench: 'cluster-stall',
     target: cluster.name,
@@ -97,6 +106,7 @@ export async function measureStall(
     write_error_kinds: writers.errorKinds,
     ...check,
     read_from: killed.survivors,
+    crashed: cluster.crashes(),
   };
 }
 
@@ -129,18 +139,21 @@ async function readBack(
   cluster: BenchCluster,
   survivors: readonly string[],
   keys: readonly string[],
-): Promise<{ lost: number; lost_keys: string[]; read_errors: number }> {
+): Promise<{ lost: number; lost_keys: string[]; read_errors: number; read_failed?: string }> {
   const unique = [...new Set(keys)];
   const target = await cluster.connect(survivors.join(','), survivors.length);
   const lost: string[] = [];
   let readErrors = 0;
+  let firstError: string | undefined;
   let next = 0;
   const reader = async (r: number) => {
     while (next < unique.length) {
       const key = unique[next++]!;
       const found = await getWithRetries(target, r % survivors.length, key);
-      if (found === null) readErrors++;
-      else if (!found) lost.push(key);
+      if (typeof found === 'string') {
+        readErrors++;
+        firstError ??= `${key}: ${found}`;
+      } else if (!found) lost.push(key);
     }
   };
   try {
@@ -148,18 +161,25 @@ async function readBack(
   } finally {
     target.close();
   }
-  return { lost: lost.length, lost_keys: lost.slice(0, 20), read_errors: readErrors };
+  return {
+    lost: lost.length,
+    lost_keys: lost.slice(0, 20),
+    read_errors: readErrors,
+    ...(firstError === undefined ? {} : { read_failed: `first failed read: ${firstError}` }),
+  };
 }
 
-/** found / not found, or null when 5 tries failed. */
-async function getWithRetries(target: LoadTarget, conn: number, key: string): Promise<boolean | null> {
+/** found / not found, or the last error's message when 5 tries failed. */
+async function getWithRetries(target: LoadTarget, conn: number, key: string): Promise<boolean | string> {
   const encoded = target.encodeKey(key);
+  let last = '';
   for (let attempt = 0; attempt < 5; attempt++) {
-    const found = await new Promise<boolean | null>((resolve) =>
-      target.get(conn, encoded, (err, f) => resolve(err ? null : f)),
+    const found = await new Promise<boolean | string>((resolve) =>
+      target.get(conn, encoded, (err, f) => resolve(err ? err.message : f)),
     );
-    if (found !== null) return found;
+    if (typeof found === 'boolean') return found;
+    last = found;
     await sleep(200);
   }
-  return null;
+  return last;
 }

@@ -44,6 +44,7 @@ describe('the stall of a leader kill', () => {
       endpoints: ['a:1', 'b:2', 'c:3'],
       connect: async () => fake,
       serverPids: () => [],
+      crashes: () => [],
       describe: () => ({}),
       async killLeader() {
         downUntil = performance.now() + 400;
