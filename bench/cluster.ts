@@ -135,7 +135,17 @@ async function repetition(cluster: BenchCluster, rep: number, rows: LoadRow[], s
       }),
       progress,
     );
-    await emit({ bench: 'cluster', cluster: cluster.describe(), server_processes: pids.length, ...result });
+    const crashed = cluster.crashes();
+    await emit({
+      bench: 'cluster',
+      cluster: cluster.describe(),
+      server_processes: pids.length,
+      ...result,
+      ...(crashed.length > 0 ? { crashed } : {}),
+    });
+    // A server that died mid-run makes its CPU figure meaningless and the next run pointless.
+    if (crashed.length > 0)
+      throw new Error(`server processes crashed during the ${op} run:\n${crashed.join('\n')}`);
     let row = rows.find((r) => r.target === cluster.name && r.op === op);
     if (!row) {
       row = { target: cluster.name, op, processes: pids.length, results: [] };
