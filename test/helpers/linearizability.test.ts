@@ -80,9 +80,12 @@ describe('linearizability checker: small histories', () => {
   });
 
   it('rejects a stale read after a completed write', () => {
-    const r = checkLinearizable([set(0, 1, 'a', 1), set(2, 3, 'b', 2), get(4, 5, 'a', 1)]);
+    const history = [set(0, 1, 'a', 1), set(2, 3, 'b', 2), get(4, 5, 'a', 1)];
+    const r = checkLinearizable(history);
     expect(r).toMatchObject({ ok: false, key: k });
-    expect(r.explanation).toContain('get -> "a" @1 [4, 5]');
+    expect(r.explanation).toContain('stale read: get -> "a" @1 [4, 5]');
+    const searched = checkLinearizable(history, { searchOnly: true });
+    expect(searched.explanation).toContain('not linearizable in [4, 5]');
   });
 
   it('rejects two successful CAS from the same expected revision', () => {
@@ -150,6 +153,9 @@ describe('linearizability checker: simulated histories', () => {
         expect(verdict, `seed ${seed}: ${verdict.explanation}`).toEqual({ ok: true });
         const bad = corruptOneRead(ops, seed);
         expect(checkLinearizable(bad, { unknownWindow }).ok, `seed ${seed} corrupted`).toBe(false);
+        expect(checkLinearizable(bad, { unknownWindow, searchOnly: true }).ok, `seed ${seed} search`).toBe(
+          false,
+        );
       }
     }
   });
