@@ -38,14 +38,14 @@ export class WriteView {
 
   /** The key's head at the serialisation point, or null when it does not exist (expired or not). */
   head(key: string): KeyHead | null {
-    const staged = this.pending.get(key);
+    const staged = this.staged(key);
     if (staged !== undefined) return staged.head;
     return this.state.get(key) ?? null;
   }
 
   /** The key's value at the serialisation point, or null when it does not exist. */
   value(key: string): Uint8Array | null {
-    const staged = this.pending.get(key);
+    const staged = this.staged(key);
     if (staged !== undefined) return staged.value;
     const entry = this.state.get(key);
     return entry ? storedValueBytes(entry.value) : null;
@@ -56,7 +56,9 @@ export class WriteView {
    * at most `limit` of them (plus a flag saying whether there were more).
    */
   scan(span: KeySpan, limit: number): { rows: KeyRow[]; more: boolean } {
-    const overrides = [...this.pending].filter(([key]) => spanContains(span, key));
+    const overrides = [...this.pending].filter(
+      ([key, staged]) => staged.revision > this.state.revision && spanContains(span, key),
+    );
     const rows: KeyRow[] = [];
     let more = false;
     const want = limit + overrides.length;
@@ -67,7 +69,7 @@ export class WriteView {
         more = true;
         break;
       }
-      if (this.pending.has(entry.key)) continue;
+      if (this.staged(entry.key) !== undefined) continue;
       rows.push({ ...entry, value: storedValueBytes(entry.value) });
     }
     for (const [key, staged] of overrides) {
@@ -79,6 +81,16 @@ export class WriteView {
       more = true;
     }
     return { rows, more };
+  }
+
+  /**
+   * What a record not yet applied staged for `key`. An entry at or below the applied revision is stale
+   * whatever happened to it (applied, or lost to another writer of a shared log) and never shadows the
+   * projection.
+   */
+  private staged(key: string): Staged | undefined {
+    const staged = this.pending.get(key);
+    return staged !== undefined && staged.revision > this.state.revision ? staged : undefined;
   }
 
   /**

@@ -121,7 +121,10 @@ export class Appender {
         pending.reject(this.timedOut());
         continue;
       }
-      const previous = this.lastRecordFlight();
+      // Built on this node's newest state: its own records in flight, or what it has applied when the tail
+      // has already passed them (their acknowledgements not in yet).
+      const latest = this.lastRecordFlight();
+      const previous = latest && latest.record.revision >= this.target.applied() ? latest : undefined;
       const revision = (previous?.record.revision ?? this.target.applied()) + 1;
       const timeMs = Math.max(Date.now(), this.lastTimeMs);
       this.lastTimeMs = timeMs;
