@@ -36,6 +36,16 @@ export async function recoverState(
   );
   for (const read of options.witnesses) witnesses.push(await read());
   const loss = findLoss(logRevision, witnesses);
+  if (loss && log.readIndex !== undefined) {
+    // A shared log is every node's history: one node must never cut it to its own checkpoints.
+    throw new DataDirStateError(
+      dir.path,
+      `${describeLoss(loss)}. The log is shared by a cluster (${log.describe()}): this data directory's ` +
+        'checkpoints or NATS cursor belong to another history or to a stream that lost data. Empty the data ' +
+        'directory (the node rebuilds from the stream; docs/cluster.md), or restore the cluster from a backup; ' +
+        '--accept-log-truncation does not apply to a shared log',
+    );
+  }
   if (loss && !options.acceptLogTruncation) {
     throw new DataDirStateError(
       dir.path,

@@ -82,6 +82,30 @@ export class JetStreamEventLog implements EventLog {
     });
     this.index = new ReadIndex(() => this.streamHead());
     void this.watchConnection();
+    this.watchdog = setInterval(() => this.checkTail(), 1_000);
+    this.watchdog.unref();
+  }
+
+  private readonly watchdog: NodeJS.Timeout;
+  private lastDelivery = Date.now();
+
+  /**
+   * The tail's own recovery (missed heartbeats) does not cover every failure of a stream leader change; if
+   * this node waits for records (its appends, a linearizable read) and none came for a while, the tail is
+   * started again after the last record applied.
+   */
+  private checkTail(): void {
+    if (this.closed || this.failure || this.tail === null) return;
+    const waiting = this.appender.inFlight > 0 || this.waiters.length > 0;
+    if (!waiting || Date.now() - this.lastDelivery < 5_000) return;
+    this.logger.warn(
+      { applied: this.last },
+      'no records from the log stream for 5 s while waiting for some: following it again',
+    );
+    this.lastDelivery = Date.now();
+    this.tail.stop();
+    this.tail = null;
+    this.follow();
   }
 
   /** Connects, creates the stream if absent, and reads where it stands. */
@@ -234,6 +258,7 @@ export class JetStreamEventLog implements EventLog {
     while (this.appender.inFlight > 0 && Date.now() < until && !this.failure) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    clearInterval(this.watchdog);
     this.appender.fail(new LogClosedError());
     this.tail?.stop();
     for (const w of this.waiters.splice(0)) w.reject(new LogClosedError());
@@ -253,6 +278,7 @@ export class JetStreamEventLog implements EventLog {
   }
 
   private delivered(batch: readonly TailedRecord[]): void {
+    this.lastDelivery = Date.now();
     const records = batch.map((b) => b.record);
     this.last = records.at(-1)!.revision;
     for (const listener of this.listeners) listener(records);

@@ -47,6 +47,9 @@ export class LogTail {
     if (this.stopped) return;
     this.messages = await consumer.consume({
       max_messages: 1024,
+      // Short pulls: a consumer lost with its server (a killed node) is noticed by missed heartbeats within
+      // about two seconds, and the ordered consumer is recreated on a live one.
+      expires: 2_000,
       callback: (msg: JsMsg) => {
         if (this.stopped) return;
         if (msg.seq !== expected) {

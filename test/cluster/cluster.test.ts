@@ -1,0 +1,276 @@
+import { rm } from 'node:fs/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  allApplied,
+  cas,
+  get,
+  hashKv,
+  type KvCluster,
+  kvCluster,
+  nodeStatus,
+  set,
+} from '../helpers/kv-cluster.js';
+import { checkLinearizable, type RegisterOp } from '../helpers/linearizability.js';
+import { type NatsCluster, natsCluster } from '../helpers/nats-cluster.js';
+import { recordWatch } from '../helpers/watch-client.js';
+
+// Three nats-server processes as an R3 JetStream cluster, and for each test three kvstore nodes on a stream
+// of their own.
+let nats: NatsCluster;
+let natsDir: string;
+let cluster: KvCluster | null = null;
+let streams = 0;
+
+beforeAll(async () => {
+  const { mkdtemp } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  natsDir = await mkdtemp(join(tmpdir(), 'kvstore-natscluster-'));
+  nats = await natsCluster(natsDir);
+  await nats.start();
+}, 60_000);
+
+afterEach(async () => {
+  await cluster?.stop();
+  cluster = null;
+});
+
+afterAll(async () => {
+  await nats?.stop();
+  await rm(natsDir, { recursive: true, force: true });
+});
+
+async function startNodes(): Promise<KvCluster> {
+  cluster = await kvCluster(nats.url, `KVC${++streams}`);
+  return cluster;
+}
+
+/** Node `i` of the cluster, cycling. */
+const node = (c: KvCluster, i: number) => c.nodes[i % c.nodes.length]!;
+
+describe('a kvstore cluster on an R3 JetStream log', () => {
+  it('applies compare-and-set increments from 3 nodes x 8 clients exactly', async () => {
+    const c = await startNodes();
+    await set(c.nodes[0]!, 'counter', '0');
+    const perClient = 6;
+    let conflicts = 0;
+    await Promise.all(
+      Array.from({ length: 24 }, async (_, client) => {
+        const n = node(c, client);
+        for (let done = 0; done < perClient; ) {
+          const current = (await get(n, 'counter'))!;
+          const result = await cas(n, 'counter', String(Number(current.value) + 1), current.modRevision);
+          if (result.ok) done++;
+          else conflicts++;
+        }
+      }),
+    );
+    for (const n of c.nodes) expect((await get(n, 'counter'))!.value).toBe(String(24 * perClient));
+    // The contention was real: some increments had to be retried.
+    expect(conflicts).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('shows a watcher on node C every write made through A and B, once each, in revision order', async () => {
+    const c = await startNodes();
+    const from = (await set(c.nodes[0]!, 'before', 'x')) + 1;
+    const watch = recordWatch(c.nodes[2]!.kv, { prefix: 'w/', start_revision: from });
+    try {
+      const written = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          set(node(c, i % 2), `w/${i}`, `v${i}`).then((revision) => ({ i, revision })),
+        ),
+      );
+      const events = () => watch.messages.flatMap((m) => m.events);
+      await watch.until(() => events().length >= 60);
+      const seen = events().map((e) => ({ key: e.kv!.key, revision: Number(e.kv!.mod_revision) }));
+      expect(seen).toHaveLength(60);
+      const revisions = seen.map((s) => s.revision);
+      expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
+      expect(new Set(revisions).size).toBe(60);
+      expect(new Map(seen.map((s) => [s.key, s.revision]))).toEqual(
+        new Map(written.map((w) => [`w/${w.i}`, w.revision])),
+      );
+    } finally {
+      watch.cancel();
+    }
+  }, 120_000);
+
+  it('loses no acknowledged write and applies none twice when the stream leader is killed during writes', async () => {
+    const c = await startNodes();
+    await set(c.nodes[0]!, 'warm', 'up');
+    const leader = await nats.streamLeader('KVC' + streams);
+    const acknowledged = new Map<string, number>();
+    let failed = 0;
+    let stop = false;
+    const writers = Array.from({ length: 9 }, async (_, w) => {
+      for (let i = 0; !stop; i++) {
+        const key = `k/${w}/${i}`;
+        try {
+          acknowledged.set(key, await set(node(c, w), key, `v${i}`));
+        } catch {
+          failed++; // UNAVAILABLE or a deadline: not acknowledged, may or may not be written
+        }
+      }
+    });
+    await waitFor(() => acknowledged.size >= 200, 'writes before the kill');
+    const beforeKill = acknowledged.size;
+    await nats.kill(leader);
+    await waitFor(
+      () => acknowledged.size >= beforeKill + 300,
+      'writes to resume after the leader kill',
+      60_000,
+    );
+    stop = true;
+    await Promise.all(writers);
+    await nats.restart(leader);
+
+    const head = Math.max(...acknowledged.values());
+    await allApplied(c, head);
+    for (const n of c.nodes) {
+      for (const [key, revision] of acknowledged) {
+        const got = await get(n, key, { serializable: true });
+        expect(got, `${key} on ${n.server.addr}`).not.toBeNull();
+        // Written once: the first version is the only one, at the acknowledged revision.
+        expect(got!.version).toBe(1);
+        expect(got!.modRevision).toBe(revision);
+      }
+    }
+    const hashes = await Promise.all(c.nodes.map((n) => hashKv(n, head)));
+    expect(new Set(hashes.map((h) => h.hash)).size).toBe(1);
+    expect(failed).toBeLessThan(acknowledged.size);
+  }, 180_000);
+
+  it('catches up a killed and restarted node from its checkpoint and the stream', async () => {
+    const c = await startNodes();
+    for (let i = 0; i < 50; i++) await set(node(c, i), `a/${i}`, 'one');
+    await c.nodes[2]!.server.stop('SIGKILL');
+    let last = 0;
+    for (let i = 0; i < 100; i++) last = await set(node(c, i % 2), `b/${i}`, 'two');
+    await c.restart(2);
+    const restarted = c.nodes[2]!;
+    // Linearizable by default: the restarted node answers only once it has caught up.
+    expect((await get(restarted, 'b/99'))!.modRevision).toBe(last);
+    const status = await nodeStatus(restarted);
+    expect(Number(status.cluster!.applied_revision)).toBeGreaterThanOrEqual(last);
+    expect(status.backend).toContain('JetStream');
+    const hashes = await Promise.all(c.nodes.map((n) => hashKv(n, last)));
+    expect(new Set(hashes.map((h) => h.hash)).size).toBe(1);
+    expect(hashes[0]!.keys).toBe(150);
+  }, 120_000);
+
+  it('writes each TTL expiry once, whichever node gets there first', async () => {
+    const c = await startNodes();
+    const from = await set(c.nodes[0]!, 'start', 'x');
+    for (let i = 0; i < 20; i++) {
+      await unarySetTtl(c, i);
+    }
+    const watch = recordWatch(c.nodes[1]!.kv, { prefix: 'ttl/', start_revision: from });
+    try {
+      const expiries = () => watch.messages.flatMap((m) => m.events).filter((e) => e.type === 'EXPIRE');
+      await watch.until(() => expiries().length >= 20, 30_000);
+      // A little more time for any duplicate to show up: the sweepers of all three nodes have run by then.
+      const settled = (await set(c.nodes[2]!, 'ttl-done', 'x')) + 0;
+      await allApplied(c, settled);
+      const keys = expiries().map((e) => e.kv!.key);
+      expect(keys).toHaveLength(20);
+      expect(new Set(keys).size).toBe(20);
+    } finally {
+      watch.cancel();
+    }
+  }, 120_000);
+
+  it('keeps a history of gets, sets and compare-and-sets across nodes linearizable through leader kills', async () => {
+    const c = await startNodes();
+    const keys = ['x', 'y', 'z'];
+    const ops: RegisterOp[] = [];
+    let stop = false;
+    const t0 = performance.now();
+    const now = () => performance.now() - t0;
+    const clientsDone = Array.from({ length: 9 }, async (_, w) => {
+      const n = node(c, w);
+      for (let i = 0; !stop; i++) {
+        const key = keys[(w + i) % keys.length]!;
+        const invoke = now();
+        const pick = (w * 31 + i) % 3;
+        try {
+          if (pick === 0) {
+            const got = await get(n, key, { ms: 20_000 });
+            ops.push({
+              kind: 'get',
+              key,
+              invoke,
+              ret: now(),
+              value: got?.value ?? null,
+              modRevision: got?.modRevision ?? 0,
+            });
+          } else if (pick === 1) {
+            const value = `${w}-${i}`;
+            const revision = await set(n, key, value);
+            ops.push({ kind: 'set', key, invoke, ret: now(), value, revision });
+          } else {
+            const current = await get(n, key, { serializable: true });
+            const expected = current?.modRevision ?? 0;
+            const value = `${w}-${i}c`;
+            const casInvoke = now();
+            try {
+              const r = await cas(n, key, value, expected);
+              ops.push({
+                kind: 'cas',
+                key,
+                invoke: casInvoke,
+                ret: now(),
+                value,
+                expect: { modRevision: expected },
+                succeeded: r.ok,
+                ...(r.ok ? { revision: r.revision } : {}),
+              });
+            } catch {
+              ops.push({ kind: 'cas', key, invoke: casInvoke, value, expect: { modRevision: expected } });
+            }
+          }
+        } catch {
+          // The outcome is unknown (a deadline or UNAVAILABLE during the election).
+          if (pick === 1) ops.push({ kind: 'set', key, invoke, value: `${w}-${i}` });
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    });
+    try {
+      await waitFor(() => ops.length >= 300, 'operations before the first kill');
+      for (let kill = 0; kill < 2; kill++) {
+        const leader = await nats.streamLeader(`KVC${streams}`);
+        const before = ops.length;
+        await nats.kill(leader);
+        await waitFor(() => ops.length >= before + 300, 'operations after the kill', 60_000);
+        await nats.restart(leader);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(clientsDone);
+    }
+    const verdict = checkLinearizable(ops, { unknownWindow: 60_000 });
+    expect(verdict, verdict.explanation).toMatchObject({ ok: true });
+    expect(ops.filter((o) => o.ret !== undefined).length).toBeGreaterThan(600);
+  }, 240_000);
+});
+
+async function unarySetTtl(c: KvCluster, i: number): Promise<void> {
+  const { Metadata } = await import('@grpc/grpc-js');
+  const { unaryCall } = await import('../helpers/server-process.js');
+  await unaryCall((cb) =>
+    node(c, i).kv.Set(
+      { key: `ttl/${i}`, value: Buffer.from('x'), ttl_ms: 300 },
+      new Metadata(),
+      { deadline: new Date(Date.now() + 20_000) },
+      cb,
+    ),
+  );
+}
+
+async function waitFor(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
