@@ -98,7 +98,7 @@ describe('a kvstore cluster on an R3 JetStream log', () => {
   it('loses no acknowledged write and applies none twice when the stream leader is killed during writes', async () => {
     const c = await startNodes();
     await set(c.nodes[0]!, 'warm', 'up');
-    const leader = await nats.streamLeader('KVC' + streams);
+    const leader = await nats.streamLeader(`KVC${streams}`);
     const acknowledged = new Map<string, number>();
     let failed = 0;
     let stop = false;

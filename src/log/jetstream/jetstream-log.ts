@@ -5,6 +5,7 @@ import type { CommitObserver } from '../commit-observer.js';
 import type { CommitListener, EventLog, LogBackendStatus, ReadOptions, RecordBuilder } from '../event-log.js';
 import { LogClosedError, LogFileError, LogWriteError } from '../event-log.js';
 import type { LogEvent, LogRecord, RawRecord } from '../events.js';
+import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
 import type { OpenLogOptions } from '../open-log.js';
 import { Appender, type PublishRequest } from './appender.js';
 import { ReadIndex } from './read-index.js';
@@ -30,7 +31,7 @@ const PUBLISH_TIMEOUT_MS = 2_000;
  * the tail; an append resolves once this node has applied its record (read-your-writes).
  */
 export class JetStreamEventLog implements EventLog {
-  private readonly listeners: CommitListener[] = [];
+  private readonly listeners = new CommitListeners();
   private readonly appender: Appender;
   private readonly reader: StreamReader;
   private readonly index: ReadIndex;
@@ -143,12 +144,8 @@ export class JetStreamEventLog implements EventLog {
   }
 
   onCommit(listener: CommitListener): () => void {
-    this.listeners.push(listener);
     this.follow();
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.listeners.add(listener);
   }
 
   lastRevision(): number {
@@ -160,9 +157,7 @@ export class JetStreamEventLog implements EventLog {
   }
 
   async compact(revision: number): Promise<void> {
-    if (!Number.isInteger(revision) || revision > this.last + 1) {
-      throw new RangeError(`compact: revision ${revision} is not a whole number <= ${this.last + 1}`);
-    }
+    checkCompactTarget(revision, this.last);
     if (revision <= this.first) return;
     // Readers check compactRevision() first: raise it before the records go.
     this.first = revision;
@@ -170,11 +165,7 @@ export class JetStreamEventLog implements EventLog {
   }
 
   async startAt(revision: number): Promise<void> {
-    if (!Number.isSafeInteger(revision) || revision <= this.last) {
-      throw new RangeError(
-        `${this.describe()}: startAt(${revision}) would hand out a revision again (the log ends at ${this.last})`,
-      );
-    }
+    checkStartAt(this.describe(), revision, this.last);
     if (this.tail) throw new Error(`${this.describe()}: startAt is for a log nobody follows yet (a restore)`);
     // nats-server 2.9 cannot simply be told to continue at a sequence: a purge past the end moves first_seq,
     // but its Nats-Expected-Last-Sequence check keeps counting from the old end (measured on 2.9.10), and a
@@ -208,9 +199,7 @@ export class JetStreamEventLog implements EventLog {
   }
 
   async markVerified(revision: number): Promise<void> {
-    if (!Number.isSafeInteger(revision) || revision > this.last) {
-      throw new RangeError(`markVerified: revision ${revision} is not a whole number <= ${this.last}`);
-    }
+    checkMarkVerified(revision, this.last);
     this.verified = Math.max(this.verified, revision);
   }
 
@@ -281,7 +270,7 @@ export class JetStreamEventLog implements EventLog {
     this.lastDelivery = Date.now();
     const records = batch.map((b) => b.record);
     this.last = records.at(-1)!.revision;
-    for (const listener of this.listeners) listener(records);
+    this.listeners.notify(records);
     if (this.waiters.length > 0) {
       const still: typeof this.waiters = [];
       for (const w of this.waiters)

@@ -2,6 +2,7 @@ import { decodeRecord, encodeRecord, upgradeRecord, verifyRawRecord } from '../c
 import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from '../event-log.js';
 import { LogClosedError, LogCompactedError } from '../event-log.js';
 import type { LogEvent, LogRecord, RawRecord } from '../events.js';
+import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
 
 /**
  * A log held in process memory, in the stored format (records encoded and checksummed as on disk), so it
@@ -10,7 +11,7 @@ import type { LogEvent, LogRecord, RawRecord } from '../events.js';
  */
 export class MemoryEventLog implements EventLog {
   private readonly payloads: Uint8Array[] = [];
-  private readonly listeners: CommitListener[] = [];
+  private readonly listeners = new CommitListeners();
   private queue: {
     events: readonly LogEvent[] | RecordBuilder;
     resolve: (r: LogRecord) => void;
@@ -57,11 +58,7 @@ export class MemoryEventLog implements EventLog {
   }
 
   onCommit(listener: CommitListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.listeners.add(listener);
   }
 
   lastRevision(): number {
@@ -73,20 +70,14 @@ export class MemoryEventLog implements EventLog {
   }
 
   async compact(revision: number): Promise<void> {
-    if (!Number.isInteger(revision) || revision > this.last + 1) {
-      throw new RangeError(`compact: revision ${revision} is not a whole number <= ${this.last + 1}`);
-    }
+    checkCompactTarget(revision, this.last);
     if (revision <= this.first) return;
     this.payloads.splice(0, revision - this.first);
     this.first = revision;
   }
 
   async startAt(revision: number): Promise<void> {
-    if (!Number.isSafeInteger(revision) || revision <= this.last) {
-      throw new RangeError(
-        `startAt(${revision}) would hand out a revision again (the log ends at ${this.last})`,
-      );
-    }
+    checkStartAt('memory:', revision, this.last);
     this.payloads.length = 0;
     this.first = revision;
     this.last = revision - 1;
@@ -109,9 +100,7 @@ export class MemoryEventLog implements EventLog {
   }
 
   async markVerified(revision: number): Promise<void> {
-    if (!Number.isSafeInteger(revision) || revision > this.last) {
-      throw new RangeError(`markVerified: revision ${revision} is not a whole number <= ${this.last}`);
-    }
+    checkMarkVerified(revision, this.last);
     this.verified = Math.max(this.verified, revision);
   }
 
@@ -152,7 +141,7 @@ export class MemoryEventLog implements EventLog {
     if (committed.length === 0) return;
     this.last += committed.length;
     const records = committed.map((c) => c.record);
-    for (const listener of this.listeners) listener(records);
+    this.listeners.notify(records);
     for (const c of committed) c.resolve(c.record);
   }
 }

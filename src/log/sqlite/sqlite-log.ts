@@ -4,6 +4,7 @@ import type { CommitObserver } from '../commit-observer.js';
 import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from '../event-log.js';
 import { LogClosedError, LogFileError, LogWriteError } from '../event-log.js';
 import type { LogEvent, LogRecord, RawRecord } from '../events.js';
+import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
 import type { PreparedStatement, SqlValue } from './sqlite-connection.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { checkLogFile } from './sqlite-file-check.js';
@@ -61,7 +62,7 @@ interface Batch {
  */
 export class SqliteEventLog implements EventLog {
   private readonly queue: PendingAppend[] = [];
-  private readonly listeners: CommitListener[] = [];
+  private readonly listeners = new CommitListeners();
   private readonly insertStatements = new Map<number, PreparedStatement>();
   /** Work for the writer connection that must not interleave with a group commit (compaction, restore). */
   private readonly chores: { readonly run: () => Promise<void>; readonly reject: (err: Error) => void }[] =
@@ -147,11 +148,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   onCommit(listener: CommitListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return this.listeners.add(listener);
   }
 
   lastRevision(): number {
@@ -167,9 +164,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   async markVerified(revision: number): Promise<void> {
-    if (!Number.isSafeInteger(revision) || revision > this.last) {
-      throw new RangeError(`markVerified: revision ${revision} is not a whole number <= ${this.last}`);
-    }
+    checkMarkVerified(revision, this.last);
     if (revision <= this.verifiedThrough()) return;
     await this.onWriter(() => writeMeta(this.writer, 'verified_through', revision));
     this.verified = Math.max(this.verified, revision);
@@ -188,9 +183,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   async compact(revision: number): Promise<void> {
-    if (!Number.isInteger(revision) || revision > this.last + 1) {
-      throw new RangeError(`compact: revision ${revision} is not a whole number <= ${this.last + 1}`);
-    }
+    checkCompactTarget(revision, this.last);
     if (revision <= this.compactedBefore) return;
     const previous = this.compactedBefore;
     // Readers check compactRevision() before reading: raise it first, so that none starts on rows that go.
@@ -215,11 +208,7 @@ export class SqliteEventLog implements EventLog {
   }
 
   async startAt(revision: number): Promise<void> {
-    if (!Number.isSafeInteger(revision) || revision <= this.last) {
-      throw new RangeError(
-        `${this.path}: startAt(${revision}) would hand out a revision again (the log ends at ${this.last})`,
-      );
-    }
+    checkStartAt(this.path, revision, this.last);
     if (revision <= this.compactedBefore) return;
     // Readers check compactRevision() before reading: raise it first, so that none starts on rows that go.
     this.compactedBefore = revision;
@@ -351,7 +340,7 @@ export class SqliteEventLog implements EventLog {
     }
     this.observer?.committed(batch.records.length, batch.bytes, (performance.now() - started) / 1000);
     this.last = batch.records.at(-1)!.revision;
-    for (const listener of this.listeners) listener(batch.records);
+    this.listeners.notify(batch.records);
     for (let i = 0; i < batch.waiters.length; i++) batch.waiters[i]!.resolve(batch.records[i]!);
   }
 
