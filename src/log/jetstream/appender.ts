@@ -26,6 +26,8 @@ export interface AppendTarget {
   appliedThrough(revision: number): Promise<void>;
   /** A record was acknowledged by the stream (for metrics). */
   acknowledged(payloadBytes: number, seconds: number): void;
+  /** The `Nats-Msg-Id` of the applied record at `revision`, when this node still remembers it. */
+  msgIdAt(revision: number): string | undefined;
 }
 
 interface Pending {
@@ -74,6 +76,8 @@ const RETRY_DELAY_MS = 200;
 export class Appender {
   private readonly queue: Pending[] = [];
   private flights: Flight[] = [];
+  /** Flights refused as a lost race, to be checked against the stream once caught up (see lostRace). */
+  private unsure: Flight[] = [];
   private catchingUp: Promise<void> | null = null;
   private resendTimer: NodeJS.Timeout | null = null;
   private counter = 0;
@@ -96,7 +100,7 @@ export class Appender {
 
   /** Appends not yet answered. */
   get inFlight(): number {
-    return this.queue.length + this.flights.length;
+    return this.queue.length + this.flights.length + this.unsure.length;
   }
 
   /** Called after this node applied new records: answers the appends they complete. */
@@ -108,6 +112,7 @@ export class Appender {
   fail(error: Error): void {
     this.failure ??= error;
     if (this.resendTimer) clearTimeout(this.resendTimer);
+    for (const f of this.unsure.splice(0)) f.pending.reject(error);
     for (const f of this.flights.splice(0)) f.pending.reject(error);
     for (const p of this.queue.splice(0)) p.reject(error);
   }
@@ -194,12 +199,35 @@ export class Appender {
     }, RETRY_DELAY_MS);
   }
 
-  /** `flight` lost its revision to another node: it and everything built on it are built again later. */
+  /**
+   * `flight` was refused: its revision went to another node, or (when an earlier answer was lost during a
+   * leader change) the refusal answers a resend of a record that did land. Which it was is known once this
+   * node has caught up: the record at that revision carries the flight's message id or not. Those that
+   * landed are answered; the rest, and everything built on them, are built again.
+   */
   private lostRace(flight: Flight): void {
     const i = this.flights.indexOf(flight);
-    const lost = this.flights.splice(i);
-    this.queue.unshift(...lost.map((f) => f.pending));
+    this.unsure.push(...this.flights.splice(i));
     this.catchUp();
+  }
+
+  /** Sorts the refused flights, in order, into landed after all (answered) and lost (queued again). */
+  private sortUnsure(): void {
+    const unsure = this.unsure;
+    this.unsure = [];
+    let allLanded = true;
+    const again: Pending[] = [];
+    for (const f of unsure) {
+      if (allLanded && f.kind === 'record' && this.target.msgIdAt(f.record.revision) === f.request.msgId) {
+        f.pending.resolve(f.record);
+      } else if (allLanded && f.kind === 'refusal') {
+        f.pending.reject(f.error);
+      } else {
+        allLanded = false;
+        again.push(f.pending);
+      }
+    }
+    this.queue.unshift(...again);
   }
 
   /** `flight` ran out of time: it and the appends built on it answer UNAVAILABLE (their outcome unknown). */
@@ -228,6 +256,7 @@ export class Appender {
       }
     })().finally(() => {
       this.catchingUp = null;
+      this.sortUnsure();
       this.pump();
     });
   }

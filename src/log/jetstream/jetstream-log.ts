@@ -21,6 +21,9 @@ import {
 import { LogTail, type TailedRecord } from './tail.js';
 import { fillTo, publishVerbatim } from './verbatim.js';
 
+/** Applied records whose message ids are remembered: more than the appends that can be in flight. */
+const RECENT_MSG_IDS = 4_096;
+
 /** How long one publish waits for its acknowledgement before it is sent again. */
 const PUBLISH_TIMEOUT_MS = 2_000;
 
@@ -69,6 +72,7 @@ export class JetStreamEventLog implements EventLog {
         streamHead: () => this.streamHead(),
         appliedThrough: (revision) => this.appliedThrough(revision),
         acknowledged: (bytes, seconds) => this.observer?.committed(1, bytes, seconds),
+        msgIdAt: (revision) => this.recentMsgIds.get(revision),
       },
       { window: 256, timeoutMs: url.timeoutMs, nodeId: randomBytes(6).toString('base64url') },
     );
@@ -83,11 +87,13 @@ export class JetStreamEventLog implements EventLog {
     });
     this.index = new ReadIndex(() => this.streamHead());
     void this.watchConnection();
-    this.watchdog = setInterval(() => this.checkTail(), 1_000);
+    this.watchdog = setInterval(() => this.checkTail(), 500);
     this.watchdog.unref();
   }
 
   private readonly watchdog: NodeJS.Timeout;
+  /** Message ids of the newest applied records, so a refused resend can tell whether it landed after all. */
+  private readonly recentMsgIds = new Map<number, string>();
   private lastDelivery = Date.now();
 
   /**
@@ -98,10 +104,10 @@ export class JetStreamEventLog implements EventLog {
   private checkTail(): void {
     if (this.closed || this.failure || this.tail === null) return;
     const waiting = this.appender.inFlight > 0 || this.waiters.length > 0;
-    if (!waiting || Date.now() - this.lastDelivery < 5_000) return;
+    if (!waiting || Date.now() - this.lastDelivery < 2_500) return;
     this.logger.warn(
       { applied: this.last },
-      'no records from the log stream for 5 s while waiting for some: following it again',
+      'no records from the log stream for 2.5 s while waiting for some: following it again',
     );
     this.lastDelivery = Date.now();
     this.tail.stop();
@@ -263,11 +269,27 @@ export class JetStreamEventLog implements EventLog {
       { deliver: (batch) => this.delivered(batch), broken: (err) => this.broken(err) },
       this.logger,
     );
-    this.tail.start(this.last + 1).catch((err: unknown) => this.broken(err as Error));
+    const tail = this.tail;
+    tail.start(this.last + 1).catch((err: unknown) => {
+      // No consumer can be made while the stream elects a leader or NATS is out of reach: try again.
+      this.logger.debug({ err }, 'cannot follow the log stream yet; retrying');
+      tail.stop();
+      if (this.tail !== tail) return;
+      this.tail = null;
+      setTimeout(() => this.follow(), 500).unref();
+    });
   }
 
   private delivered(batch: readonly TailedRecord[]): void {
     this.lastDelivery = Date.now();
+    for (const b of batch) this.recentMsgIds.set(b.record.revision, b.msgId);
+    if (this.recentMsgIds.size > RECENT_MSG_IDS) {
+      const cutoff = batch.at(-1)!.record.revision - RECENT_MSG_IDS;
+      for (const revision of this.recentMsgIds.keys()) {
+        if (revision > cutoff) break;
+        this.recentMsgIds.delete(revision);
+      }
+    }
     const records = batch.map((b) => b.record);
     this.last = records.at(-1)!.revision;
     this.listeners.notify(records);

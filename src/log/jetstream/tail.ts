@@ -52,6 +52,8 @@ export class LogTail {
       expires: 2_000,
       callback: (msg: JsMsg) => {
         if (this.stopped) return;
+        // A recreated consumer may deliver again what its predecessor delivered: already applied.
+        if (msg.seq < expected) return;
         if (msg.seq !== expected) {
           this.stop();
           this.sink.broken(
