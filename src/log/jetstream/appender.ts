@@ -211,23 +211,52 @@ export class Appender {
     this.catchUp();
   }
 
-  /** Sorts the refused flights, in order, into landed after all (answered) and lost (queued again). */
+  /**
+   * Sorts the refused flights, in order: landed after all (its message id holds its revision: answered),
+   * lost for good (another record holds its revision, or it was built on one lost for good: built again),
+   * or still open (its revision is empty: an earlier send may yet land there, as a leader change can commit
+   * a proposal late, so it is sent again with the same id rather than rebuilt, which could write it twice).
+   */
   private sortUnsure(): void {
     const unsure = this.unsure;
     this.unsure = [];
-    let allLanded = true;
+    let lostForGood = false;
+    let open: boolean | 'expired' = false;
     const again: Pending[] = [];
+    const stillOpen: Flight[] = [];
     for (const f of unsure) {
-      if (allLanded && f.kind === 'record' && this.target.msgIdAt(f.record.revision) === f.request.msgId) {
+      if (f.kind === 'refusal') {
+        if (lostForGood) again.push(f.pending);
+        else if (open === 'expired') f.pending.reject(this.timedOut());
+        else if (open) stillOpen.push(f);
+        else f.pending.reject(f.error);
+        continue;
+      }
+      const holder = this.target.msgIdAt(f.record.revision);
+      if (holder === f.request.msgId) {
         f.pending.resolve(f.record);
-      } else if (allLanded && f.kind === 'refusal') {
-        f.pending.reject(f.error);
-      } else {
-        allLanded = false;
+      } else if (lostForGood || (holder !== undefined && f.record.revision <= this.target.applied())) {
+        lostForGood = true;
         again.push(f.pending);
+      } else if (open === 'expired' || Date.now() > f.pending.deadline) {
+        // Out of time with the outcome unknown (it may still land): UNAVAILABLE, as for any lost answer.
+        open = 'expired';
+        f.pending.reject(this.timedOut());
+      } else {
+        open = true;
+        stillOpen.push(f);
       }
     }
     this.queue.unshift(...again);
+    if (stillOpen.length > 0) {
+      for (const f of stillOpen) if (f.kind === 'record') f.acked = false;
+      this.flights.push(...stillOpen);
+      this.resendTimer ??= setTimeout(() => {
+        this.resendTimer = null;
+        for (const f of this.flights) if (f.kind === 'record' && !f.acked) this.send(f);
+        this.pump();
+      }, RETRY_DELAY_MS);
+    }
   }
 
   /** `flight` ran out of time: it and the appends built on it answer UNAVAILABLE (their outcome unknown). */
