@@ -161,6 +161,8 @@ describe('a kvstore cluster on an R3 JetStream log', () => {
     const status = await nodeStatus(restarted);
     expect(Number(status.cluster!.applied_revision)).toBeGreaterThanOrEqual(last);
     expect(status.backend).toContain('JetStream');
+    // HashKV answers from each node's own state: wait until all have applied the last write.
+    await allApplied(c, last);
     const hashes = await Promise.all(c.nodes.map((n) => hashKv(n, last)));
     expect(new Set(hashes.map((h) => h.hash)).size).toBe(1);
     expect(hashes[0]!.keys).toBe(150);

@@ -192,6 +192,11 @@ export class Appender {
       this.giveUp(flight);
       return;
     }
+    this.scheduleResend();
+  }
+
+  /** Soon, sends again every flight not acknowledged yet, in order, with the same ids. */
+  private scheduleResend(): void {
     this.resendTimer ??= setTimeout(() => {
       this.resendTimer = null;
       for (const f of this.flights) if (f.kind === 'record' && !f.acked) this.send(f);
@@ -251,11 +256,7 @@ export class Appender {
     if (stillOpen.length > 0) {
       for (const f of stillOpen) if (f.kind === 'record') f.acked = false;
       this.flights.push(...stillOpen);
-      this.resendTimer ??= setTimeout(() => {
-        this.resendTimer = null;
-        for (const f of this.flights) if (f.kind === 'record' && !f.acked) this.send(f);
-        this.pump();
-      }, RETRY_DELAY_MS);
+      this.scheduleResend();
     }
   }
 
