@@ -4,27 +4,9 @@ import { join } from 'node:path';
 import sqlite3 from 'sqlite3';
 import { describe, expect, it } from 'vitest';
 import { LogFileError } from '../../src/log/event-log.js';
-import type { LogEvent, LogRecord } from '../../src/log/events.js';
 import { SqliteEventLog } from '../../src/log/sqlite/sqlite-log.js';
 import { tempDir } from '../helpers/temp-dir.js';
-
-function put(key: string, value: string): LogEvent {
-  return {
-    type: 'put',
-    key,
-    value: Buffer.from(value),
-    expiresAt: 0,
-    createRevision: 0,
-    version: 1,
-    prevRevision: 0,
-  };
-}
-
-async function readAll(log: SqliteEventLog, from = 1): Promise<LogRecord[]> {
-  const out: LogRecord[] = [];
-  for await (const record of log.read(from, { pageSize: 7 })) out.push(record);
-  return out;
-}
+import { put, readAll } from './contract.js';
 
 const sha = async (path: string) =>
   createHash('sha256')
