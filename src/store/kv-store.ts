@@ -1,39 +1,12 @@
-import pino, { type Logger } from 'pino';
-import { type Observable, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { KeySpan } from '../keys/key-order.js';
-import type { CommitObserver } from '../log/commit-observer.js';
-import type { EventLog, LogBackendStatus } from '../log/event-log.js';
-import { LogClosedError } from '../log/event-log.js';
-import type { LogRecord, PutEvent } from '../log/events.js';
-import type { LogUrl } from '../log/log-url.js';
-import { openLog } from '../log/open-log.js';
-import type { Durability } from '../log/sqlite/sqlite-log.js';
-import { ExpirySchedule } from '../projections/expiry-schedule.js';
+import type { EventLog } from '../log/event-log.js';
 import type { KeyEntry } from '../projections/key-entry.js';
-import { isLive } from '../projections/key-entry.js';
-import type { IndexSnapshot } from '../projections/key-index.js';
 import type { AppliedRecord } from '../projections/key-state.js';
-import { KeyState } from '../projections/key-state.js';
-import type { CheckpointOptions } from './checkpointer.js';
-import { Checkpointer } from './checkpointer.js';
-import type { CompactionOptions, CompactResult } from './compactor.js';
-import { Compactor } from './compactor.js';
+import type { CompactResult } from './compactor.js';
 import type { Condition } from './conditions.js';
-import { DataDir } from './data-dir.js';
-import { StoreUnavailableError } from './errors.js';
-import type { SweeperOptions } from './expiry-sweeper.js';
-import { ExpirySweeper } from './expiry-sweeper.js';
-import { HistoryCheck, type HistoryCheckOptions, type HistoryCheckReport } from './history-check.js';
 import type { Limits } from './limits.js';
-import {
-  DEFAULT_LIMITS,
-  validateKey,
-  validateLimit,
-  validateSpan,
-  validateTtl,
-  validateValue,
-} from './limits.js';
-import { type ListOptions, type ListResult, listKeys } from './list-keys.js';
+import type { ListOptions, ListResult } from './list-keys.js';
 import {
   type DeleteManyResult,
   type DeleteRangeResult,
@@ -41,124 +14,39 @@ import {
   type SetManyItem,
   type SetManyResult,
 } from './multi-key.js';
-import { deleteRecord, NothingToWrite, putRecord } from './record-builders.js';
-import { recoverState } from './start-up.js';
+import { type GetResult, type StateSnapshot, StoreReads } from './reads.js';
+import { type DeleteResult, type SetOptions, type SetResult, SingleKeyOps } from './single-key.js';
 import type { HashKvResult } from './state-at.js';
 import { hashKvAt } from './state-at.js';
+import { type ClusterStatus, clusterStatus, type StoreStatus, storeStatus } from './status.js';
+import { closeStore, openStore, type StoreOptions, type StoreParts } from './store-lifecycle.js';
 import type { TxnRequest, TxnResult } from './txn.js';
-import type { WitnessReader } from './witness.js';
-import { WritePath } from './write-path.js';
-import { WriteView } from './write-view.js';
 
-/** Options of {@link KvStore.open}; everything but `dataDir` has a default. */
-export interface StoreOptions {
-  readonly dataDir: string;
-  /**
-   * The log: a `log.url` to open (default: SQLite in the data directory), or a function that opens one
-   * once the data directory is locked (tests hand in a particular instance this way).
-   */
-  readonly log?: LogUrl | ((dataDir: string) => Promise<EventLog>);
-  /** SQLite: fsync every group commit (default), or survive a process crash only. */
-  readonly durability?: Durability;
-  readonly limits?: Partial<Limits>;
-  readonly checkpoint?: Partial<CheckpointOptions>;
-  readonly expiry?: Partial<SweeperOptions>;
-  /** Auto-compaction of the log history (off by default). */
-  readonly compaction?: Partial<CompactionOptions>;
-  /** Pace of the background check of the history start-up did not verify (see history-check.ts). */
-  readonly historyCheck?: Partial<HistoryCheckOptions>;
-  /** Keys per List page when the request does not say. */
-  readonly defaultListLimit?: number;
-  readonly logger?: Logger;
-  /** Told about every group commit of the log (metrics) and a failed one (health). */
-  readonly commitObserver?: CommitObserver;
-  /** Files besides the checkpoints that prove acknowledged revisions (the NATS cursor); see witness.ts. */
-  readonly witnesses?: readonly WitnessReader[];
-  /** Start even when a witness proves the log lost acknowledged writes (never reusing their revisions). */
-  readonly acceptLogTruncation?: boolean;
-}
-
-/** Options of {@link KvStore.set}. */
-export interface SetOptions {
-  /** The key expires this many milliseconds after the write (absent: never). */
-  readonly ttlMs?: number;
-  /** Write only if this holds at the serialisation point. */
-  readonly condition?: Condition;
-}
-
-/** Result of a write: the revision that holds it. */
-export interface SetResult {
-  readonly revision: number;
-  readonly createRevision: number;
-  readonly version: number;
-  readonly expiresAt: number;
-}
-
-/** Result of a delete; `deleted` is false (and `revision` the current one) when the key did not exist. */
-export interface DeleteResult {
-  readonly revision: number;
-  readonly deleted: boolean;
-}
-
-/** Result of a get at the store's current revision. */
-export interface GetResult {
-  readonly revision: number;
-  readonly entry: KeyEntry | undefined;
-}
-
-/** Everything the store reports about itself. */
-export interface StoreStatus {
-  readonly revision: number;
-  readonly compactRevision: number;
-  readonly keys: number;
-  readonly checkpointRevision: number;
-  readonly backend: string;
-  /** The background check of the log history below the verified-through watermark. */
-  readonly historyCheck: HistoryCheckReport;
-}
-
-/** A cluster node's place in the shared log. */
-export interface ClusterStatus extends LogBackendStatus {
-  readonly appliedRevision: number;
-  readonly lagRevisions: number;
-}
-
-/** The state at one revision, frozen (later writes do not change it). */
-export interface StateSnapshot {
-  readonly revision: number;
-  readonly entries: IndexSnapshot;
-}
-
-const ALL_KEYS: KeySpan = { kind: 'prefix', prefix: '' };
+// The facade's option and result types live with the code that fills them; callers import them from here.
+export type { GetResult, StateSnapshot } from './reads.js';
+export type { DeleteResult, SetOptions, SetResult } from './single-key.js';
+export type { ClusterStatus, StoreStatus } from './status.js';
+export type { StoreOptions } from './store-lifecycle.js';
 
 /**
  * The key-value store: validates requests, appends them to the log, and serves reads from the projection.
  * One instance owns one data directory.
  */
 export class KvStore {
-  private readonly records = new Subject<readonly AppliedRecord[]>();
   private closing: Promise<void> | null = null;
-
-  private constructor(
-    private readonly dir: DataDir,
-    private readonly log: EventLog,
-    private readonly state: KeyState,
-    private readonly writes: WritePath,
-    private readonly schedule: ExpirySchedule,
-    private readonly sweeper: ExpirySweeper,
-    private readonly checkpointer: Checkpointer,
-    private readonly compactor: Compactor,
-    private readonly historyCheck: HistoryCheck,
-    /** Request limits in force. */
-    readonly limits: Limits,
-    private readonly defaultListLimit: number,
-    private readonly logger: Logger,
-  ) {
-    this.multi = new MultiKeyOps(writes, state, limits);
-  }
-
+  /** Request limits in force. */
+  readonly limits: Limits;
+  private readonly reads: StoreReads;
+  private readonly single: SingleKeyOps;
   /** Batches, range deletes and transactions. */
   private readonly multi: MultiKeyOps;
+
+  private constructor(private readonly parts: StoreParts) {
+    this.limits = parts.limits;
+    this.reads = new StoreReads(parts.state, parts.log, parts.writes, parts.limits, parts.defaultListLimit);
+    this.single = new SingleKeyOps(parts.writes, parts.state, parts.limits);
+    this.multi = new MultiKeyOps(parts.writes, parts.state, parts.limits);
+  }
 
   /**
    * Opens the store in `options.dataDir`: takes its lock, opens the log, loads the newest valid checkpoint,
@@ -167,90 +55,12 @@ export class KvStore {
    * in the background.
    */
   static async open(options: StoreOptions): Promise<KvStore> {
-    const logger = options.logger ?? pino({ level: 'silent' });
-    const limits = { ...DEFAULT_LIMITS, ...options.limits };
-    const dir = await DataDir.open(options.dataDir);
-    let log: EventLog | undefined;
-    try {
-      const source = options.log ?? { scheme: 'sqlite', path: null };
-      log =
-        typeof source === 'function'
-          ? await source(dir.path)
-          : await openLog(source, {
-              dataDir: dir.path,
-              durability: options.durability ?? 'fsync',
-              observer: options.commitObserver,
-              logger,
-            });
-      const state = new KeyState();
-      const checkpointer = new Checkpointer(
-        dir.checkpointDir,
-        state,
-        { everyRevisions: 100_000, intervalMs: 10 * 60_000, keep: 2, ...options.checkpoint },
-        logger,
-      );
-      await recoverState(
-        dir,
-        log,
-        checkpointer,
-        state,
-        { witnesses: options.witnesses ?? [], acceptLogTruncation: options.acceptLogTruncation === true },
-        logger,
-      );
-      // Start-up verified every record above the watermark (those below the checkpoint, and the tail it
-      // replayed); those at or below it are checked again in the background once the store serves.
-      const checkInBackground = log.verifiedThrough();
-      const verified = log.lastRevision();
-      const compactor = new Compactor(
-        log,
-        checkpointer,
-        () => state.revision,
-        { keepRevisions: 0, keepForMs: 0, intervalMs: 5 * 60_000, ...options.compaction },
-        logger,
-      );
-
-      const schedule = new ExpirySchedule();
-      for (const entry of state.index.values()) schedule.add(entry);
-      const view = new WriteView(state);
-      const writes = new WritePath(log, view, () => state.revision);
-      const sweeper = new ExpirySweeper(
-        schedule,
-        state,
-        writes,
-        { intervalMs: 100, batchSize: 1000, ...options.expiry },
-        logger,
-      );
-      const store = new KvStore(
-        dir,
-        log,
-        state,
-        writes,
-        schedule,
-        sweeper,
-        checkpointer,
-        compactor,
-        new HistoryCheck(log, { pageSize: 2000, pauseMs: 10, ...options.historyCheck }, logger),
-        limits,
-        options.defaultListLimit ?? 1000,
-        logger,
-      );
-      log.onCommit((records) => store.applyCommitted(records));
-      checkpointer.start();
-      compactor.start();
-      await sweeper.sweep();
-      await log.markVerified(verified);
-      store.historyCheck.start(checkInBackground);
-      return store;
-    } catch (err) {
-      await log?.close().catch(() => {});
-      await dir.release();
-      throw err;
-    }
+    return new KvStore(await openStore(options));
   }
 
   /** The revision of the last committed write. */
   get revision(): number {
-    return this.state.revision;
+    return this.parts.state.revision;
   }
 
   /**
@@ -258,12 +68,12 @@ export class KvStore {
    * (so `revision` is the last of them while subscribers run). Hot: subscribe before reading history.
    */
   get feed(): Observable<readonly AppliedRecord[]> {
-    return this.records.asObservable();
+    return this.parts.applier.feed;
   }
 
   /** The durable log, for readers of history (watch catch-up, backup). */
   get eventLog(): EventLog {
-    return this.log;
+    return this.parts.log;
   }
 
   /**
@@ -272,36 +82,8 @@ export class KvStore {
    * log; with a shared log, one round trip to the log's leader shared by the reads waiting for it. Throws
    * {@link StoreUnavailableError} when the log cannot be reached within `timeoutMs`.
    */
-  async caughtUp(timeoutMs = 5_000): Promise<void> {
-    if (this.log.readIndex === undefined) return;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new StoreUnavailableError(
-              `a linearizable read needs the log's leader, which did not answer within ${timeoutMs} ms; ` +
-                "retry, or read with serializable (this node's state, possibly behind other nodes)",
-            ),
-          ),
-        timeoutMs,
-      );
-    });
-    try {
-      await Promise.race([
-        this.log.readIndex().then(
-          (index) => this.writes.durable(index),
-          (err: unknown) => {
-            throw new StoreUnavailableError(
-              `a linearizable read needs the log's leader: ${(err as Error).message}; retry, or read with serializable`,
-            );
-          },
-        ),
-        timeout,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+  caughtUp(timeoutMs = 5_000): Promise<void> {
+    return this.reads.caughtUp(timeoutMs);
   }
 
   /**
@@ -309,64 +91,33 @@ export class KvStore {
    * (a cluster), false on a log only this process writes (its state is always current).
    */
   get sharedLog(): boolean {
-    return this.log.readIndex !== undefined;
+    return this.reads.sharedLog;
   }
 
   /** This node's place in a shared log, for status pages; null for a log only this process writes. */
-  async clusterStatus(): Promise<ClusterStatus | null> {
-    if (this.log.backendStatus === undefined) return null;
-    const backend = await this.log.backendStatus();
-    const applied = this.state.revision;
-    return {
-      ...backend,
-      appliedRevision: applied,
-      lagRevisions: Math.max(0, backend.headRevision - applied),
-    };
+  clusterStatus(): Promise<ClusterStatus | null> {
+    return clusterStatus(this.parts.log, this.parts.state);
   }
 
   /** Reads one key at the current revision; an expired key reads as absent. */
   get(key: string): GetResult {
-    validateKey(key, this.limits);
-    const entry = this.state.get(key);
-    return { revision: this.state.revision, entry: entry && isLive(entry, Date.now()) ? entry : undefined };
+    return this.reads.get(key);
   }
 
   /**
    * Sets `key` to `value`, durably; resolves with the revision once it is on disk and visible to reads.
    * With a condition, throws {@link ConditionFailedError} (and writes nothing) when it does not hold.
    */
-  async set(key: string, value: Uint8Array, options: SetOptions = {}): Promise<SetResult> {
-    validateKey(key, this.limits);
-    validateValue(value, this.limits);
-    if (options.condition?.kind === 'value')
-      validateValue(options.condition.value, this.limits, 'condition.value');
-    const ttlMs = options.ttlMs === undefined ? undefined : validateTtl(options.ttlMs, this.limits);
-    const record = await this.writes.append(
-      putRecord(this.writes.view, key, value, ttlMs, options.condition),
-    );
-    const put = record.events.at(-1) as PutEvent;
-    return {
-      revision: record.revision,
-      createRevision: put.createRevision,
-      version: put.version,
-      expiresAt: put.expiresAt,
-    };
+  set(key: string, value: Uint8Array, options: SetOptions = {}): Promise<SetResult> {
+    return this.single.set(key, value, options);
   }
 
   /**
    * Deletes `key`; a key that does not exist (or has expired) is not an error and writes nothing. With a
    * condition, throws {@link ConditionFailedError} (and deletes nothing) when it does not hold.
    */
-  async delete(key: string, condition?: Condition): Promise<DeleteResult> {
-    validateKey(key, this.limits);
-    if (condition?.kind === 'value') validateValue(condition.value, this.limits, 'condition.value');
-    try {
-      const record = await this.writes.append(deleteRecord(this.writes.view, key, condition));
-      return { revision: record.revision, deleted: true };
-    } catch (err) {
-      if (err instanceof NothingToWrite) return { revision: this.state.revision, deleted: false };
-      throw err;
-    }
+  delete(key: string, condition?: Condition): Promise<DeleteResult> {
+    return this.single.delete(key, condition);
   }
 
   /** Writes several distinct keys atomically as one revision. */
@@ -396,21 +147,13 @@ export class KvStore {
 
   /** Lists live keys of a span in key order, one page at a time. */
   list(options: ListOptions = {}): ListResult {
-    const span = validateSpan(options.span ?? ALL_KEYS, this.limits);
-    const limit = validateLimit(options.limit ?? 0, this.limits) || this.defaultListLimit;
-    return { revision: this.state.revision, ...listKeys(this.state.index, span, limit, options, Date.now()) };
+    return this.reads.list(options);
   }
 
   /** Figures for status pages. */
   status(): StoreStatus {
-    return {
-      revision: this.state.revision,
-      compactRevision: this.log.compactRevision(),
-      keys: this.state.index.size,
-      checkpointRevision: this.checkpointer.revision,
-      backend: this.log.describe(),
-      historyCheck: this.historyCheck.report(),
-    };
+    const { state, log, checkpointer, historyCheck } = this.parts;
+    return storeStatus(state, log, checkpointer, historyCheck);
   }
 
   /**
@@ -419,12 +162,12 @@ export class KvStore {
    * incremental backups from before `revision` are refused from then on.
    */
   compact(revision: number): Promise<CompactResult> {
-    return this.compactor.compact(revision);
+    return this.parts.compactor.compact(revision);
   }
 
   /** Runs one round of auto-compaction now (normally on its timer); null when there was nothing to drop. */
   autoCompact(): Promise<CompactResult | null> {
-    return this.compactor.autoCompact();
+    return this.parts.compactor.autoCompact();
   }
 
   /**
@@ -432,12 +175,12 @@ export class KvStore {
    * checkpoint and the log, which needs them to reach back that far (else {@link RevisionOutOfRangeError}).
    */
   hashKv(revision = 0): Promise<HashKvResult> {
-    return hashKvAt(revision, this.state, this.log, this.checkpointer);
+    return hashKvAt(revision, this.parts.state, this.parts.log, this.parts.checkpointer);
   }
 
   /** The current state, frozen: copy-on-write, so taking it is cheap and later writes do not touch it. */
   snapshot(): StateSnapshot {
-    return { revision: this.state.revision, entries: this.state.index.snapshot() };
+    return this.reads.snapshot();
   }
 
   /**
@@ -445,12 +188,12 @@ export class KvStore {
    * called; for backups reading it. Throws {@link RevisionOutOfRangeError} when it is already compacted.
    */
   holdHistory(fromRevision: number, field?: string): () => void {
-    return this.compactor.hold(fromRevision, field);
+    return this.parts.compactor.hold(fromRevision, field);
   }
 
   /** Writes a checkpoint now (also done periodically and on close). */
   checkpoint(): Promise<void> {
-    return this.checkpointer.checkpoint();
+    return this.parts.checkpointer.checkpoint();
   }
 
   /**
@@ -458,48 +201,7 @@ export class KvStore {
    * data directory. Later writes fail with {@link StoreUnavailableError}.
    */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      this.sweeper.stop();
-      await this.historyCheck.stop();
-      await this.compactor.stop();
-      await this.log.close();
-      // Answers held back until a revision is durable must not wait for a log that has stopped.
-      this.writes.failed(new LogClosedError());
-      await this.checkpointer.stop();
-      await this.checkpointer.checkpoint();
-      this.records.complete();
-      await this.dir.release();
-      this.logger.info({ revision: this.state.revision }, 'store closed');
-    })();
+    this.closing ??= closeStore(this.parts);
     return this.closing;
-  }
-
-  /** The commit listener: projection first, then everything derived from it, in revision order. */
-  private applyCommitted(records: readonly LogRecord[]): void {
-    const applied = records.map((record) => {
-      const one = this.state.apply(record);
-      for (const change of one.changes) if (change.entry !== null) this.schedule.add(change.entry);
-      return one;
-    });
-    this.records.next(applied);
-    this.writes.view.applied(records);
-    this.writes.committed(this.state.revision);
-    this.sweeper.poke();
-    this.checkpointer.committed(this.state.revision);
-    // Another node may have compacted the shared log past this node's newest checkpoint: without a newer one
-    // this node could not restart from the log. Its state is past the compaction point: write one now.
-    if (this.log.compactRevision() - 1 > this.checkpointer.revision) void this.checkpointAfterCompaction();
-  }
-
-  private compactionCheckpoint: Promise<void> | null = null;
-
-  private checkpointAfterCompaction(): Promise<void> {
-    this.compactionCheckpoint ??= this.checkpointer
-      .checkpoint()
-      .catch((err: unknown) => this.logger.error({ err }, 'checkpoint after a compaction of the log failed'))
-      .finally(() => {
-        this.compactionCheckpoint = null;
-      });
-    return this.compactionCheckpoint;
   }
 }

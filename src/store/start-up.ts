@@ -31,29 +31,7 @@ export async function recoverState(
   logger: Logger,
 ): Promise<void> {
   const logRevision = log.lastRevision();
-  const witnesses = [await checkpointer.newestValidAbove(logRevision)].map(
-    (c) => c && { revision: c.revision, source: c.path },
-  );
-  for (const read of options.witnesses) witnesses.push(await read());
-  const loss = findLoss(logRevision, witnesses);
-  if (loss && log.readIndex !== undefined) {
-    // A shared log is every node's history: one node must never cut it to its own checkpoints.
-    throw new DataDirStateError(
-      dir.path,
-      `${describeLoss(loss)}. The log is shared by a cluster (${log.describe()}): this data directory's ` +
-        'checkpoints or NATS cursor belong to another history or to a stream that lost data. Empty the data ' +
-        'directory (the node rebuilds from the stream; docs/cluster.md), or restore the cluster from a backup; ' +
-        '--accept-log-truncation does not apply to a shared log',
-    );
-  }
-  if (loss && !options.acceptLogTruncation) {
-    throw new DataDirStateError(
-      dir.path,
-      `${describeLoss(loss)}. Restore the directory from a backup (kvstore restore), or start with ` +
-        `--accept-log-truncation to serve the newest state the checkpoints and the log hold and continue at revision ${loss.revision + 1} ` +
-        `(docs/operations.md, "When the log is shorter than what was acknowledged")`,
-    );
-  }
+  const loss = await witnessedLoss(dir, log, checkpointer, logRevision, options);
   // The history up to the checkpoint start-up will most likely load is checked while it loads: SQLite
   // reads on its own thread while the checkpoint decodes here. Should that one be damaged, the replay from
   // an older one checks the rest. After a loss the log's history is dropped, so it is not checked.
@@ -87,6 +65,43 @@ export async function recoverState(
   }
   if (fromCheckpoint <= logRevision) await replayLog(log, state, logger);
   if (loss) await acceptTruncation(log, checkpointer, state, loss, logger);
+}
+
+/**
+ * The acknowledged writes the log lost, from the newest checkpoint ahead of it and the other witnesses;
+ * throws unless the loss may be accepted (`acceptLogTruncation`, and a log only this node writes).
+ */
+async function witnessedLoss(
+  dir: DataDir,
+  log: EventLog,
+  checkpointer: Checkpointer,
+  logRevision: number,
+  options: RecoveryOptions,
+): Promise<LogLoss | null> {
+  const witnesses = [await checkpointer.newestValidAbove(logRevision)].map(
+    (c) => c && { revision: c.revision, source: c.path },
+  );
+  for (const read of options.witnesses) witnesses.push(await read());
+  const loss = findLoss(logRevision, witnesses);
+  if (loss && log.readIndex !== undefined) {
+    // A shared log is every node's history: one node must never cut it to its own checkpoints.
+    throw new DataDirStateError(
+      dir.path,
+      `${describeLoss(loss)}. The log is shared by a cluster (${log.describe()}): this data directory's ` +
+        'checkpoints or NATS cursor belong to another history or to a stream that lost data. Empty the data ' +
+        'directory (the node rebuilds from the stream; docs/cluster.md), or restore the cluster from a backup; ' +
+        '--accept-log-truncation does not apply to a shared log',
+    );
+  }
+  if (loss && !options.acceptLogTruncation) {
+    throw new DataDirStateError(
+      dir.path,
+      `${describeLoss(loss)}. Restore the directory from a backup (kvstore restore), or start with ` +
+        `--accept-log-truncation to serve the newest state the checkpoints and the log hold and continue at revision ${loss.revision + 1} ` +
+        `(docs/operations.md, "When the log is shorter than what was acknowledged")`,
+    );
+  }
+  return loss;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { Limits } from './limits.js';
 import { validateKey, validateSpan, validateTtl, validateValue } from './limits.js';
 import { expireIfDue, isLive, NothingToWrite, putEvent, rangeDeletes } from './record-builders.js';
 import { ResponseBudget } from './response-budget.js';
-import type { KeyRow, WriteView } from './write-view.js';
+import type { KeyHead, KeyRow, WriteView } from './write-view.js';
 
 /** One operation of a transaction branch. */
 export type TxnOp =
@@ -64,53 +64,54 @@ export function validateTxn(request: TxnRequest, limits: Limits): void {
   request.compares.forEach((c, i) => {
     validateKey(c.key, limits, `compare[${i}].key`);
   });
-  for (const [name, ops] of [
-    ['success', request.success],
-    ['failure', request.failure],
-  ] as const) {
-    if (ops.length > MAX_TXN_OPS) {
-      throw new InvalidArgumentError(name, `has ${ops.length} operations, over the limit of ${MAX_TXN_OPS}`);
+  validateBranch('success', request.success, limits);
+  validateBranch('failure', request.failure, limits);
+}
+
+/** Checks one branch's operations, and that none writes a key another one of them writes. */
+function validateBranch(name: 'success' | 'failure', ops: readonly TxnOp[], limits: Limits): void {
+  if (ops.length > MAX_TXN_OPS) {
+    throw new InvalidArgumentError(name, `has ${ops.length} operations, over the limit of ${MAX_TXN_OPS}`);
+  }
+  const written = new Map<string, number>();
+  const spans: { span: KeySpan; at: number }[] = [];
+  ops.forEach((op, i) => {
+    const field = `${name}[${i}]`;
+    if (op.type === 'range' || op.type === 'deleteRange') validateSpan(op.span, limits);
+    else validateKey(op.key, limits, `${field}.key`);
+    if (op.type === 'set') {
+      validateValue(op.value, limits, `${field}.value`);
+      if (op.ttlMs !== undefined) validateTtl(op.ttlMs, limits, `${field}.ttl_ms`);
     }
-    const written = new Map<string, number>();
-    const spans: { span: KeySpan; at: number }[] = [];
-    ops.forEach((op, i) => {
-      const field = `${name}[${i}]`;
-      if (op.type === 'range' || op.type === 'deleteRange') validateSpan(op.span, limits);
-      else validateKey(op.key, limits, `${field}.key`);
-      if (op.type === 'set') {
-        validateValue(op.value, limits, `${field}.value`);
-        if (op.ttlMs !== undefined) validateTtl(op.ttlMs, limits, `${field}.ttl_ms`);
+    if (op.type === 'set' || op.type === 'delete') {
+      const before = written.get(op.key);
+      if (before !== undefined) {
+        throw new InvalidArgumentError(
+          `${field}.key`,
+          `"${op.key}" is already written by ${name}[${before}]; a transaction writes a key at most once`,
+        );
       }
-      if (op.type === 'set' || op.type === 'delete') {
-        const before = written.get(op.key);
-        if (before !== undefined) {
-          throw new InvalidArgumentError(
-            `${field}.key`,
-            `"${op.key}" is already written by ${name}[${before}]; a transaction writes a key at most once`,
-          );
-        }
-        written.set(op.key, i);
-      }
-      if (op.type === 'deleteRange') spans.push({ span: op.span, at: i });
-    });
-    for (const { span, at } of spans) {
-      for (const [key, i] of written) {
-        if (spanContains(span, key)) {
-          throw new InvalidArgumentError(
-            `${name}[${i}].key`,
-            `"${key}" is also deleted by ${name}[${at}]; a transaction writes a key at most once`,
-          );
-        }
+      written.set(op.key, i);
+    }
+    if (op.type === 'deleteRange') spans.push({ span: op.span, at: i });
+  });
+  for (const { span, at } of spans) {
+    for (const [key, i] of written) {
+      if (spanContains(span, key)) {
+        throw new InvalidArgumentError(
+          `${name}[${i}].key`,
+          `"${key}" is also deleted by ${name}[${at}]; a transaction writes a key at most once`,
+        );
       }
     }
-    for (let a = 0; a < spans.length; a++) {
-      for (let b = a + 1; b < spans.length; b++) {
-        if (spansOverlap(spans[a]!.span, spans[b]!.span)) {
-          throw new InvalidArgumentError(
-            `${name}[${spans[b]!.at}]`,
-            `overlaps ${name}[${spans[a]!.at}]; a transaction writes a key at most once`,
-          );
-        }
+  }
+  for (let a = 0; a < spans.length; a++) {
+    for (let b = a + 1; b < spans.length; b++) {
+      if (spansOverlap(spans[a]!.span, spans[b]!.span)) {
+        throw new InvalidArgumentError(
+          `${name}[${spans[b]!.at}]`,
+          `overlaps ${name}[${spans[a]!.at}]; a transaction writes a key at most once`,
+        );
       }
     }
   }
@@ -142,88 +143,107 @@ export function txnRecord(
 ): RecordBuilder {
   const maxRangeKeys = limits.maxRangeKeys;
   return (revision, timeMs) => {
-    // The transaction's own writes, seen by its later operations.
-    const local = new Map<string, KeyRow | null>();
-    const liveHead = (key: string) => {
-      if (local.has(key)) return local.get(key) ?? null;
-      const head = view.head(key);
-      return head !== null && isLive(head, timeMs) ? head : null;
-    };
-    const currentValue = (key: string) =>
-      local.has(key) ? (local.get(key)?.value ?? null) : view.value(key);
-    const row = (key: string): KeyRow | null => {
-      const head = liveHead(key);
-      return head === null ? null : { key, ...head, value: currentValue(key)! };
-    };
-
+    const run = new BranchRun(view, revision, timeMs, maxRangeKeys);
     const succeeded = request.compares.every((c) =>
-      evaluateCompare(c, liveHead(c.key), () => currentValue(c.key)),
+      evaluateCompare(c, run.liveHead(c.key), () => run.currentValue(c.key)),
     );
-    const events: LogEvent[] = [];
-    const results: TxnOpResult[] = [];
-    for (const op of succeeded ? request.success : request.failure) {
-      switch (op.type) {
-        case 'get':
-          results.push({ type: 'get', row: row(op.key) });
-          break;
-        case 'range': {
-          const { rows, more } = view.scan(op.span, op.limit);
-          const live = rows.filter((r) => !local.has(r.key) && isLive(r, timeMs));
-          for (const [key, written] of local) if (written && spanContains(op.span, key)) live.push(written);
-          live.sort((a, b) => compareKeys(a.key, b.key));
-          results.push({
-            type: 'range',
-            rows: live.slice(0, op.limit),
-            more: more || live.length > op.limit,
-          });
-          break;
-        }
-        case 'set': {
-          const head = local.has(op.key)
-            ? (local.get(op.key) ?? null)
-            : expireIfDue(op.key, view.head(op.key), timeMs, events);
-          const expiresAt = op.ttlMs === undefined ? 0 : timeMs + op.ttlMs;
-          const put = putEvent(op.key, op.value, expiresAt, head, revision);
-          events.push(put);
-          local.set(op.key, {
-            key: op.key,
-            createRevision: put.createRevision,
-            modRevision: revision,
-            version: put.version,
-            expiresAt,
-            value: op.value,
-          });
-          results.push({ type: 'set', createRevision: put.createRevision, version: put.version, expiresAt });
-          break;
-        }
-        case 'delete': {
-          const prev = row(op.key);
-          const raw = view.head(op.key);
-          if (prev !== null) events.push({ type: 'delete', key: op.key, prevRevision: prev.modRevision });
-          else if (raw !== null && !local.has(op.key))
-            events.push({ type: 'expire', key: op.key, prevRevision: raw.modRevision });
-          local.set(op.key, null);
-          results.push({ type: 'delete', deleted: prev !== null, prev });
-          break;
-        }
-        case 'deleteRange': {
-          const deleted = rangeDeletes(view, op.span, maxRangeKeys, timeMs, events);
-          for (const r of deleted) local.set(r.key, null);
-          results.push({ type: 'deleteRange', deleted });
-          break;
-        }
-      }
-    }
+    const ops = succeeded ? request.success : request.failure;
+    const results = ops.map((op) => run.apply(op));
     // Before anything is written: an answer too large to send must not follow a committed write.
-    measureAnswer(succeeded ? request.success : request.failure, results, limits.maxResponseBytes);
-    if (events.length === 0) {
+    measureAnswer(ops, results, limits.maxResponseBytes);
+    if (run.events.length === 0) {
       out.result = { revision: revision - 1, succeeded, results };
       throw new NothingToWrite(revision - 1);
     }
-    view.stage(revision, events);
+    view.stage(revision, run.events);
     out.result = { revision, succeeded, results };
-    return events;
+    return run.events;
   };
+}
+
+/** One attempt at the chosen branch: the events it writes, and its own writes seen by its later operations. */
+class BranchRun {
+  readonly events: LogEvent[] = [];
+  private readonly local = new Map<string, KeyRow | null>();
+
+  constructor(
+    private readonly view: WriteView,
+    private readonly revision: number,
+    private readonly timeMs: number,
+    private readonly maxRangeKeys: number,
+  ) {}
+
+  /** The key's head as the branch sees it so far; null when absent or expired. */
+  liveHead(key: string): KeyHead | null {
+    if (this.local.has(key)) return this.local.get(key) ?? null;
+    const head = this.view.head(key);
+    return head !== null && isLive(head, this.timeMs) ? head : null;
+  }
+
+  /** The key's value as the branch sees it so far. */
+  currentValue(key: string): Uint8Array | null {
+    return this.local.has(key) ? (this.local.get(key)?.value ?? null) : this.view.value(key);
+  }
+
+  /** Runs one operation after those before it. */
+  apply(op: TxnOp): TxnOpResult {
+    switch (op.type) {
+      case 'get':
+        return { type: 'get', row: this.row(op.key) };
+      case 'range':
+        return this.range(op.span, op.limit);
+      case 'set':
+        return this.set(op.key, op.value, op.ttlMs);
+      case 'delete':
+        return this.delete(op.key);
+      case 'deleteRange': {
+        const deleted = rangeDeletes(this.view, op.span, this.maxRangeKeys, this.timeMs, this.events);
+        for (const r of deleted) this.local.set(r.key, null);
+        return { type: 'deleteRange', deleted };
+      }
+    }
+  }
+
+  private row(key: string): KeyRow | null {
+    const head = this.liveHead(key);
+    return head === null ? null : { key, ...head, value: this.currentValue(key)! };
+  }
+
+  private range(span: KeySpan, limit: number): TxnOpResult {
+    const { rows, more } = this.view.scan(span, limit);
+    const live = rows.filter((r) => !this.local.has(r.key) && isLive(r, this.timeMs));
+    for (const [key, written] of this.local) if (written && spanContains(span, key)) live.push(written);
+    live.sort((a, b) => compareKeys(a.key, b.key));
+    return { type: 'range', rows: live.slice(0, limit), more: more || live.length > limit };
+  }
+
+  private set(key: string, value: Uint8Array, ttlMs: number | undefined): TxnOpResult {
+    const head = this.local.has(key)
+      ? (this.local.get(key) ?? null)
+      : expireIfDue(key, this.view.head(key), this.timeMs, this.events);
+    const expiresAt = ttlMs === undefined ? 0 : this.timeMs + ttlMs;
+    const put = putEvent(key, value, expiresAt, head, this.revision);
+    this.events.push(put);
+    this.local.set(key, {
+      key,
+      createRevision: put.createRevision,
+      modRevision: this.revision,
+      version: put.version,
+      expiresAt,
+      value,
+    });
+    return { type: 'set', createRevision: put.createRevision, version: put.version, expiresAt };
+  }
+
+  private delete(key: string): TxnOpResult {
+    const prev = this.row(key);
+    const raw = this.view.head(key);
+    if (prev !== null) this.events.push({ type: 'delete', key, prevRevision: prev.modRevision });
+    else if (raw !== null && !this.local.has(key))
+      this.events.push({ type: 'expire', key, prevRevision: raw.modRevision });
+    this.local.set(key, null);
+    return { type: 'delete', deleted: prev !== null, prev };
+  }
 }
 
 /** Counts the rows the answer will carry; throws {@link ResponseTooLargeError} past `maxBytes`. */

@@ -192,8 +192,8 @@ describe('KvStore: durability and recovery', () => {
     const live = dump(store);
     // Simulate a crash after the checkpoint: drop the store without its closing checkpoint.
     const logs: string[] = [];
-    await (store as unknown as { log: SqliteEventLog }).log.close();
-    await (store as unknown as { dir: { release(): Promise<void> } }).dir.release();
+    await store.eventLog.close();
+    await (store as unknown as { parts: { dir: { release(): Promise<void> } } }).parts.dir.release();
 
     const logger = pino({ level: 'info' }, { write: (line: string) => logs.push(line) });
     const reopened = await openStore(dir, { logger });
