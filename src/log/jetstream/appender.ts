@@ -195,13 +195,28 @@ export class Appender {
     this.scheduleResend();
   }
 
+  /**
+   * The stream has a new leader: what was sent to the old one and is not acknowledged yet may never be
+   * answered, so it is sent again now (same ids: stored at most once) rather than after its publish times out.
+   */
+  leaderChanged(): void {
+    if (this.failure || !this.flights.some((f) => f.kind === 'record' && !f.acked)) return;
+    if (this.resendTimer) clearTimeout(this.resendTimer);
+    this.resendTimer = null;
+    this.resend();
+  }
+
   /** Soon, sends again every flight not acknowledged yet, in order, with the same ids. */
   private scheduleResend(): void {
     this.resendTimer ??= setTimeout(() => {
       this.resendTimer = null;
-      for (const f of this.flights) if (f.kind === 'record' && !f.acked) this.send(f);
-      this.pump();
+      this.resend();
     }, RETRY_DELAY_MS);
+  }
+
+  private resend(): void {
+    for (const f of this.flights) if (f.kind === 'record' && !f.acked) this.send(f);
+    this.pump();
   }
 
   /**
@@ -218,30 +233,34 @@ export class Appender {
 
   /**
    * Sorts the refused flights, in order: landed after all (its message id holds its revision: answered),
-   * lost for good (another record holds its revision, or it was built on one lost for good: built again),
+   * lost for good (another record holds its revision, or it was chained to one lost for good: built again),
    * or still open (its revision is empty: an earlier send may yet land there, as a leader change can commit
    * a proposal late, so it is sent again with the same id rather than rebuilt, which could write it twice).
+   * A flight built on the applied state rather than on the flight before it (that one was already behind
+   * the tail) does not share that flight's fate: only its own revision says whether it landed.
    */
   private sortUnsure(): void {
     const unsure = this.unsure;
     this.unsure = [];
-    let lostForGood = false;
+    const lost = new Set<string>();
     let open: boolean | 'expired' = false;
     const again: Pending[] = [];
     const stillOpen: Flight[] = [];
     for (const f of unsure) {
       if (f.kind === 'refusal') {
-        if (lostForGood) again.push(f.pending);
+        // It decided on the flights before it: if one of them is lost, it decides again.
+        if (lost.size > 0) again.push(f.pending);
         else if (open === 'expired') f.pending.reject(this.timedOut());
         else if (open) stillOpen.push(f);
         else f.pending.reject(f.error);
         continue;
       }
       const holder = this.target.msgIdAt(f.record.revision);
+      const chainedToLost = f.request.lastMsgId !== null && lost.has(f.request.lastMsgId);
       if (holder === f.request.msgId) {
         f.pending.resolve(f.record);
-      } else if (lostForGood || (holder !== undefined && f.record.revision <= this.target.applied())) {
-        lostForGood = true;
+      } else if (chainedToLost || (holder !== undefined && f.record.revision <= this.target.applied())) {
+        lost.add(f.request.msgId);
         again.push(f.pending);
       } else if (open === 'expired' || Date.now() > f.pending.deadline) {
         // Out of time with the outcome unknown (it may still land): UNAVAILABLE, as for any lost answer.

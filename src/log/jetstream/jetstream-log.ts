@@ -87,6 +87,7 @@ export class JetStreamEventLog implements EventLog {
     });
     this.index = new ReadIndex(() => this.streamHead());
     void this.watchConnection();
+    this.watchLeader();
     this.watchdog = setInterval(() => this.checkTail(), 500);
     this.watchdog.unref();
   }
@@ -109,6 +110,28 @@ export class JetStreamEventLog implements EventLog {
       { applied: this.last },
       'no records from the log stream for 2.5 s while waiting for some: following it again',
     );
+    this.followAgain();
+  }
+
+  /**
+   * A new stream leader (JetStream's advisory): the tail's consumer may have lived on the old one and
+   * appends sent to it may never be answered. Both start over now instead of after their timeouts, so a
+   * leader change costs this node little more than JetStream's own election.
+   */
+  private watchLeader(): void {
+    this.nc.subscribe(`$JS.EVENT.ADVISORY.STREAM.LEADER_ELECTED.${this.url.stream}`, {
+      callback: (err) => {
+        if (err || this.closed || this.failure) return;
+        this.logger.info({ stream: this.url.stream, applied: this.last }, 'the log stream has a new leader');
+        this.appender.leaderChanged();
+        this.followAgain();
+      },
+    });
+  }
+
+  /** Starts the tail again after the last record applied (records read and not handed on are read again). */
+  private followAgain(): void {
+    if (this.tail === null) return;
     this.lastDelivery = Date.now();
     this.tail.stop();
     this.tail = null;
