@@ -85,7 +85,7 @@ export async function cas(
   value: string,
   modRevision: number,
   ms = WRITE_DEADLINE_MS,
-): Promise<{ ok: true; revision: number } | { ok: false }> {
+): Promise<{ ok: true; revision: number } | { ok: false; message: string }> {
   try {
     const r = await unaryCall<{ header: { revision: number } | null }>((cb) =>
       node.kv.Set(
@@ -97,7 +97,8 @@ export async function cas(
     );
     return { ok: true, revision: r.header!.revision };
   } catch (err) {
-    if ((err as ServiceError).code === status.FAILED_PRECONDITION) return { ok: false };
+    if ((err as ServiceError).code === status.FAILED_PRECONDITION)
+      return { ok: false, message: (err as ServiceError).details };
     throw err;
   }
 }
