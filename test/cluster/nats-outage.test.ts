@@ -156,12 +156,8 @@ describe('a kvstore cluster whose NATS becomes unreachable', () => {
       phase('nats back');
       for (const [i, n] of nodes.entries()) {
         const key = `after/${i}`;
-        // BUG (src/log/jetstream/appender.ts catchUp / jetstream-log.ts streamHead): after a SIGKILL outage the
-        // first writes once NATS is back (and kvstore reconnected, within ~0.3 s) can still answer UNAVAILABLE,
-        // and /readyz stays 503 "the log stream does not answer (TIMEOUT)", for up to 5 s: the catch-up loop's
-        // stream-info request sent while disconnected is never answered after the reconnect (nats.js does
-        // not replay it) and holds every append back until its 5 s JetStream API timeout. Hence a bounded
-        // wait here rather than "the first write after the reconnect succeeds" (not deterministic to pin).
+        // BUG (see the `it.fails` test "takes writes again as soon as it has reconnected"): for up to 5 s after
+        // NATS is back a write can still answer UNAVAILABLE, hence a bounded wait rather than one attempt.
         await waitFor(
           `a write through ${n.server.addr} after the outage`,
           30_000,
@@ -218,6 +214,29 @@ describe('a kvstore cluster whose NATS becomes unreachable', () => {
     const ms = performance.now() - t0;
     expect(err?.code).toBe(status.UNAVAILABLE);
     expect(ms).toBeLessThan(TIMEOUT_MS + MARGIN_MS);
+  }, 30_000);
+
+  // BUG (src/log/jetstream/appender.ts catchUp, src/log/jetstream/jetstream-log.ts streamHead): a write that
+  // gave up starts a catch-up that asks the stream for its head (stream info) while NATS is down; that request
+  // is never answered, even once the connection is back (nats.js does not replay a request made while
+  // disconnected), so the catch-up, and with it every queued append, waits for its 5 s JetStream API timeout:
+  // the first write after kvstore has reconnected answers UNAVAILABLE ("did not acknowledge the write within
+  // 3000 ms") and /readyz stays 503 "the log stream does not answer (TIMEOUT)" for ~5 s with NATS up.
+  // Fails today (so `it.fails` passes); make it `it` once the catch-up stops waiting on a request sent while
+  // disconnected (e.g. wait for the reconnect instead of asking, or abandon the request on reconnect).
+  it.fails('takes writes again as soon as it has reconnected to NATS after an outage', async () => {
+    const server = await startNats();
+    await startNodes(1, ['--log-url', `nats://127.0.0.1:${server.port}/BACK?timeout=3s`]);
+    const node = nodes[0]!;
+    await set(node, 'k', 'v');
+    await server.kill();
+    await expect(set(node, 'k', 'w', 20_000)).rejects.toMatchObject({ code: status.UNAVAILABLE });
+    const from = node.server.logs.length;
+    await server.start();
+    await waitFor('kvstore to reconnect to NATS', 10_000, async () =>
+      node.server.logs.slice(from).some((l) => l.msg === 'NATS log connection: reconnect'),
+    );
+    expect(await set(node, 'k', 'x', 10_000)).toBeGreaterThan(1);
   }, 30_000);
 });
 
