@@ -20,7 +20,7 @@ export async function landedWrites(logUrl: string, dataDir: string): Promise<Map
   const log = await openLog(parseLogUrl(logUrl), { dataDir });
   const landed = new Map<string, Landed>();
   try {
-    for await (const record of log.read(log.compactRevision() + 1)) {
+    for await (const record of log.read(log.compactRevision())) {
       for (const event of record.events) {
         if (event.type !== 'put') continue;
         const value = Buffer.from(event.value).toString();
