@@ -62,6 +62,8 @@ export interface AppenderOptions {
 }
 
 const RETRY_DELAY_MS = 200;
+/** How often deadlines are checked while appends are unanswered. */
+const DEADLINE_CHECK_MS = 100;
 
 /**
  * Appends to a log stream that other nodes append to as well, optimistically: a record is built on this
@@ -80,6 +82,7 @@ export class Appender {
   private unsure: Flight[] = [];
   private catchingUp: Promise<void> | null = null;
   private resendTimer: NodeJS.Timeout | null = null;
+  private deadlineTimer: NodeJS.Timeout | null = null;
   private counter = 0;
   private lastTimeMs = 0;
   private failure: Error | null = null;
@@ -94,6 +97,7 @@ export class Appender {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.queue.push({ events, resolve, reject, deadline: Date.now() + this.options.timeoutMs });
+      this.watchDeadlines();
       this.pump();
     });
   }
@@ -112,6 +116,7 @@ export class Appender {
   fail(error: Error): void {
     this.failure ??= error;
     if (this.resendTimer) clearTimeout(this.resendTimer);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     for (const f of this.unsure.splice(0)) f.pending.reject(error);
     for (const f of this.flights.splice(0)) f.pending.reject(error);
     for (const p of this.queue.splice(0)) p.reject(error);
@@ -196,10 +201,11 @@ export class Appender {
   }
 
   /**
-   * The stream has a new leader: what was sent to the old one and is not acknowledged yet may never be
-   * answered, so it is sent again now (same ids: stored at most once) rather than after its publish times out.
+   * The stream has a new leader, or the connection to NATS came back: what was sent before and is not
+   * acknowledged yet may never be answered, so it is sent again now (same ids: stored at most once) rather
+   * than after its publish times out.
    */
-  leaderChanged(): void {
+  resendUnanswered(): void {
     if (this.failure || !this.flights.some((f) => f.kind === 'record' && !f.acked)) return;
     if (this.resendTimer) clearTimeout(this.resendTimer);
     this.resendTimer = null;
@@ -277,6 +283,32 @@ export class Appender {
       this.flights.push(...stillOpen);
       this.scheduleResend();
     }
+  }
+
+  /**
+   * While anything is unanswered, checks deadlines on a short timer: an append answers UNAVAILABLE at its
+   * deadline (give or take the check's period) even when no publish attempt ends then (one waits for its
+   * acknowledgement for seconds).
+   */
+  private watchDeadlines(): void {
+    if (this.deadlineTimer !== null || this.failure) return;
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = null;
+      this.expireOverdue();
+      if (this.inFlight > 0) this.watchDeadlines();
+    }, DEADLINE_CHECK_MS);
+    this.deadlineTimer.unref();
+  }
+
+  /** Answers UNAVAILABLE every append past its deadline, and those built on it (their outcome is unknown). */
+  private expireOverdue(): void {
+    const now = Date.now();
+    this.expireQueued();
+    const overdueUnsure = this.unsure.findIndex((f) => now > f.pending.deadline);
+    if (overdueUnsure >= 0)
+      for (const f of this.unsure.splice(overdueUnsure)) f.pending.reject(this.timedOut());
+    const overdue = this.flights.find((f) => now > f.pending.deadline);
+    if (overdue) this.giveUp(overdue);
   }
 
   /** `flight` ran out of time: it and the appends built on it answer UNAVAILABLE (their outcome unknown). */

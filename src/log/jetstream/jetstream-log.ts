@@ -10,6 +10,7 @@ import type { OpenLogOptions } from '../open-log.js';
 import { Appender, type PublishRequest } from './appender.js';
 import { ReadIndex } from './read-index.js';
 import { StreamReader } from './reader.js';
+import { Reconnects } from './reconnects.js';
 import {
   connectLog,
   ensureLogStream,
@@ -96,6 +97,7 @@ export class JetStreamEventLog implements EventLog {
   /** Message ids of the newest applied records, so a refused resend can tell whether it landed after all. */
   private readonly recentMsgIds = new Map<number, string>();
   private lastDelivery = Date.now();
+  private readonly reconnected = new Reconnects();
 
   /**
    * The tail's own recovery (missed heartbeats) does not cover every failure of a stream leader change; if
@@ -123,7 +125,7 @@ export class JetStreamEventLog implements EventLog {
       callback: (err) => {
         if (err || this.closed || this.failure) return;
         this.logger.info({ stream: this.url.stream, applied: this.last }, 'the log stream has a new leader');
-        this.appender.leaderChanged();
+        this.appender.resendUnanswered();
         this.followAgain();
       },
     });
@@ -345,7 +347,9 @@ export class JetStreamEventLog implements EventLog {
   }
 
   private async streamHead(): Promise<number> {
-    const info = await this.reachable(this.jsm.streams.info(this.url.stream));
+    const info = await this.reachable(
+      this.reconnected.abandonOnReconnect(this.jsm.streams.info(this.url.stream)),
+    );
     this.first = Math.max(this.first, firstSequence(info));
     return info.state.last_seq;
   }
@@ -376,10 +380,22 @@ export class JetStreamEventLog implements EventLog {
     }
   }
 
+  /**
+   * Follows the connection for /readyz. After a reconnect, requests sent before it may never be answered
+   * (measured: a stream-info sent while disconnected waited for its full timeout): the questions in flight
+   * are asked again, unanswered appends resent and the tail restarted, so the node serves again at once.
+   */
   private async watchConnection(): Promise<void> {
     for await (const s of this.nc.status()) {
       if (s.type === 'disconnect') this.disconnected = `disconnected from NATS (${String(s.data)})`;
-      else if (s.type === 'reconnect') this.disconnected = null;
+      else if (s.type === 'reconnect') {
+        this.disconnected = null;
+        if (this.closed || this.failure) continue;
+        this.logger.info({ applied: this.last }, 'reconnected to NATS: resuming the log');
+        this.reconnected.fire();
+        this.appender.resendUnanswered();
+        this.followAgain();
+      }
     }
   }
 }
