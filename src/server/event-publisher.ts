@@ -20,6 +20,8 @@ export async function startEventPublisher(
       stream: config.nats.stream,
       subjectPrefix: config.nats.subjectPrefix,
       cursorPath: join(config.data.dir, 'nats-cursor.json'),
+      // A cluster's events stream gets the log stream's replicas: losing a NATS server loses neither.
+      replicas: config.log.url.scheme === 'nats' ? config.log.url.replicas : 1,
     },
     logger,
   );

@@ -26,6 +26,8 @@ export interface NatsPublisherOptions {
   readonly cursorPath: string;
   /** JetStream publishes awaiting their ack at once. */
   readonly window?: number;
+  /** Replicas of the stream when kvstore creates it (a cluster's events stream as safe as its log): 1 by default. */
+  readonly replicas?: number;
 }
 
 /** The publisher's state for status pages, metrics and /readyz. */
@@ -190,8 +192,14 @@ export class NatsPublisher {
       }
     } catch (err) {
       if (!/stream not found/i.test((err as Error).message)) throw err;
-      await jsm.streams.add({ name: this.options.stream, subjects, storage: StorageType.File });
-      this.logger.info({ stream: this.options.stream, subjects }, 'created JetStream stream');
+      const replicas = this.options.replicas ?? 1;
+      await jsm.streams.add({
+        name: this.options.stream,
+        subjects,
+        storage: StorageType.File,
+        num_replicas: replicas,
+      });
+      this.logger.info({ stream: this.options.stream, subjects, replicas }, 'created JetStream stream');
     }
   }
 
