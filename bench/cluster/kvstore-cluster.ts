@@ -57,7 +57,9 @@ export async function startKvstoreCluster(): Promise<BenchCluster> {
       `kvstore kv${i + 1}`,
       process.execPath,
       [
-        // As `npm start` and the container run it (docs/operations.md, "Node flags").
+        // As `npm start` and the container run it (docs/operations.md, "Node flags"); BENCH_KVSTORE_NODE_FLAGS
+        // adds Node flags (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the nodes).
+        ...(process.env.BENCH_KVSTORE_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
         ...['--max-semi-space-size=32', BIN, 'serve', '--data-dir', dataDir, '--log-format', 'json'],
         ...['--grpc-listen', endpoints[i]!, '--http-listen', `127.0.0.1:${http}`, '--log-url', logUrl],
       ],

@@ -1,6 +1,8 @@
 // One server process of a bench cluster (an etcd member, a nats-server), started from fixed arguments so that
 // the bench can SIGKILL it and start it again on the same ports and data directory.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join } from 'node:path';
 
 /** How long a start may take before it counts as failed. */
 const START_TIMEOUT_MS = 30_000;
@@ -34,6 +36,13 @@ export class ServerProcess {
     if (this.pid !== undefined) throw new Error(`${this.name} is already running`);
     const child = spawn(this.command, [...this.args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
+    // BENCH_SERVER_LOG_DIR=dir keeps every server's whole output (dir/<name>.log), to read a stall's timeline.
+    const logDir = process.env.BENCH_SERVER_LOG_DIR;
+    if (logDir) {
+      const file = createWriteStream(join(logDir, `${this.name.replace(/\W+/g, '-')}.log`), { flags: 'a' });
+      child.stdout!.pipe(file);
+      child.stderr!.pipe(file);
+    }
     this.tail = '';
     this.endedByUs = false;
     this.exited = new Promise((resolve) => child.on('exit', () => resolve()));

@@ -83,6 +83,7 @@ export class Appender {
   private catchingUp: Promise<void> | null = null;
   private resendTimer: NodeJS.Timeout | null = null;
   private deadlineTimer: NodeJS.Timeout | null = null;
+  private pumpScheduled = false;
   private counter = 0;
   private lastTimeMs = 0;
   private failure: Error | null = null;
@@ -98,6 +99,19 @@ export class Appender {
     return new Promise((resolve, reject) => {
       this.queue.push({ events, resolve, reject, deadline: Date.now() + this.options.timeoutMs });
       this.watchDeadlines();
+      this.pumpSoon();
+    });
+  }
+
+  /**
+   * Publishes what is queued once the current I/O phase is over: appends that arrived together (requests read
+   * from many connections in one turn) go out together, in one socket write, instead of one write each.
+   */
+  private pumpSoon(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
       this.pump();
     });
   }

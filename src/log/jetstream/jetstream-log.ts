@@ -8,9 +8,9 @@ import type { LogEvent, LogRecord, RawRecord } from '../events.js';
 import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
 import type { OpenLogOptions } from '../open-log.js';
 import { Appender, type PublishRequest } from './appender.js';
+import { InterruptedError, Interruptions } from './interruptions.js';
 import { ReadIndex } from './read-index.js';
 import { StreamReader } from './reader.js';
-import { Reconnects } from './reconnects.js';
 import {
   connectLog,
   ensureLogStream,
@@ -97,7 +97,7 @@ export class JetStreamEventLog implements EventLog {
   /** Message ids of the newest applied records, so a refused resend can tell whether it landed after all. */
   private readonly recentMsgIds = new Map<number, string>();
   private lastDelivery = Date.now();
-  private readonly reconnected = new Reconnects();
+  private readonly interruptions = new Interruptions();
 
   /**
    * The tail's own recovery (missed heartbeats) does not cover every failure of a stream leader change; if
@@ -125,6 +125,7 @@ export class JetStreamEventLog implements EventLog {
       callback: (err) => {
         if (err || this.closed || this.failure) return;
         this.logger.info({ stream: this.url.stream, applied: this.last }, 'the log stream has a new leader');
+        this.interruptions.fire('the log stream elected a new leader');
         this.appender.resendUnanswered();
         this.followAgain();
       },
@@ -347,9 +348,7 @@ export class JetStreamEventLog implements EventLog {
   }
 
   private async streamHead(): Promise<number> {
-    const info = await this.reachable(
-      this.reconnected.abandonOnReconnect(this.jsm.streams.info(this.url.stream)),
-    );
+    const info = await this.reachable(this.interruptions.race(this.jsm.streams.info(this.url.stream)));
     this.first = Math.max(this.first, firstSequence(info));
     return info.state.last_seq;
   }
@@ -375,7 +374,8 @@ export class JetStreamEventLog implements EventLog {
       return answer;
     } catch (err) {
       const apiError = (err as { api_error?: unknown }).api_error !== undefined;
-      this.trouble = apiError ? null : `the log stream does not answer (${(err as Error).message})`;
+      if (!(err instanceof InterruptedError))
+        this.trouble = apiError ? null : `the log stream does not answer (${(err as Error).message})`;
       throw err;
     }
   }
@@ -392,7 +392,7 @@ export class JetStreamEventLog implements EventLog {
         this.disconnected = null;
         if (this.closed || this.failure) continue;
         this.logger.info({ applied: this.last }, 'reconnected to NATS: resuming the log');
-        this.reconnected.fire();
+        this.interruptions.fire('reconnected to NATS');
         this.appender.resendUnanswered();
         this.followAgain();
       }

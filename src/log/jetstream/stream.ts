@@ -35,6 +35,9 @@ export async function connectLog(url: NatsLogUrl, logger: Logger): Promise<NatsC
       reconnectTimeWait: 250,
       pingInterval: 5_000,
       timeout: 5_000,
+      // No stack captured per request: measured at ~4 % of a node's CPU under write load (nats.js's
+      // default keeps one per publish for the rare error that would use it).
+      noAsyncTraces: true,
     });
     void (async () => {
       for await (const s of nc.status()) {
