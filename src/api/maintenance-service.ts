@@ -4,12 +4,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import type { StoreBackup } from '../backup/backup-source.js';
-import { backupOf } from '../backup/backup-source.js';
-import { encodeBackup } from '../backup/backup-writer.js';
-import { LogClosedError } from '../log/event-log.js';
-import { StoreUnavailableError } from '../store/errors.js';
-import type { KvStore } from '../store/kv-store.js';
+import type { AdminOperations, BackupStream } from '../service/admin-operations.js';
 import type { AdminHandlers } from './generated/kvstore/v1/Admin.js';
 import type { BackupChunk } from './generated/kvstore/v1/BackupChunk.js';
 import type { BackupRequest__Output } from './generated/kvstore/v1/BackupRequest.js';
@@ -26,31 +21,17 @@ export type MaintenanceHandlers = Pick<AdminHandlers, 'Backup' | 'Compact' | 'Ha
 
 /** Handlers of Admin.Backup, Admin.Compact and Admin.HashKV. */
 export function maintenanceHandlers(
-  store: KvStore,
+  ops: AdminOperations,
   ctx: HandlerContext,
 ): MaintenanceHandlers & UntypedServiceImplementation {
   return {
-    Backup: backupHandler(store, ctx),
-
-    Compact: unary<CompactRequest__Output, CompactResponse>('Compact', ctx, async (request) => {
-      const result = await store.compact(request.revision);
-      return {
-        header: { revision: store.revision },
-        compact_revision: result.compactRevision,
-        removed: result.removed,
-      };
-    }),
-
-    HashKV: unary<HashKVRequest__Output, HashKVResponse>('HashKV', ctx, async (request) => {
-      const result = await store.hashKv(request.revision);
-      return {
-        header: { revision: store.revision },
-        hash: result.hash,
-        hash_revision: result.revision,
-        keys: result.keys,
-        compact_revision: result.compactRevision,
-      };
-    }),
+    Backup: backupHandler(ops, ctx),
+    Compact: unary<CompactRequest__Output, CompactResponse>('Compact', ctx, (request) =>
+      ops.compact(request.revision),
+    ),
+    HashKV: unary<HashKVRequest__Output, HashKVResponse>('HashKV', ctx, (request) =>
+      ops.hashKv(request.revision),
+    ),
   };
 }
 
@@ -59,16 +40,16 @@ export function maintenanceHandlers(
  * makes the server buffer the backup) and stopping when the client goes away.
  */
 function backupHandler(
-  store: KvStore,
+  ops: AdminOperations,
   ctx: HandlerContext,
 ): handleServerStreamingCall<BackupRequest__Output, BackupChunk> {
   return (call) => {
-    void streamBackup(store, ctx, call);
+    void streamBackup(ops, ctx, call);
   };
 }
 
 async function streamBackup(
-  store: KvStore,
+  ops: AdminOperations,
   ctx: HandlerContext,
   call: ServerWritableStream<BackupRequest__Output, BackupChunk>,
 ): Promise<void> {
@@ -77,35 +58,27 @@ async function streamBackup(
   call.on('cancelled', () => {
     cancelled = true;
   });
-  let backup: StoreBackup | null = null;
+  let backup: BackupStream | null = null;
   try {
-    backup = await backupOf(store, call.request.from_revision);
-    let done = 0;
-    let total = backup.expectedItems;
-    const chunks = encodeBackup(backup.content, (items) => {
-      done = items;
-    });
-    for await (const data of chunks) {
+    backup = await ops.backup(call.request.from_revision);
+    for await (const chunk of backup.chunks) {
       if (cancelled) break;
-      total = Math.max(total, done);
-      if (!call.write({ data, items_done: done, items_total: total })) await drained(call);
+      if (!call.write(chunk)) await drained(call);
     }
     const seconds = (performance.now() - started) / 1000;
     if (cancelled) {
-      ctx.logger.info({ items: done, seconds }, 'backup cancelled by the client');
+      ctx.logger.info({ items: backup.itemsDone(), seconds }, 'backup cancelled by the client');
       ctx.observe?.('Backup', status.CANCELLED, seconds);
       return;
     }
     call.end();
     ctx.logger.info(
-      { kind: backup.content.kind, base: backup.content.baseRevision, items: done, seconds },
+      { kind: backup.kind, base: backup.baseRevision, items: backup.itemsDone(), seconds },
       'backup sent',
     );
     ctx.observe?.('Backup', status.OK, seconds);
   } catch (err) {
-    const { error, expected } = toRpcError(
-      err instanceof LogClosedError ? new StoreUnavailableError('the store is shutting down') : err,
-    );
+    const { error, expected } = toRpcError(err);
     if (!expected) ctx.logger.error({ method: 'Backup', err }, 'request failed unexpectedly');
     ctx.observe?.('Backup', error.code, (performance.now() - started) / 1000);
     if (!cancelled) call.emit('error', error.toServiceError());

@@ -1,19 +1,15 @@
 import type { Http2Stream } from 'node:http2';
 import type { ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
-import { Metadata, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { InvalidArgumentError } from '../store/errors.js';
+import { startWatch, watchEndError } from '../service/watch-operations.js';
 import type { Limits } from '../store/limits.js';
-import { validateKey, validateSpan } from '../store/limits.js';
 import type { WatchBatch, WatchEncoder } from '../streams/watch-batch.js';
-import type { WatchFilter, WatchSelector } from '../streams/watch-filter.js';
 import type { WatchHub } from '../streams/watch-hub.js';
 import type { WatchEnd, WatchStream } from '../streams/watch-source.js';
-import { spanOf } from './convert.js';
 import type { WatchRequest__Output } from './generated/kvstore/v1/WatchRequest.js';
 import type { WatchResponse } from './generated/kvstore/v1/WatchResponse.js';
 import { kvstoreV1 } from './proto.js';
-import { toRpcError } from './status-errors.js';
+import { GRPC_STATUS, RpcError, toRpcError } from './status-errors.js';
 
 const watchMethod = kvstoreV1.KV.service.Watch;
 
@@ -69,38 +65,6 @@ export const encodeWatchBatch: WatchEncoder = (batch: WatchBatch) => {
   message.copy(framed, 5);
   return framed;
 };
-
-/** Reads a WatchRequest into a filter; throws InvalidArgumentError naming the field. */
-export function watchFilter(request: WatchRequest__Output, limits: Limits): WatchFilter {
-  let selector: WatchSelector;
-  if (request.key !== '') {
-    if (request.prefix !== '' || request.start !== '' || request.end !== '') {
-      throw new InvalidArgumentError(
-        'key',
-        'cannot be combined with prefix or start/end (watch one of them)',
-      );
-    }
-    selector = { kind: 'key', key: validateKey(request.key, limits) };
-  } else {
-    selector = validateSpan(spanOf(request), limits);
-  }
-  if (!Number.isInteger(request.start_revision) || request.start_revision < 0) {
-    throw new InvalidArgumentError(
-      'start_revision',
-      `is ${request.start_revision}; must be 0 (from now) or a revision >= 1`,
-    );
-  }
-  if (
-    request.progress_interval_ms !== 0 &&
-    (request.progress_interval_ms < 100 || request.progress_interval_ms > 3_600_000)
-  ) {
-    throw new InvalidArgumentError(
-      'progress_interval_ms',
-      `is ${request.progress_interval_ms}; must be 0 (server default) or from 100 to 3600000`,
-    );
-  }
-  return { selector, noPut: request.no_put, noDelete: request.no_delete, prevKv: request.prev_kv };
-}
 
 /**
  * What grpc-js keeps under a server stream (@grpc/grpc-js 1.14, BaseServerInterceptingCall): the HTTP/2
@@ -167,45 +131,28 @@ class GrpcWatchStream implements WatchStream {
   }
 
   end(reason?: WatchEnd): void {
-    if (!reason) {
-      this.call.end();
-      return;
-    }
-    const metadata = new Metadata();
-    let code = status.UNAVAILABLE;
-    let details = 'the server is shutting down; reconnect and resume from the next revision';
-    if (reason.kind === 'compacted') {
-      code = status.OUT_OF_RANGE;
-      details =
-        `start_revision: revision ${reason.requested} has been compacted; the oldest available is ` +
-        `${reason.compactRevision}. List the keys for a fresh state, then watch from its revision + 1`;
-      metadata.set('compact-revision', String(reason.compactRevision));
-    } else if (reason.kind === 'failed') {
-      // A damaged record is lost data, as for a backup reading it; anything else is the server's fault.
-      code = reason.damaged ? status.DATA_LOSS : status.INTERNAL;
-      details = reason.message;
-    }
-    this.call.emit('error', { code, details, metadata });
+    const error = watchEndError(reason);
+    if (error === null) this.call.end();
+    else
+      this.call.emit(
+        'error',
+        new RpcError(GRPC_STATUS[error.code], error.message, error.details).toServiceError(),
+      );
   }
 }
 
 /** The KV.Watch handler. */
 export function watchHandler(hub: WatchHub, limits: Limits, logger: Logger) {
   return (call: ServerWritableStream<WatchRequest__Output, WatchResponse>): void => {
-    let filter: WatchFilter;
+    let started: ReturnType<typeof startWatch>;
     try {
-      filter = watchFilter(call.request, limits);
+      started = startWatch(hub, new GrpcWatchStream(call), call.request, limits);
     } catch (err) {
       const { error } = toRpcError(err);
       call.emit('error', error.toServiceError());
       return;
     }
-    const watcher = hub.watch(
-      new GrpcWatchStream(call),
-      filter,
-      call.request.start_revision,
-      call.request.progress_interval_ms,
-    );
+    const { watcher, filter } = started;
     logger.debug({ selector: filter.selector, startRevision: call.request.start_revision }, 'watch started');
     call.on('cancelled', () => {
       watcher.cancelled();

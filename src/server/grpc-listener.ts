@@ -8,18 +8,19 @@ import { kvHandlers } from '../api/kv-service.js';
 import type { HandlerContext } from '../api/unary.js';
 import { watchHandler } from '../api/watch-service.js';
 import type { Config } from '../config/settings.js';
+import type { AdminOperations } from '../service/admin-operations.js';
+import type { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
-import type { PublisherStats } from '../streams/nats/publisher.js';
 import type { WatchHub } from '../streams/watch-hub.js';
 import { ENVELOPE_BYTES, maxResponseBytes } from './open-store.js';
 
 /** What the gRPC services serve from. */
 export interface GrpcParts {
   readonly store: KvStore;
+  readonly kv: KvOperations;
+  readonly admin: AdminOperations;
   readonly watchHub: WatchHub;
-  readonly nats: () => PublisherStats | null;
   readonly ctx: HandlerContext;
-  readonly startedAt: number;
 }
 
 /**
@@ -42,15 +43,11 @@ export function startGrpcListener(config: Config, parts: GrpcParts, logger: Logg
   return startGrpcServer(
     {
       kv: {
-        ...kvHandlers(store, ctx, responseBytes),
-        ...kvMultiHandlers(store, ctx, config.limits.defaultListLimit),
+        ...kvHandlers(parts.kv, ctx),
+        ...kvMultiHandlers(parts.kv, ctx),
         Watch: watchHandler(parts.watchHub, store.limits, logger),
       },
-      admin: adminHandlers(
-        store,
-        { startedAt: parts.startedAt, durability: durabilityOf(config), nats: parts.nats },
-        ctx,
-      ),
+      admin: adminHandlers(parts.admin, ctx),
     },
     {
       listen: config.grpc.listen,
@@ -67,7 +64,7 @@ export function startGrpcListener(config: Config, parts: GrpcParts, logger: Logg
 }
 
 /** How an acknowledged write is kept: SQLite's fsync mode, or the shared log's replication. */
-function durabilityOf(config: Config): string {
+export function durabilityOf(config: Config): string {
   const url = config.log.url;
   return url.scheme === 'nats' ? `replicated (JetStream R${url.replicas})` : config.data.durability;
 }

@@ -6,11 +6,13 @@ import { installResponseCompression } from '../api/response-compression.js';
 import type { RequestObserver } from '../api/unary.js';
 import { encodeWatchBatch } from '../api/watch-service.js';
 import type { Config } from '../config/settings.js';
+import { AdminOperations } from '../service/admin-operations.js';
+import { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub } from '../streams/watch-hub.js';
 import { startEventPublisher } from './event-publisher.js';
-import { startGrpcListener } from './grpc-listener.js';
-import { openStore } from './open-store.js';
+import { durabilityOf, startGrpcListener } from './grpc-listener.js';
+import { maxResponseBytes, openStore } from './open-store.js';
 
 /** A running kvstore server: the store and its listeners. */
 export interface RunningServer {
@@ -57,13 +59,19 @@ export async function startServer(
       'this @grpc/grpc-js version cannot be taught response compression; responses go uncompressed',
     );
   }
+  // The operations every transport serves (the rules live there once).
+  const kv = new KvOperations(store, {
+    maxResponseBytes: maxResponseBytes(config),
+    defaultListLimit: config.limits.defaultListLimit,
+  });
+  const admin = new AdminOperations(store, {
+    startedAt,
+    durability: durabilityOf(config),
+    nats: () => publisher?.stats() ?? null,
+  });
   let grpc: Awaited<ReturnType<typeof startGrpcListener>>;
   try {
-    grpc = await startGrpcListener(
-      config,
-      { store, watchHub, nats: () => publisher?.stats() ?? null, ctx, startedAt },
-      logger,
-    );
+    grpc = await startGrpcListener(config, { store, kv, admin, watchHub, ctx }, logger);
   } catch (err) {
     watchHub.close();
     await publisher?.close();
