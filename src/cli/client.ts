@@ -20,8 +20,8 @@ import type { StatusResponse__Output } from '../api/generated/kvstore/v1/StatusR
 import type { TxnRequest } from '../api/generated/kvstore/v1/TxnRequest.js';
 import type { TxnResponse__Output } from '../api/generated/kvstore/v1/TxnResponse.js';
 import { CliExit, EXIT, exitCodeFor } from './exit-codes.js';
-import { GRPC_STATUS, statusName } from './wire/status.js';
-import { CallError, UnaryChannel } from './wire/unary-channel.js';
+import { GRPC_STATUS, statusName } from '../client/wire/status.js';
+import { CallError, UnaryChannel } from '../client/wire/unary-channel.js';
 
 /** Global options every client command shares. */
 export interface ClientOptions {

@@ -1,4 +1,4 @@
-import { GRPC_STATUS } from './wire/status.js';
+import { GRPC_STATUS } from '../client/wire/status.js';
 
 /** Exit codes of the kvstore command (documented in `kvstore --help`). */
 export const EXIT = {

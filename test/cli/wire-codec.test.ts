@@ -2,7 +2,7 @@ import type { MethodDefinition } from '@grpc/proto-loader';
 import { describe, expect, it } from 'vitest';
 import { WIRE_DESCRIPTOR, type WireField } from '../../src/api/generated/wire-descriptor.js';
 import { packageDefinition } from '../../src/api/proto.js';
-import { decodeMessage, encodeMessage } from '../../src/cli/wire/codec.js';
+import { decodeMessage, encodeMessage } from '../../src/client/wire/codec.js';
 
 // The CLI's light codec must give what @grpc/proto-loader gives (the server's codec), for every message of
 // every method, field by field.

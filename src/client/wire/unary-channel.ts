@@ -1,7 +1,8 @@
 /**
- * Unary gRPC calls over node:http2, for the CLI. A command run makes one or a few calls and exits, so
- * loading @grpc/grpc-js and protobufjs (and parsing the .proto) would cost several times the call itself
- * (docs/benchmarks.md, CLI start-up). Streaming calls still go through @grpc/grpc-js (src/cli/client.ts).
+ * gRPC calls over node:http2, for the TypeScript client (src/client/) and the CLI. A command run makes one
+ * or a few calls and exits, so loading @grpc/grpc-js and protobufjs (and parsing the .proto) would cost
+ * several times the call itself (docs/benchmarks.md, CLI start-up). Unary calls and server streams (Watch,
+ * Backup) both go through here.
  */
 import {
   type ClientHttp2Session,
@@ -25,6 +26,11 @@ export class CallError extends Error {
     readonly answered: boolean,
     /** Trailing metadata the server sent with the status (e.g. compact-revision). */
     readonly trailers: Readonly<Record<string, string>> = {},
+    /**
+     * False when the request provably never reached the server (no connection could be made, or the
+     * server refused the stream before reading it): then even a write can be sent again safely.
+     */
+    readonly sent: boolean = true,
   ) {
     super(details);
     this.name = 'CallError';
@@ -86,12 +92,32 @@ function statusFrom(headers: IncomingHttpHeaders): CallError | 'ok' | undefined 
   return new CallError(code, message, true, trailerRecord(headers));
 }
 
-/** Unary calls to one server over one HTTP/2 connection, opened on the first call. */
+/** Sessions that completed their HTTP/2 handshake (a request on any other was never sent). */
+const connectedSessions = new WeakSet<ClientHttp2Session>();
+
+/** Handlers of a server-streaming call. */
+export interface StreamHandlers {
+  /** Each response message, decoded, in order. */
+  onMessage(message: WireMessage): void;
+  /** Once: undefined for an OK end, else why the stream ended. */
+  onEnd(error: CallError | undefined): void;
+}
+
+/** A server stream in progress. */
+export interface StreamHandle {
+  /** Ends the call (the server sees a cancellation); onEnd is not called after this. */
+  cancel(): void;
+  /** Stops reading (HTTP/2 flow control then holds the server back) / reads again. */
+  pause(): void;
+  resume(): void;
+}
+
+/** Unary and server-streaming calls to one server over one HTTP/2 connection, opened on the first call. */
 export class UnaryChannel {
   private session: ClientHttp2Session | undefined;
   private sessionError: Error | undefined;
 
-  constructor(private readonly addr: string) {}
+  constructor(readonly addr: string) {}
 
   private open(): ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
@@ -100,10 +126,130 @@ export class UnaryChannel {
     // import with 64 one-MiB Sets in flight needs more. What is in flight is bounded by the caller.
     const session = connect(`http://${this.addr}`, { maxSessionMemory: 1_000_000 });
     session.on('error', (err) => {
-      this.sessionError = err;
+      if (this.session === session) this.sessionError = err;
     });
+    session.once('connect', () => connectedSessions.add(session));
+    // A session that closes (the server went away) is replaced on the next call.
+    session.once('close', () => {
+      if (this.session === session) this.session = undefined;
+    });
+    // An idle connection does not keep a finished program alive; calls in flight do (see track()).
+    if (this.active === 0) session.unref();
     this.session = session;
     return session;
+  }
+
+  /** Calls in flight: while there are any, the connection keeps the program running. */
+  private active = 0;
+
+  private track(session: ClientHttp2Session): () => void {
+    if (this.active++ === 0) session.ref();
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      if (--this.active === 0 && !session.destroyed) session.unref();
+    };
+  }
+
+  /** Starts a server-streaming call (`KV/Watch`, `Admin/Backup`). */
+  stream(method: string, request: WireMessage, handlers: StreamHandlers): StreamHandle {
+    const types = WIRE_DESCRIPTOR.methods[method];
+    if (!types) throw new Error(`unknown method ${method}`);
+    const body = frame(encodeMessage(types[0], request));
+    let ended = false;
+    const end = (error: CallError | undefined) => {
+      if (ended) return;
+      ended = true;
+      handlers.onEnd(error);
+    };
+    let session: ClientHttp2Session;
+    let stream: ClientHttp2Stream;
+    try {
+      session = this.open();
+      stream = session.request({
+        ':method': 'POST',
+        ':path': `/kvstore.v1.${method}`,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-accept-encoding': 'identity',
+      });
+    } catch (err) {
+      queueMicrotask(() =>
+        end(new CallError(GRPC_STATUS.UNAVAILABLE, (err as Error).message, false, {}, false)),
+      );
+      return {
+        cancel: () => {
+          ended = true;
+        },
+        pause() {},
+        resume() {},
+      };
+    }
+    const untrack = this.track(session);
+    let pending: Buffer = Buffer.alloc(0);
+    let outcome: CallError | 'ok' | undefined;
+    let httpStatus = 0;
+    let streamError: Error | undefined;
+    stream.on('response', (headers) => {
+      httpStatus = Number(headers[':status']);
+      outcome = statusFrom(headers);
+    });
+    stream.on('data', (chunk: Buffer) => {
+      if (ended) return;
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      while (pending.length >= 5) {
+        if (pending[0] !== 0) {
+          stream.close(constants.NGHTTP2_CANCEL);
+          return end(new CallError(GRPC_STATUS.INTERNAL, 'compressed message not asked for', true));
+        }
+        const length = pending.readUInt32BE(1);
+        if (pending.length < 5 + length) break;
+        const message = pending.subarray(5, 5 + length);
+        pending = pending.subarray(5 + length);
+        let decoded: WireMessage;
+        try {
+          decoded = decodeMessage(types[1], message);
+        } catch (err) {
+          stream.close(constants.NGHTTP2_CANCEL);
+          return end(
+            new CallError(GRPC_STATUS.INTERNAL, `cannot decode a message: ${(err as Error).message}`, true),
+          );
+        }
+        handlers.onMessage(decoded);
+        if (ended) return;
+      }
+    });
+    stream.on('trailers', (headers) => {
+      outcome = statusFrom(headers) ?? outcome;
+    });
+    stream.on('error', (err) => {
+      streamError = err;
+    });
+    stream.on('close', () => {
+      untrack();
+      if (outcome instanceof CallError) return end(outcome);
+      if (outcome === 'ok') return end(undefined);
+      if (httpStatus !== 0) {
+        return end(new CallError(resetStatus(stream.rstCode ?? 0), 'stream ended without a status', false));
+      }
+      const cause = (streamError?.cause as Error | undefined) ?? this.sessionError ?? streamError;
+      const reason = cause?.message ?? 'connection closed before the server answered';
+      const refused = stream.rstCode === constants.NGHTTP2_REFUSED_STREAM;
+      end(
+        new CallError(GRPC_STATUS.UNAVAILABLE, reason, false, {}, connectedSessions.has(session) && !refused),
+      );
+    });
+    stream.end(body);
+    return {
+      cancel: () => {
+        ended = true;
+        untrack();
+        stream.close(constants.NGHTTP2_CANCEL);
+      },
+      pause: () => stream.pause(),
+      resume: () => stream.resume(),
+    };
   }
 
   /** Calls `SERVICE/METHOD` of kvstore.v1 with `request`; rejects with a {@link CallError}. */
@@ -125,13 +271,15 @@ export class UnaryChannel {
           'grpc-accept-encoding': 'identity',
         });
       } catch (err) {
-        reject(new CallError(GRPC_STATUS.UNAVAILABLE, (err as Error).message, false));
+        reject(new CallError(GRPC_STATUS.UNAVAILABLE, (err as Error).message, false, {}, false));
         return;
       }
       let settled = false;
+      const untrack = this.track(this.session!);
       const settle = (result: CallError | WireMessage) => {
         if (settled) return;
         settled = true;
+        untrack();
         clearTimeout(timer);
         if (result instanceof CallError) reject(result);
         else resolve(result);
@@ -140,7 +288,7 @@ export class UnaryChannel {
         stream.close(constants.NGHTTP2_CANCEL);
         settle(new CallError(GRPC_STATUS.DEADLINE_EXCEEDED, 'deadline exceeded', false));
       }, timeoutMs);
-      this.collect(stream, types[1], settle);
+      this.collect(stream, types[1], settle, this.session!);
       stream.end(body);
     });
   }
@@ -150,6 +298,7 @@ export class UnaryChannel {
     stream: ClientHttp2Stream,
     responseType: string,
     settle: (result: CallError | WireMessage) => void,
+    session: ClientHttp2Session,
   ): void {
     const chunks: Buffer[] = [];
     let outcome: CallError | 'ok' | undefined;
@@ -181,7 +330,9 @@ export class UnaryChannel {
       // No response at all: the connection failed or was closed before the server answered.
       const cause = (streamError?.cause as Error | undefined) ?? this.sessionError ?? streamError;
       const reason = cause?.message ?? 'connection closed before the server answered';
-      settle(new CallError(GRPC_STATUS.UNAVAILABLE, reason, false));
+      // Never connected, or refused before the server read it: the request did not reach the server.
+      const sent = connectedSessions.has(session) && stream.rstCode !== constants.NGHTTP2_REFUSED_STREAM;
+      settle(new CallError(GRPC_STATUS.UNAVAILABLE, reason, false, {}, sent));
     });
   }
 

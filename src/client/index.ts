@@ -1,0 +1,33 @@
+/**
+ * The kvstore TypeScript client: `import { connect } from 'kvstore/client'`. See docs/client.md.
+ */
+
+export type {
+  ConnectOptions,
+  ListOptions,
+  ListPage,
+  ReadOptions,
+  ServerStatus,
+  SetOptions,
+} from './client.js';
+export { connect, KvClient } from './client.js';
+export {
+  AbortedError,
+  AuthError,
+  CancelledError,
+  CompactedError,
+  ConditionFailedError,
+  DeadlineExceededError,
+  InvalidArgumentError,
+  KvError,
+  ResourceExhaustedError,
+  Status,
+  UnavailableError,
+} from './errors.js';
+export { watchObservable } from './rx.js';
+export type { BackoffOptions, RetryOptions } from './transport.js';
+export type { Compare, CompareOp, TxnOp, TxnOpResult, TxnResult } from './txn.js';
+export { compare, op, TxnBuilder } from './txn.js';
+export type { CallOptions, KeyMeta, KeyValue, Selector, Value, WriteCondition } from './types.js';
+export type { WatchEvent, WatchOptions } from './watch.js';
+export { Watch } from './watch.js';
