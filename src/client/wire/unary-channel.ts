@@ -231,7 +231,10 @@ export class UnaryChannel {
       if (outcome instanceof CallError) return end(outcome);
       if (outcome === 'ok') return end(undefined);
       if (httpStatus !== 0) {
-        return end(new CallError(resetStatus(stream.rstCode ?? 0), 'stream ended without a status', false));
+        // Cut off mid-stream without a gRPC status: the connection broke (a server crash, a network
+        // failure). Whatever arrived was whole messages; the caller resumes after them.
+        const reason = this.sessionError?.message ?? 'the stream broke off without a status';
+        return end(new CallError(GRPC_STATUS.UNAVAILABLE, reason, false));
       }
       const cause = (streamError?.cause as Error | undefined) ?? this.sessionError ?? streamError;
       const reason = cause?.message ?? 'connection closed before the server answered';
