@@ -25,6 +25,10 @@ import { fillTo, publishVerbatim } from './verbatim.js';
 /** Applied records whose message ids are remembered: more than the appends that can be in flight. */
 const RECENT_MSG_IDS = 4_096;
 
+/** How long one try to start the tail (make its consumer) may take, and the pause between tries. */
+const TAIL_START_TIMEOUT_MS = 1_000;
+const TAIL_RETRY_MS = 250;
+
 /** How long one publish waits for its acknowledgement before it is sent again. */
 const PUBLISH_TIMEOUT_MS = 2_000;
 
@@ -296,14 +300,22 @@ export class JetStreamEventLog implements EventLog {
       this.logger,
     );
     const tail = this.tail;
-    tail.start(this.last + 1).catch((err: unknown) => {
-      // No consumer can be made while the stream elects a leader or NATS is out of reach: try again.
-      this.logger.debug({ err }, 'cannot follow the log stream yet; retrying');
-      tail.stop();
-      if (this.tail !== tail) return;
-      this.tail = null;
-      setTimeout(() => this.follow(), 500).unref();
+    // A consumer cannot be made while JetStream elects a stream or meta leader (a killed server is often
+    // both), and a request sent then may never be answered: each try is bounded, and tries follow closely,
+    // so the tail is back within a few hundred ms of the election rather than after a 5 s API timeout.
+    let timer: NodeJS.Timeout | undefined;
+    const bounded = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('no consumer within 1 s')), TAIL_START_TIMEOUT_MS);
     });
+    Promise.race([tail.start(this.last + 1), bounded])
+      .catch((err: unknown) => {
+        this.logger.debug({ err }, 'cannot follow the log stream yet; retrying');
+        tail.stop();
+        if (this.tail !== tail) return;
+        this.tail = null;
+        setTimeout(() => this.follow(), TAIL_RETRY_MS).unref();
+      })
+      .finally(() => clearTimeout(timer));
   }
 
   private delivered(batch: readonly TailedRecord[]): void {
