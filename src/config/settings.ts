@@ -4,7 +4,12 @@ import { formatMs, parseBytes, parseDuration } from './units.js';
 /** The server's whole configuration, one typed object (see docs/configuration.md). */
 export interface Config {
   readonly grpc: { readonly listen: string; readonly compressMinBytes: number };
-  readonly http: { readonly listen: string };
+  readonly http: {
+    readonly listen: string;
+    /** Where the JSON API is served: 'admin' (on http.listen), 'off', or its own HOST:PORT. */
+    readonly api: string;
+    readonly sseHeartbeatMs: number;
+  };
   readonly data: {
     readonly dir: string;
     readonly durability: 'fsync' | 'relaxed';
@@ -161,6 +166,21 @@ export const SETTINGS: readonly Setting[] = [
     'HTTP listen address for /metrics, /healthz, /readyz',
     'HOST:PORT',
     address,
+  ),
+  setting(
+    'http.api',
+    'admin',
+    'where the HTTP/JSON API (/v1/, docs/http.md) is served: admin (on http.listen), off, or its own HOST:PORT',
+    'admin, off or HOST:PORT',
+    (raw) => (raw === 'admin' || raw === 'off' ? raw : address(raw)),
+  ),
+  setting(
+    'http.sseHeartbeat',
+    15_000,
+    'an idle SSE watch stream gets a heartbeat comment this often (keeps proxies from closing it)',
+    'a duration from 1s to 10m',
+    duration(1_000, 600_000),
+    showMs,
   ),
   setting('data.dir', './data', 'data directory (SQLite log, checkpoints)', 'a directory path', (raw) =>
     typeof raw === 'string' && raw.length > 0 ? raw : null,
@@ -408,7 +428,11 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
   const v = (key: string) => values.get(key);
   return {
     grpc: { listen: v('grpc.listen') as string, compressMinBytes: v('grpc.compressMinBytes') as number },
-    http: { listen: v('http.listen') as string },
+    http: {
+      listen: v('http.listen') as string,
+      api: v('http.api') as string,
+      sseHeartbeatMs: v('http.sseHeartbeat') as number,
+    },
     data: {
       dir: v('data.dir') as string,
       durability: v('data.durability') as Config['data']['durability'],

@@ -12,6 +12,7 @@ import type { KvStore } from '../store/kv-store.js';
 import { WatchHub } from '../streams/watch-hub.js';
 import { startEventPublisher } from './event-publisher.js';
 import { durabilityOf, startGrpcListener } from './grpc-listener.js';
+import { type RunningHttpApi, startHttpApi } from './http-api-listener.js';
 import { maxResponseBytes, openStore } from './open-store.js';
 
 /** A running kvstore server: the store and its listeners. */
@@ -49,9 +50,15 @@ export async function startServer(
     maxBufferedBytesTotal: config.watch.maxBufferedBytesTotal,
     progressIntervalMs: config.watch.progressIntervalMs,
   });
+  // gRPC and SSE watchers (the JSON API's hub is set below, when it runs).
+  let sseHub: WatchHub | null = null;
   ops.providers.watchers = () => {
-    const { watchers, maxLagRevisions } = watchHub.stats();
-    return { count: watchers, maxLagRevisions };
+    const grpcWatchers = watchHub.stats();
+    const sse = sseHub?.stats();
+    return {
+      count: grpcWatchers.watchers + (sse?.watchers ?? 0),
+      maxLagRevisions: Math.max(grpcWatchers.maxLagRevisions, sse?.maxLagRevisions ?? 0),
+    };
   };
   const publisher = await startEventPublisher(config, store, ops, logger);
   if (config.grpc.compressMinBytes > 0 && !installResponseCompression(config.grpc.compressMinBytes)) {
@@ -79,12 +86,25 @@ export async function startServer(
     await ops.close();
     throw listenError('grpc.listen', '--grpc-listen', config.grpc.listen, err);
   }
+  let httpApi: RunningHttpApi | null;
+  try {
+    httpApi = await startHttpApi(config, { store, kv, admin, observe: ctx.observe }, ops, logger);
+  } catch (err) {
+    await grpc.shutdown(0);
+    watchHub.close();
+    await publisher?.close();
+    await store.close();
+    await ops.close();
+    throw err;
+  }
+  sseHub = httpApi?.hub ?? null;
   ops.serving(store);
   const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(':'));
   logger.info(
     {
       grpc: `${host}:${grpc.port}`,
       http: ops.httpAddress,
+      httpApi: httpApi === null ? 'off' : (httpApi.address ?? ops.httpAddress),
       dataDir: config.data.dir,
       log: store.status().backend,
       revision: store.revision,
@@ -107,8 +127,11 @@ export async function startServer(
         const drained = grpc.shutdown(config.shutdown.timeoutMs);
         // Watch streams never end by themselves: end them (UNAVAILABLE) so the drain can complete.
         watchHub.close();
+        // SSE streams end too: EventSource clients reconnect (with Last-Event-ID) to another server.
+        httpApi?.stopWatches();
         const started = Date.now();
         await drained;
+        await httpApi?.close();
         // NATS gets what is left of the timeout (at most 2 s); unpublished events go out after the restart.
         await publisher?.close(
           Math.min(2_000, Math.max(0, started + config.shutdown.timeoutMs - Date.now())),

@@ -4,11 +4,18 @@ import type { Logger } from 'pino';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { Readiness } from './readiness.js';
 
+/** A handler of part of the URL space: true when it served the request. */
+export interface HttpRoutes {
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
 /** What the admin listener serves. */
 export interface AdminEndpoints {
   readonly metrics: ServerMetrics;
   readonly readiness: Readiness;
   readonly logger: Logger;
+  /** The JSON API (/v1/...) once the store serves, when it is on this listener (see http.api). */
+  api?: HttpRoutes | 'starting';
 }
 
 /** A bound admin HTTP listener. */
@@ -25,17 +32,22 @@ const TEXT = 'text/plain; charset=utf-8';
  * `GET /healthz` (200 while the process runs its event loop) and `GET /readyz` (200 when ready, else 503 with
  * the reasons, one per line). It binds before the store opens so that probes see start-up progress.
  */
-export async function startAdminServer(
-  listen: string,
-  endpoints: AdminEndpoints,
-): Promise<RunningAdminServer> {
-  const server = createServer((req, res) => {
+export function startAdminServer(listen: string, endpoints: AdminEndpoints): Promise<RunningAdminServer> {
+  return listenHttp(listen, (req, res) => {
     handle(req, res, endpoints).catch((err: unknown) => {
       endpoints.logger.error({ err, path: req.url }, 'admin request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': TEXT });
       res.end('internal error\n');
     });
   });
+}
+
+/** Binds a node:http server on HOST:PORT (port 0 picks a free one). */
+export async function listenHttp(
+  listen: string,
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<RunningAdminServer> {
+  const server = createServer(handler);
   // Probes and scrapes are short requests; do not let an idle keep-alive connection delay shutdown.
   server.keepAliveTimeout = 5_000;
   const split = listen.lastIndexOf(':');
@@ -60,7 +72,16 @@ export async function startAdminServer(
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, endpoints: AdminEndpoints): Promise<void> {
-  const path = (req.url ?? '/').split('?', 1)[0];
+  const path = (req.url ?? '/').split('?', 1)[0]!;
+  if (path === '/v1' || path.startsWith('/v1/')) {
+    if (endpoints.api === 'starting') {
+      res
+        .writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' })
+        .end('{"code":"UNAVAILABLE","message":"the server is starting (see /readyz)","details":{}}');
+      return;
+    }
+    if (endpoints.api?.handle(req, res)) return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { 'content-type': TEXT, allow: 'GET, HEAD' }).end('method not allowed\n');
     return;
@@ -82,6 +103,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, endpoints: Admi
       return;
     }
     default:
-      res.writeHead(404, { 'content-type': TEXT }).end('not found: try /metrics, /healthz or /readyz\n');
+      res
+        .writeHead(404, { 'content-type': TEXT })
+        .end(
+          `not found: try /metrics, /healthz or /readyz${endpoints.api ? ', or the JSON API under /v1/ (/v1/openapi.json)' : ''}\n`,
+        );
   }
 }

@@ -6,7 +6,12 @@ import { listenError } from '../listen-error.js';
 import type { StatsProviders } from '../metrics/providers.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import type { RequestObserver } from '../unary.js';
-import { type RunningAdminServer, startAdminServer } from './admin-server.js';
+import {
+  type AdminEndpoints,
+  type HttpRoutes,
+  type RunningAdminServer,
+  startAdminServer,
+} from './admin-server.js';
 import { Readiness } from './readiness.js';
 
 /**
@@ -27,6 +32,8 @@ export interface Operations {
   observer(also?: RequestObserver): RequestObserver;
   /** The store has opened and caught up: report its gauges, check it for readiness, and become ready. */
   serving(store: KvStore): void;
+  /** Serves the JSON API on this listener (when http.api is `admin`); until then /v1/ answers 503. */
+  attachApi(api: HttpRoutes): void;
   /** Shutdown begins: /readyz answers 503 from now on. */
   stopping(): void;
   /** Closes the admin listener (the last step of shutdown). */
@@ -42,8 +49,14 @@ export async function startOperations(config: Config, logger: Logger): Promise<O
     'starting: opening the log, loading the newest checkpoint and replaying the log after it',
   );
   let http: RunningAdminServer;
+  const endpoints: AdminEndpoints = {
+    metrics,
+    readiness,
+    logger,
+    api: config.http.api === 'admin' ? 'starting' : undefined,
+  };
   try {
-    http = await startAdminServer(config.http.listen, { metrics, readiness, logger });
+    http = await startAdminServer(config.http.listen, endpoints);
   } catch (err) {
     throw listenError('http.listen', '--http-listen', config.http.listen, err);
   }
@@ -91,6 +104,9 @@ export async function startOperations(config: Config, logger: Logger): Promise<O
         return why === null ? null : `the log cannot be reached: ${why}`;
       });
       readiness.serving();
+    },
+    attachApi(api) {
+      endpoints.api = api;
     },
     stopping() {
       readiness.stopping();

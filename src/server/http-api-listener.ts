@@ -1,0 +1,84 @@
+import type { Logger } from 'pino';
+import { listenHttp } from '../api/http/admin-server.js';
+import { createHttpApi } from '../api/http/json-api.js';
+import type { Operations } from '../api/http/operations.js';
+import { encodeSseBatch } from '../api/http/sse-watch.js';
+import { listenError } from '../api/listen-error.js';
+import type { RequestObserver } from '../api/unary.js';
+import type { Config } from '../config/settings.js';
+import type { AdminOperations } from '../service/admin-operations.js';
+import type { KvOperations } from '../service/kv-operations.js';
+import type { KvStore } from '../store/kv-store.js';
+import { WatchHub } from '../streams/watch-hub.js';
+import { ENVELOPE_BYTES } from './open-store.js';
+
+/** The JSON API as it runs: its watch hub (SSE), and its own listener when it has one. */
+export interface RunningHttpApi {
+  readonly hub: WatchHub;
+  /** HOST:PORT of its own listener; null when it is served on the admin listener. */
+  readonly address: string | null;
+  /** Ends the SSE streams (clients reconnect with Last-Event-ID). */
+  stopWatches(): void;
+  /** Closes its own listener, if any. */
+  close(): Promise<void>;
+}
+
+/** What the JSON API serves from. */
+export interface HttpApiParts {
+  readonly store: KvStore;
+  readonly kv: KvOperations;
+  readonly admin: AdminOperations;
+  readonly observe?: RequestObserver;
+}
+
+/**
+ * Starts the JSON API (http.api): on the admin listener (`admin`), on its own (HOST:PORT), or not at all
+ * (`off`: null). SSE watchers have their own hub, whose messages are encoded once per group as SSE.
+ */
+export async function startHttpApi(
+  config: Config,
+  parts: HttpApiParts,
+  ops: Operations,
+  logger: Logger,
+): Promise<RunningHttpApi | null> {
+  if (config.http.api === 'off') return null;
+  const { store } = parts;
+  const hub = new WatchHub(store, encodeSseBatch, {
+    maxBufferedEvents: config.watch.maxBufferedEvents,
+    maxBufferedBytes: config.watch.maxBufferedBytes,
+    maxBufferedBytesTotal: config.watch.maxBufferedBytesTotal,
+    progressIntervalMs: config.watch.progressIntervalMs,
+  });
+  const api = createHttpApi({
+    kv: parts.kv,
+    admin: parts.admin,
+    sseHub: hub,
+    limits: store.limits,
+    revision: () => store.revision,
+    // As gRPC: a request up to four times the value limit is read, so an oversized value is refused naming it.
+    maxBodyBytes: 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
+    heartbeatMs: config.http.sseHeartbeatMs,
+    logger,
+    slowRequestMs: config.log.slowRequestMs,
+    observe: parts.observe,
+  });
+  if (config.http.api === 'admin') {
+    ops.attachApi(api);
+    return { hub, address: null, stopWatches: () => hub.close(), close: async () => {} };
+  }
+  let own: Awaited<ReturnType<typeof listenHttp>>;
+  try {
+    own = await listenHttp(config.http.api, (req, res) => {
+      if (!api.handle(req, res)) {
+        res
+          .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+          .end('not found: the JSON API is under /v1/\n');
+      }
+    });
+  } catch (err) {
+    hub.close();
+    throw listenError('http.api', '--http-api', config.http.api, err);
+  }
+  const host = config.http.api.slice(0, config.http.api.lastIndexOf(':'));
+  return { hub, address: `${host}:${own.port}`, stopWatches: () => hub.close(), close: () => own.close() };
+}
