@@ -24,6 +24,10 @@ export {
   Status,
   UnavailableError,
 } from './errors.js';
+export { Election, type Leader, observeLeader } from './recipes/election.js';
+export { Mutex } from './recipes/mutex.js';
+export { Session, SessionLostError, type SessionOptions } from './recipes/session.js';
+export { type UpdateOptions, type UpdateResult, update } from './recipes/update.js';
 export { watchObservable } from './rx.js';
 export type { BackoffOptions, RetryOptions } from './transport.js';
 export type { Compare, CompareOp, TxnOp, TxnOpResult, TxnResult } from './txn.js';
