@@ -16,6 +16,10 @@ export class KvError extends Error {
   readonly endpoint: string;
   /** Every trailer the server sent with the status. */
   readonly trailers: Readonly<Record<string, string>>;
+  /** True when the server sent this status; false when no answer came (connection refused or lost, deadline). */
+  answered = true;
+  /** The status message as the server (or the connection failure) gave it, without the client's words around it. */
+  details: string;
 
   constructor(
     code: number,
@@ -30,6 +34,7 @@ export class KvError extends Error {
     this.endpoint = endpoint;
     this.trailers = trailers;
     this.field = trailers.field;
+    this.details = message;
   }
 }
 
@@ -131,10 +136,15 @@ const CLASSES: Readonly<Record<number, ErrorClass>> = {
 
 /** The typed error for a failed call; `write` says whether the call was a write (for outcomeUnknown). */
 export function toKvError(err: CallError, endpoint: string, write: boolean): KvError {
+  let error: KvError;
   if (err.code === GRPC_STATUS.UNAVAILABLE) {
     const message = err.answered ? err.details : `cannot reach kvstore at ${endpoint}: ${err.details}`;
-    return new UnavailableError(err.code, message, endpoint, err.trailers, write && err.sent);
+    error = new UnavailableError(err.code, message, endpoint, err.trailers, write && err.sent);
+  } else {
+    const Class = CLASSES[err.code] ?? KvError;
+    error = new Class(err.code, err.details, endpoint, err.trailers);
   }
-  const Class = CLASSES[err.code] ?? KvError;
-  return new Class(err.code, err.details, endpoint, err.trailers);
+  error.answered = err.answered;
+  error.details = err.details;
+  return error;
 }

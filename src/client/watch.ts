@@ -42,6 +42,16 @@ export interface WatchOptions {
   readonly signal?: AbortSignal;
   /** Called on each reconnection, with why the stream broke and where it resumes. */
   readonly onReconnect?: (info: { error: KvError; endpoint: string; resumeRevision: number }) => void;
+  /** Called when a stream opened after a reconnection (the server accepted the resumed watch). */
+  readonly onResumed?: (info: { endpoint: string; resumeRevision: number }) => void;
+  /** Called for each progress message: every change up to `revision` has been delivered. */
+  readonly onProgress?: (revision: number) => void;
+  /**
+   * Retry the first connection too (default true). False: when the watch cannot be opened at all (pinning
+   * "now" or the first stream fails before the server accepts it), it ends with that error, as a command
+   * line tool wants for a wrong address; breaks after that are still ridden out.
+   */
+  readonly retryFirstConnect?: boolean;
 }
 
 /** Events held before reading from the server pauses (HTTP/2 flow control then holds the server back). */
@@ -110,15 +120,26 @@ export class Watch implements AsyncIterable<WatchEvent> {
   private async run(): Promise<void> {
     const signal = this.abort.signal;
     let attempt = 0;
+    const retryFirst = this.options.retryFirstConnect ?? true;
     try {
       if (this.nextRevision === 0) {
         // "From now" must survive a reconnect: pin now to a revision first.
-        this.nextRevision = (await this.withRetry(() => this.currentRevision(signal))) + 1;
+        const now = () => this.currentRevision(signal);
+        this.nextRevision = (await (retryFirst ? this.withRetry(now) : now())) + 1;
       }
+      let opened = false;
+      let reconnecting = false;
       while (!this.done) {
-        const { error, progressed } = await this.openOnce();
+        const { error, progressed, accepted } = await this.openOnce(() => {
+          if (reconnecting) {
+            this.options.onResumed?.({ endpoint: this.transport.endpoint, resumeRevision: this.nextRevision });
+          }
+        });
         if (this.done) return;
+        opened ||= accepted;
         if (error && !(error instanceof UnavailableError)) return this.fail(error);
+        if (error && !opened && !retryFirst) return this.fail(error);
+        reconnecting = true;
         if (progressed) attempt = 0;
         const broke =
           error ?? new UnavailableError(14, 'the server ended the watch', this.transport.endpoint);
@@ -147,7 +168,9 @@ export class Watch implements AsyncIterable<WatchEvent> {
   }
 
   /** One stream: resolves when it ends, with why (undefined: ended without an error). */
-  private openOnce(): Promise<{ error: KvError | undefined; progressed: boolean }> {
+  private openOnce(
+    onOpen: () => void,
+  ): Promise<{ error: KvError | undefined; progressed: boolean; accepted: boolean }> {
     const intervalMs = this.options.progressIntervalMs ?? 2000;
     const request = {
       ...selectorToWire(this.selector),
@@ -159,6 +182,7 @@ export class Watch implements AsyncIterable<WatchEvent> {
     };
     return new Promise((resolve) => {
       let progressed = false;
+      let accepted = false;
       let lastHeard = Date.now();
       let endpoint = this.transport.endpoint;
       const watchdog = setInterval(() => {
@@ -170,6 +194,7 @@ export class Watch implements AsyncIterable<WatchEvent> {
         resolve({
           error: new UnavailableError(14, `no message from ${endpoint} in ${3 * intervalMs} ms`, endpoint),
           progressed,
+          accepted,
         });
       }, intervalMs);
       watchdog.unref();
@@ -179,12 +204,16 @@ export class Watch implements AsyncIterable<WatchEvent> {
           progressed = true;
           this.deliver(message as unknown as WatchResponse__Output);
         },
+        onOpen: () => {
+          accepted = true;
+          onOpen();
+        },
         onEnd: (error: CallError | undefined) => {
           clearInterval(watchdog);
-          if (!error) return resolve({ error: undefined, progressed });
+          if (!error) return resolve({ error: undefined, progressed, accepted });
           const kvError = streamError(error, endpoint);
           if (kvError instanceof UnavailableError) this.transport.failover(opened.channel);
-          resolve({ error: kvError, progressed });
+          resolve({ error: kvError, progressed, accepted });
         },
       });
       endpoint = opened.channel.addr;
@@ -195,6 +224,7 @@ export class Watch implements AsyncIterable<WatchEvent> {
 
   private deliver(message: WatchResponse__Output): void {
     const revision = message.header?.revision ?? 0;
+    if (message.progress) this.options.onProgress?.(revision);
     for (const e of message.events) {
       const kv = fromWireKv(e.kv!);
       // Belt and braces: the server never repeats a revision, but a resumed stream must not either.

@@ -43,12 +43,18 @@ describe('kvstore CLI when the server answers UNAVAILABLE', () => {
   });
 
   it('says what the server answered on a stream (watch, backup), from a real grpc-js server', async () => {
-    // Streams still go through grpc-js: a tiny real server answers them with UNAVAILABLE and a message.
+    // A tiny real grpc-js server answers the streams with UNAVAILABLE and a message; it answers Status,
+    // which a watch "from now" calls first to pin now to a revision. A watch that cannot start exits 3
+    // (one that broke after it started rides the break out: cli-watch-restart.test.ts).
     const server = new Server();
     const refuse = (call: ServerWritableStream<unknown, unknown>) =>
       call.emit('error', { code: status.UNAVAILABLE, details: 'draining for an upgrade' });
     server.addService(kvstoreV1.KV.service, { Watch: refuse });
-    server.addService(kvstoreV1.Admin.service, { Backup: refuse });
+    server.addService(kvstoreV1.Admin.service, {
+      Backup: refuse,
+      Status: (_call: unknown, callback: (err: null, res: { header: { revision: number } }) => void) =>
+        callback(null, { header: { revision: 7 } }),
+    });
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
         err ? reject(err) : resolve(p),

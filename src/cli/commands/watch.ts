@@ -1,9 +1,9 @@
-import type { ServiceError } from '@grpc/grpc-js';
-import type { WatchResponse__Output } from '../../api/generated/kvstore/v1/WatchResponse.js';
+import type { KeyValue__Output } from '../../api/generated/kvstore/v1/KeyValue.js';
+import type { KeyValue, Selector } from '../../client/types.js';
 import { connect, toCliExit } from '../client.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
-import { CliExit, EXIT, usage } from '../exit-codes.js';
+import { EXIT, usage } from '../exit-codes.js';
 import { displayValue, jsonValue, kvJson } from '../output.js';
 
 export const watchCommand: Command = {
@@ -36,6 +36,10 @@ DESCRIPTION
     With --from-revision R, the history from R is replayed from the durable log first, then live
     changes follow with no gap. Ctrl-C ends the watch (exit 0).
 
+    When the stream breaks (the server restarts, crashes or shuts down), the watch says so on stderr,
+    reconnects with backoff and resumes after the last revision it printed: no change is lost or
+    printed twice. Only a server that cannot be reached (or refuses the watch) at the start ends it.
+
 OPTIONS
     --prefix P            watch every key that starts with P ("" = every key)
     --start A --end B     watch keys >= A and < B (no --end: no upper bound)
@@ -49,8 +53,8 @@ OPTIONS
                           mod_revision, version, expires_at, prev
 
 EXIT STATUS
-    0 interrupted, 2 invalid argument or a compacted --from-revision (the message gives the compact
-    revision), 3 server unavailable or the stream broke.
+    0 interrupted, 2 invalid argument or a compacted --from-revision or resume point (the message gives
+    the compact revision), 3 server unavailable at the start.
 
 EXAMPLES
     kvstore watch config/feature-x
@@ -66,68 +70,86 @@ EXAMPLES
     if (key === '' && ctx.values.prefix === undefined && start === '' && end === '' && pattern === '') {
       throw usage('watch needs a KEY, --prefix P, --start A or --pattern GLOB', 'watch');
     }
+    const given = [key !== '', ctx.values.prefix !== undefined, start !== '' || end !== '', pattern !== ''];
+    if (given.filter(Boolean).length > 1) {
+      throw usage('watch takes one of KEY, --prefix P, --start A [--end B] and --pattern GLOB', 'watch');
+    }
     const fromText = stringFlag(ctx, 'from-revision') ?? '0';
     const startRevision = Number(fromText);
     if (!Number.isInteger(startRevision) || startRevision < 0) {
       throw usage(`--from-revision: "${fromText}" is not a revision (a whole number >= 1)`, 'watch');
     }
     const clients = connect(ctx.global);
-    const { kv } = await clients.streams();
-    const stream = kv.Watch({
-      key,
-      prefix,
-      start,
-      end,
-      pattern,
-      start_revision: startRevision,
-      prev_kv: ctx.values.prev === true,
-      no_put: ctx.values['no-put'] === true,
-      no_delete: ctx.values['no-delete'] === true,
+    const selector: Selector =
+      pattern !== ''
+        ? { pattern }
+        : ctx.values.prefix !== undefined
+          ? { prefix }
+          : start !== '' || end !== ''
+            ? { start, end }
+            : { key };
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const watch = clients.client.watch(selector, {
+      ...(startRevision === 0 ? {} : { startRevision }),
+      prevKv: ctx.values.prev === true,
+      noPut: ctx.values['no-put'] === true,
+      noDelete: ctx.values['no-delete'] === true,
+      signal: abort.signal,
+      retryFirstConnect: false,
+      onReconnect: ({ error, resumeRevision }) =>
+        process.stderr.write(
+          `kvstore: the watch broke (${error.message}); reconnecting to resume from revision ${resumeRevision}\n`,
+        ),
+      onResumed: ({ endpoint, resumeRevision }) =>
+        process.stderr.write(`kvstore: watch resumed on ${endpoint} from revision ${resumeRevision}\n`),
+      onProgress: (current) => {
+        if (ctx.values.progress === true)
+          process.stderr.write(`kvstore: progress: current at revision ${current}\n`);
+      },
     });
-    return new Promise<number>((resolve, reject) => {
-      const stop = () => {
-        stream.cancel();
-        clients.close();
-        resolve(EXIT.OK);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      stream.on('data', (response: WatchResponse__Output) => {
-        if (response.progress) {
-          const current = response.header?.revision ?? 0;
-          if (ctx.values.progress === true)
-            process.stderr.write(`kvstore: progress: current at revision ${current}\n`);
-          return;
+    try {
+      for await (const event of watch) {
+        const kv = event.kv;
+        const revision = event.revision;
+        let line: string;
+        if (ctx.global.json) {
+          const wire = toWireKv(kv);
+          const type = event.type.toUpperCase();
+          const base =
+            event.type === 'put' ? kvJson(wire, revision) : { key: kv.key, mod_revision: revision, revision };
+          const prev = event.prevKv
+            ? { prev: { ...jsonValue(event.prevKv.value), ...kvJson(toWireKv(event.prevKv), revision) } }
+            : {};
+          line = JSON.stringify({ type, ...base, ...prev });
+        } else {
+          const value = event.type === 'put' ? displayValue(kv.value) : '';
+          const prev = event.prevKv ? `\tprev=${displayValue(event.prevKv.value)}` : '';
+          line = `${revision}\t${event.type.toUpperCase()}\t${kv.key}\t${value}${prev}`;
         }
-        const lines: string[] = [];
-        for (const event of response.events) {
-          const kv = event.kv!;
-          // A message may hold several revisions: each event carries its own.
-          const revision = kv.mod_revision;
-          if (ctx.global.json) {
-            const base =
-              event.type === 'PUT' ? kvJson(kv, revision) : { key: kv.key, mod_revision: revision, revision };
-            const prev = event.prev_kv
-              ? { prev: { ...jsonValue(event.prev_kv.value), ...kvJson(event.prev_kv, revision) } }
-              : {};
-            lines.push(JSON.stringify({ type: event.type, ...base, ...prev }));
-          } else {
-            const value = event.type === 'PUT' ? displayValue(kv.value) : '';
-            const prev = event.prev_kv ? `\tprev=${displayValue(event.prev_kv.value)}` : '';
-            lines.push(`${revision}\t${event.type}\t${kv.key}\t${value}${prev}`);
-          }
-        }
-        process.stdout.write(`${lines.join('\n')}\n`);
-      });
-      stream.on('error', (err: ServiceError) => {
-        clients.close();
-        if (err.code === 1 /* CANCELLED by us */) return resolve(EXIT.OK);
-        reject(toCliExit(err, ctx.global));
-      });
-      stream.on('end', () => {
-        clients.close();
-        reject(new CliExit(EXIT.UNAVAILABLE, 'the server ended the watch'));
-      });
-    });
+        process.stdout.write(`${line}\n`);
+      }
+      return EXIT.OK;
+    } catch (err) {
+      throw toCliExit(err, ctx.global);
+    } finally {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      clients.close();
+    }
   },
 };
+
+/** The wire shape of a key (what the CLI's JSON output is made from). */
+function toWireKv(kv: KeyValue): KeyValue__Output {
+  return {
+    key: kv.key,
+    value: kv.value,
+    create_revision: kv.createRevision,
+    mod_revision: kv.modRevision,
+    version: kv.version,
+    expires_at_ms: kv.expiresAt ?? 0,
+  };
+}

@@ -101,6 +101,8 @@ export interface StreamHandlers {
   onMessage(message: WireMessage): void;
   /** Once: undefined for an OK end, else why the stream ended. */
   onEnd(error: CallError | undefined): void;
+  /** The server accepted the call (response headers without a status): the stream is open. */
+  onOpen?(): void;
 }
 
 /** A server stream in progress. */
@@ -194,6 +196,7 @@ export class UnaryChannel {
     stream.on('response', (headers) => {
       httpStatus = Number(headers[':status']);
       outcome = statusFrom(headers);
+      if (outcome === undefined && httpStatus === 200) handlers.onOpen?.();
     });
     stream.on('data', (chunk: Buffer) => {
       if (ended) return;
