@@ -115,6 +115,9 @@ export class Transport {
     }
   }
 
+  /** Streams open now: close() cancels them (a graceful HTTP/2 close would wait for them forever). */
+  private readonly streamEnds = new Set<() => void>();
+
   /** A server stream on the current endpoint (no retry here: Watch and Backup resume on their own). */
   stream(
     method: string,
@@ -122,11 +125,36 @@ export class Transport {
     handlers: StreamHandlers,
   ): { handle: StreamHandle; channel: UnaryChannel } {
     const channel = this.channel();
-    return { handle: channel.stream(method, request, handlers), channel };
+    // close() ends the stream as a cancellation the caller hears of (a plain cancel() reports nothing).
+    const endByClose = () => {
+      this.streamEnds.delete(endByClose);
+      inner.cancel();
+      handlers.onEnd(new CallError(GRPC_STATUS.CANCELLED, 'the client is closed', false));
+    };
+    const inner = channel.stream(method, request, {
+      onMessage: (m) => handlers.onMessage(m),
+      onEnd: (e) => {
+        this.streamEnds.delete(endByClose);
+        handlers.onEnd(e);
+      },
+      ...(handlers.onOpen ? { onOpen: () => handlers.onOpen?.() } : {}),
+    });
+    this.streamEnds.add(endByClose);
+    const handle: StreamHandle = {
+      cancel: () => {
+        this.streamEnds.delete(endByClose);
+        inner.cancel();
+      },
+      pause: () => inner.pause(),
+      resume: () => inner.resume(),
+    };
+    return { handle, channel };
   }
 
+  /** Ends every connection: open streams are cancelled, calls in flight end with UNAVAILABLE. */
   close(): void {
     this.closed = true;
+    for (const end of [...this.streamEnds]) end();
     for (const c of this.channels) c.close();
   }
 }

@@ -1,5 +1,5 @@
 import type { WatchResponse__Output } from '../api/generated/kvstore/v1/WatchResponse.js';
-import { CompactedError, type KvError, UnavailableError } from './errors.js';
+import { CancelledError, CompactedError, type KvError, UnavailableError } from './errors.js';
 import {
   type BackoffOptions,
   backoffDelay,
@@ -132,11 +132,16 @@ export class Watch implements AsyncIterable<WatchEvent> {
       while (!this.done) {
         const { error, progressed, accepted } = await this.openOnce(() => {
           if (reconnecting) {
-            this.options.onResumed?.({ endpoint: this.transport.endpoint, resumeRevision: this.nextRevision });
+            this.options.onResumed?.({
+              endpoint: this.transport.endpoint,
+              resumeRevision: this.nextRevision,
+            });
           }
         });
         if (this.done) return;
         opened ||= accepted;
+        // The client was closed: the watch ends quietly, as on close().
+        if (error instanceof CancelledError) return this.close();
         if (error && !(error instanceof UnavailableError)) return this.fail(error);
         if (error && !opened && !retryFirst) return this.fail(error);
         reconnecting = true;
@@ -152,6 +157,7 @@ export class Watch implements AsyncIterable<WatchEvent> {
       }
     } catch (err) {
       if (signal.aborted) return;
+      if (err instanceof CancelledError) return this.close();
       this.fail(err as KvError);
     }
   }

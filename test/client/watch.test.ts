@@ -147,6 +147,22 @@ describe('TypeScript client: resumable watch', () => {
     expectEveryRevisionOnce(events, first, last);
   });
 
+  it('ends quietly when the client is closed or the signal aborts', async () => {
+    const server = track(await startServerProcess(await tempDir()));
+    const c = connect({ endpoints: [server.addr] });
+    const first: WatchEvent[] = [];
+    const closing = collect(c.watch({ prefix: 'q/' }, { startRevision: 1 }), first);
+    const abort = new AbortController();
+    const second: WatchEvent[] = [];
+    const aborting = collect(c.watch({ prefix: 'q/' }, { startRevision: 1, signal: abort.signal }), second);
+    await c.set('q/1', 'x');
+    await waitFor('both watches to see the write', () => first.length === 1 && second.length === 1);
+    abort.abort();
+    expect(await aborting).toBeUndefined();
+    c.close();
+    expect(await closing).toBeUndefined();
+  });
+
   it('replays from a start revision, and ends with CompactedError carrying the compact revision', async () => {
     const server = track(await startServerProcess(await tempDir()));
     const c = client([server.addr]);

@@ -88,7 +88,7 @@ export class Session {
     } catch (err) {
       if (!(err instanceof UnavailableError && err.outcomeUnknown)) throw err;
       const found = await this.client.get(key);
-      if (!found || !found.value.equals(bytes)) throw err;
+      if (!found?.value.equals(bytes)) throw err;
       meta = found;
     }
     this.owned.set(key, { value: bytes, createRevision: meta.createRevision, modRevision: meta.modRevision });
