@@ -11,7 +11,7 @@ export async function* backupChunks(
   onProgress?: (done: number, total: number) => void,
 ): AsyncGenerator<Buffer> {
   try {
-    yield* clients.client.backup({ fromRevision, ...(onProgress ? { onProgress } : {}) });
+    yield* (await clients.client()).backup({ fromRevision, ...(onProgress ? { onProgress } : {}) });
   } catch (err) {
     throw toCliExit(err, clients.options);
   }

@@ -16,9 +16,9 @@ import type { StatusRequest } from '../api/generated/kvstore/v1/StatusRequest.js
 import type { StatusResponse__Output } from '../api/generated/kvstore/v1/StatusResponse.js';
 import type { TxnRequest } from '../api/generated/kvstore/v1/TxnRequest.js';
 import type { TxnResponse__Output } from '../api/generated/kvstore/v1/TxnResponse.js';
-import { KvClient } from '../client/client.js';
+import type { KvClient } from '../client/client.js';
 import { KvError } from '../client/errors.js';
-import type { Retry } from '../client/transport.js';
+import { type Retry, Transport } from '../client/transport.js';
 import { GRPC_STATUS, statusName } from '../client/wire/status.js';
 import { CliExit, EXIT, exitCodeFor } from './exit-codes.js';
 
@@ -47,8 +47,11 @@ const IDEMPOTENT: ReadonlySet<string> = new Set(['KV/Get', 'KV/List', 'Admin/Sta
 /** The connections of one command run. */
 export interface Clients {
   readonly options: ClientOptions;
-  /** The TypeScript client (src/client/) every call goes through: streams (watch, backup) use it directly. */
-  readonly client: KvClient;
+  /**
+   * The TypeScript client (src/client/) for streams (watch, backup), loaded on first use: `kvstore get`
+   * loads only the client's transport (CLI start-up, docs/benchmarks.md).
+   */
+  client(): Promise<KvClient>;
   /** One unary call within `--timeout`; a failure becomes a {@link CliExit} with a one-line message. */
   unary<M extends keyof UnaryMethods>(method: M, request: UnaryMethods[M][0]): Promise<UnaryMethods[M][1]>;
   close(): void;
@@ -56,20 +59,26 @@ export interface Clients {
 
 /** Connects (lazily) to the server at `options.addr`, through the TypeScript client. */
 export function connect(options: ClientOptions): Clients {
-  const client = new KvClient({ endpoints: [options.addr], timeoutMs: options.timeoutMs });
+  const transport = new Transport([options.addr], options.timeoutMs, {});
+  let client: KvClient | undefined;
   return {
     options,
-    client,
+    async client() {
+      const { KvClient } = await import('../client/client.js');
+      client ??= new KvClient({ endpoints: [options.addr], timeoutMs: options.timeoutMs });
+      return client;
+    },
     async unary(method, request) {
       const retry: Retry = IDEMPOTENT.has(method) ? 'idempotent' : 'write';
       try {
-        return (await client.transport.unary(method, request as Record<string, unknown>, retry)) as never;
+        return (await transport.unary(method, request as Record<string, unknown>, retry)) as never;
       } catch (err) {
         throw toCliExit(err, options);
       }
     },
     close() {
-      client.close();
+      transport.close();
+      client?.close();
     },
   };
 }

@@ -92,7 +92,7 @@ EXAMPLES
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    const watch = clients.client.watch(selector, {
+    const watch = (await clients.client()).watch(selector, {
       ...(startRevision === 0 ? {} : { startRevision }),
       prevKv: ctx.values.prev === true,
       noPut: ctx.values['no-put'] === true,
