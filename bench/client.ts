@@ -2,7 +2,7 @@
  * Client CPU per Get: the TypeScript client (src/client/, node:http2 and the generated codec) next to raw
  * @grpc/grpc-js stubs (what a program without the client would use), against one local server.
  *
- *   npm run build && npx tsx bench/client.ts [--gets 20000] [--reps 5] [--inflight 1,16]
+ *   npm run bench:client -- [--gets 20000] [--reps 5] [--inflight 1,16]   (also the last part of npm run bench)
  *
  * Runs alternate between the two clients; prints one JSON line per run and the medians on stderr.
  */
