@@ -73,7 +73,7 @@ export async function listenHttp(
 
 async function handle(req: IncomingMessage, res: ServerResponse, endpoints: AdminEndpoints): Promise<void> {
   const path = (req.url ?? '/').split('?', 1)[0]!;
-  if (path === '/v1' || path.startsWith('/v1/')) {
+  if (path === '/v1' || path.startsWith('/v1/') || path === '/ui' || path.startsWith('/ui/')) {
     if (endpoints.api === 'starting') {
       res
         .writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' })

@@ -9,6 +9,7 @@ import { GRPC_STATUS } from '../status-errors.js';
 import type { RequestObserver } from '../unary.js';
 import { ApiRequest } from './api-request.js';
 import { kvRoutes, type Reply, type Route } from './api-routes.js';
+import { consoleFiles } from './console-files.js';
 import { sendError } from './http-errors.js';
 import { toJson } from './json-values.js';
 import { OPENAPI } from './openapi.js';
@@ -32,10 +33,10 @@ export interface HttpApiOptions {
   readonly observe?: RequestObserver;
 }
 
-/** The JSON API: a node:http handler for /v1/..., and its routes (which the OpenAPI test reads). */
+/** The JSON API: a node:http handler for /v1/... (and the console at /ui/), and its routes (which the OpenAPI test reads). */
 export interface HttpApi {
   readonly routes: readonly Route[];
-  /** Serves the request when its path is under /v1/ and returns true; false otherwise. */
+  /** Serves the request when its path is under /v1/ or /ui/ and returns true; false otherwise. */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
@@ -73,12 +74,13 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
     else exact.set(route.path, [...(exact.get(route.path) ?? []), route]);
   }
 
+  const serveConsole = consoleFiles();
   return {
     routes,
     handle(req, res) {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const path = url.pathname;
-      if (path !== '/v1' && !path.startsWith('/v1/')) return false;
+      if (path !== '/v1' && !path.startsWith('/v1/')) return serveConsole(req, res);
       const started = performance.now();
       let candidates: Route[] | undefined;
       let key = '';
