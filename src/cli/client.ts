@@ -59,13 +59,14 @@ export interface Clients {
 
 /** Connects (lazily) to the server at `options.addr`, through the TypeScript client. */
 export function connect(options: ClientOptions): Clients {
-  const transport = new Transport([options.addr], options.timeoutMs, {});
+  const endpoints = options.addr.split(',');
+  const transport = new Transport(endpoints, options.timeoutMs, {});
   let client: KvClient | undefined;
   return {
     options,
     async client() {
       const { KvClient } = await import('../client/client.js');
-      client ??= new KvClient({ endpoints: [options.addr], timeoutMs: options.timeoutMs });
+      client ??= new KvClient({ endpoints, timeoutMs: options.timeoutMs });
       return client;
     },
     async unary(method, request) {

@@ -56,7 +56,8 @@ ${commands.map((c) => `    ${c.name.padEnd(10)}${c.summary}`).join('\n')}
     ${'help'.padEnd(10)}this text, or a command's own: kvstore help COMMAND (or kvstore COMMAND --help)
 
 GLOBAL OPTIONS
-    --addr HOST:PORT     server to talk to (env KVSTORE_ADDR; default 127.0.0.1:50051)
+    --addr HOST:PORT     server to talk to (env KVSTORE_ADDR; default 127.0.0.1:50051); several, comma-
+                         separated (cluster nodes): the next is tried when one cannot be reached
     --timeout DURATION   give up on a request after this long (default 5s; e.g. 500ms, 30s, 2 = 2s)
     --json               machine-readable output: one JSON object per line
     -h, --help           this text, or a command's own with kvstore COMMAND --help
@@ -146,7 +147,9 @@ function globalOptions(values: Record<string, unknown>): GlobalOptions {
     );
   const addr =
     typeof values.addr === 'string' ? values.addr : (process.env.KVSTORE_ADDR ?? '127.0.0.1:50051');
-  if (!/^[^\s]+:\d{1,5}$/.test(addr)) throw usage(`--addr: "${addr}" is not HOST:PORT`);
+  if (!addr.split(',').every((a) => /^[^\s,]+:\d{1,5}$/.test(a))) {
+    throw usage(`--addr: "${addr}" is not HOST:PORT (or a comma-separated list of them)`);
+  }
   return { addr, timeoutMs, json: values.json === true };
 }
 

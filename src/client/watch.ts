@@ -48,8 +48,8 @@ export interface WatchOptions {
   readonly onProgress?: (revision: number) => void;
   /**
    * Retry the first connection too (default true). False: when the watch cannot be opened at all (pinning
-   * "now" or the first stream fails before the server accepts it), it ends with that error, as a command
-   * line tool wants for a wrong address; breaks after that are still ridden out.
+   * "now" fails, or the first stream fails on every endpoint before a server accepts it), it ends with that
+   * error, as a command line tool wants for a wrong address; breaks after that are still ridden out.
    */
   readonly retryFirstConnect?: boolean;
 }
@@ -128,6 +128,7 @@ export class Watch implements AsyncIterable<WatchEvent> {
         this.nextRevision = (await (retryFirst ? this.withRetry(now) : now())) + 1;
       }
       let opened = false;
+      let firstFailures = 0;
       let reconnecting = false;
       while (!this.done) {
         const { error, progressed, accepted } = await this.openOnce(() => {
@@ -143,7 +144,10 @@ export class Watch implements AsyncIterable<WatchEvent> {
         // The client was closed: the watch ends quietly, as on close().
         if (error instanceof CancelledError) return this.close();
         if (error && !(error instanceof UnavailableError)) return this.fail(error);
-        if (error && !opened && !retryFirst) return this.fail(error);
+        // Not retrying the first connection: each endpoint gets one try before the watch gives up.
+        if (error && !opened && !retryFirst && ++firstFailures >= this.transport.endpoints.length) {
+          return this.fail(error);
+        }
         reconnecting = true;
         if (progressed) attempt = 0;
         const broke =

@@ -2,6 +2,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from '../../src/client/index.js';
+import { kvstore } from '../helpers/cli.js';
+import { deadPort } from '../helpers/ports.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -77,5 +79,28 @@ describe('kvstore watch across server restarts', () => {
       stderr.match(/kvstore: the watch broke \(.*\); reconnecting to resume from revision \d+/g)?.length,
     ).toBeGreaterThanOrEqual(2);
     expect(stderr).toMatch(new RegExp(`kvstore: watch resumed on ${addr} from revision \\d+`));
+  });
+
+  it('takes several endpoints in --addr: an unreachable one is passed over, for get and for watch', async () => {
+    const server = await startServerProcess(await tempDir());
+    cleanup.push(() => server.stop('SIGKILL'));
+    const addr = `127.0.0.1:${await deadPort()},${server.addr}`;
+    expect(await kvstore(['set', 'multi', 'yes', '--addr', addr])).toMatchObject({ code: 0 });
+    expect(await kvstore(['get', 'multi', '--addr', addr])).toMatchObject({ code: 0, stdout: 'yes' });
+    const child = spawn(process.execPath, [
+      'bin/kvstore',
+      'watch',
+      'multi',
+      '--from-revision',
+      '1',
+      '--addr',
+      addr,
+    ]);
+    cleanup.push(() => child.exitCode === null && child.kill('SIGKILL'));
+    const lines: string[] = [];
+    createInterface({ input: child.stdout }).on('line', (l) => lines.push(l));
+    await waitFor('the watch to print the write', () => lines.length === 1);
+    expect(lines).toEqual(['1\tPUT\tmulti\tyes']);
+    expect(await kvstore(['get', 'k', '--addr', 'nope'])).toMatchObject({ code: 2 });
   });
 });
