@@ -1,9 +1,21 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
+
+/** Directories that live as long as this file's server (tempDir's are removed after each test). */
+const suiteDirs: string[] = [];
+async function suiteDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  suiteDirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of suiteDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
 
 const run = promisify(execFile);
 
@@ -31,8 +43,8 @@ let server: ServerProcess;
 let cwd: string;
 
 beforeAll(async () => {
-  server = await startServerProcess(await tempDir('kvstore-http-docs-'));
-  cwd = await tempDir('kvstore-http-docs-cwd-');
+  server = await startServerProcess(await suiteDir('kvstore-http-docs-'));
+  cwd = await suiteDir('kvstore-http-docs-cwd-');
 });
 
 afterAll(async () => {

@@ -1,9 +1,22 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpApi, type HttpApiOptions } from '../../src/api/http/json-api.js';
 import { DEFAULT_LIMITS } from '../../src/store/limits.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
+
+/** Directories that live as long as this file's server (tempDir's are removed after each test). */
+const suiteDirs: string[] = [];
+async function suiteDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  suiteDirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of suiteDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'] as const;
 
@@ -38,7 +51,7 @@ let base: string;
 let doc: OpenApiDocument;
 
 beforeAll(async () => {
-  server = await startServerProcess(await tempDir('kvstore-openapi-'));
+  server = await startServerProcess(await suiteDir('kvstore-openapi-'));
   base = `http://127.0.0.1:${server.httpPort}`;
   const res = await fetch(`${base}/v1/openapi.json`);
   expect(res.status).toBe(200);

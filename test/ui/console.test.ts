@@ -1,13 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kvstore } from '../helpers/cli.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
+
+/** Directories that live as long as this file's server (tempDir's are removed after each test). */
+const suiteDirs: string[] = [];
+async function suiteDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  suiteDirs.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  for (const dir of suiteDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
 
 /**
  * The web console in a real browser: Debian's chromium (apt-get install chromium; .ci/run installs it)
@@ -27,9 +38,9 @@ const env = () => ({ KVSTORE_ADDR: server.addr });
 
 beforeAll(async () => {
   if (!available) return;
-  server = await startServerProcess(await tempDir('kvstore-console-'));
+  server = await startServerProcess(await suiteDir('kvstore-console-'));
   base = `http://127.0.0.1:${server.httpPort}`;
-  shots = process.env.KVSTORE_SCREENSHOTS === '1' ? 'docs/console' : await tempDir('kvstore-shots-');
+  shots = process.env.KVSTORE_SCREENSHOTS === '1' ? 'docs/console' : await suiteDir('kvstore-shots-');
   await mkdir(shots, { recursive: true });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
@@ -142,6 +153,13 @@ describe.runIf(available)('the web console at /ui/ in chromium', () => {
       })
       .toBeGreaterThan(0);
     await load;
+    // The charts have caught up with the load (the screenshot shows them as they are).
+    const final = await revision();
+    await expect
+      .poll(async () => Number(await page.getByTestId('chart-revision').getAttribute('data-value')), {
+        timeout: 5_000,
+      })
+      .toBeGreaterThanOrEqual(final);
     await page.getByTestId('query').fill('console/**');
     await page.getByTestId('search').locator('button').click();
     await page.locator('#tree .leaf[data-key="console/load/9"]').waitFor();
