@@ -34,6 +34,8 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
   const child: ChildProcess = spawn(
     process.execPath,
     [
+      // BENCH_KVSTORE_NODE_FLAGS adds Node flags, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it.
+      ...(process.env.BENCH_KVSTORE_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
       // As `npm start` and the container run it (docs/operations.md, "Node flags").
       '--max-semi-space-size=32',
       BIN,
