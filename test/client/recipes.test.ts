@@ -117,7 +117,7 @@ describe('TypeScript client recipes', () => {
       const handOverMs = Date.now() - killedAt;
       console.log(`mutex hand-over after SIGKILL: ${handOverMs} ms (session TTL ${ttlMs} ms)`);
       // Within the TTL of its last refresh (made before the kill), plus scheduling slack.
-      expect(handOverMs).toBeLessThan(ttlMs + 500);
+      expect(handOverMs).toBeLessThan(ttlMs + 1000);
       expect(mutex.fencingToken).toBeGreaterThan(0);
     } finally {
       await session.close();
@@ -143,7 +143,12 @@ describe('TypeScript client recipes', () => {
       expect((await election.leader())?.value.toString()).toBe('me');
       await election.proclaim('me, updated');
       await waitFor(() => seen.at(-1)?.value.toString() === 'me, updated');
-      expect(seen.map((l) => l?.value.toString())).toEqual([first.split(' ')[1], 'me', 'me, updated']);
+      // The observer follows the log: the dead leader's end is the EXPIRE event the server's sweeper writes
+      // soon after the expiry, which can come after the new leader's proclaim (then "me" is never seen alone).
+      const values = seen.map((l) => l?.value.toString());
+      expect(values[0]).toBe(first.split(' ')[1]);
+      expect(values.at(-1)).toBe('me, updated');
+      expect(values.every((v) => v === first.split(' ')[1] || v === 'me' || v === 'me, updated')).toBe(true);
       await election.resign();
       expect(await election.leader()).toBeNull();
     } finally {
