@@ -27,6 +27,12 @@ export interface AdmissionStats {
 export interface Admission {
   readonly interceptor: ServerInterceptor;
   stats(): AdmissionStats;
+  /**
+   * For other transports (the HTTP API): holds `bytes` of a request against `limits.maxInflightBytes`,
+   * shared with gRPC, until `release` (once its answer is sent). A request is always admitted when the server
+   * holds nothing else; otherwise one that would take it over the limit gets `refused` with the reason.
+   */
+  hold(bytes: number): { readonly release: () => void } | { readonly refused: string };
 }
 
 /** One client connection's share. */
@@ -80,7 +86,26 @@ export function admission(
     };
     return new GatedCall(call, responder, (read) => admitted.gate(read));
   };
-  return { interceptor, stats: () => ({ inflightBytes: state.total, refused: state.refused }) };
+  return {
+    interceptor,
+    stats: () => ({ inflightBytes: state.total, refused: state.refused }),
+    hold(bytes) {
+      if (state.total > 0 && state.total + bytes > limits.maxInflightBytes) {
+        state.refused++;
+        return { refused: refusal(limits, false, state.total) };
+      }
+      state.total += bytes;
+      let held = true;
+      return {
+        release() {
+          if (!held) return;
+          held = false;
+          state.total -= bytes;
+          state.pump();
+        },
+      };
+    },
+  };
 }
 
 /** What every call shares: the bytes held, each connection's share, and who may be read next. */

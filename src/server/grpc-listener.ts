@@ -28,7 +28,7 @@ export interface GrpcParts {
  * full so that an oversized value gets INVALID_ARGUMENT naming the field and the limit; beyond that the
  * transport refuses the message with RESOURCE_EXHAUSTED before reading it.
  */
-export function startGrpcListener(config: Config, parts: GrpcParts, logger: Logger) {
+export async function startGrpcListener(config: Config, parts: GrpcParts, logger: Logger) {
   const { store, ctx } = parts;
   const responseBytes = maxResponseBytes(config);
   const maxReceiveBytes = 4 * config.limits.maxValueBytes + ENVELOPE_BYTES;
@@ -40,7 +40,11 @@ export function startGrpcListener(config: Config, parts: GrpcParts, logger: Logg
     if (logger.isLevelEnabled('debug'))
       logger.debug({ method, code: status[code], details }, 'request refused');
   };
-  return startGrpcServer(
+  // One admission controller: the HTTP API holds its request bytes against the same limit.
+  const gate = admission({ ...config.limits, maxRequestBytes: maxReceiveBytes }, (path, details) =>
+    refused(path, status.RESOURCE_EXHAUSTED, details),
+  );
+  const running = await startGrpcServer(
     {
       kv: {
         ...kvHandlers(parts.kv, ctx),
@@ -54,13 +58,10 @@ export function startGrpcListener(config: Config, parts: GrpcParts, logger: Logg
       maxReceiveBytes,
       maxSendBytes: responseBytes + config.limits.maxValueBytes + ENVELOPE_BYTES,
       onRefused: refused,
-      interceptors: [
-        admission({ ...config.limits, maxRequestBytes: maxReceiveBytes }, (path, details) =>
-          refused(path, status.RESOURCE_EXHAUSTED, details),
-        ).interceptor,
-      ],
+      interceptors: [gate.interceptor],
     },
   );
+  return { ...running, admission: gate };
 }
 
 /** How an acknowledged write is kept: SQLite's fsync mode, or the shared log's replication. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Admission } from '../api/admission.js';
 import { listenHttp } from '../api/http/admin-server.js';
 import { createHttpApi } from '../api/http/json-api.js';
 import type { Operations } from '../api/http/operations.js';
@@ -29,6 +30,8 @@ export interface HttpApiParts {
   readonly kv: KvOperations;
   readonly admin: AdminOperations;
   readonly observe?: RequestObserver;
+  /** gRPC's admission controller: HTTP request bodies count against the same in-flight bytes. */
+  readonly admission?: Admission;
 }
 
 /**
@@ -61,6 +64,7 @@ export async function startHttpApi(
     logger,
     slowRequestMs: config.log.slowRequestMs,
     observe: parts.observe,
+    hold: parts.admission && ((bytes) => parts.admission!.hold(bytes)),
   });
   if (config.http.api === 'admin') {
     ops.attachApi(api);

@@ -88,7 +88,12 @@ export async function startServer(
   }
   let httpApi: RunningHttpApi | null;
   try {
-    httpApi = await startHttpApi(config, { store, kv, admin, observe: ctx.observe }, ops, logger);
+    httpApi = await startHttpApi(
+      config,
+      { store, kv, admin, observe: ctx.observe, admission: grpc.admission },
+      ops,
+      logger,
+    );
   } catch (err) {
     await grpc.shutdown(0);
     watchHub.close();

@@ -366,3 +366,44 @@ describe('the JSON API: errors', () => {
     );
   });
 });
+
+describe('the JSON API under load', () => {
+  it('holds request bodies against limits.maxInflightBytes with gRPC: past it, 429 with Retry-After', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'kvstore-http-inflight-'));
+    const small = await startServerProcess(dir, [
+      '--limits-max-value-bytes',
+      '512KiB',
+      '--limits-max-inflight-bytes',
+      '1MiB',
+    ]);
+    try {
+      const url = `http://127.0.0.1:${small.httpPort}/v1/kv/inflight`;
+      const body = new Uint8Array(400 * 1024);
+      const answers = await Promise.all(
+        Array.from({ length: 24 }, async (_, i) => {
+          const res = await fetch(`${url}/${i}`, { method: 'PUT', body });
+          return {
+            status: res.status,
+            retryAfter: res.headers.get('retry-after'),
+            json: (await res.json()) as Json,
+          };
+        }),
+      );
+      const refused = answers.filter((a) => a.status === 429);
+      const written = answers.filter((a) => a.status === 200);
+      expect(written.length).toBeGreaterThan(0);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(written.length + refused.length).toBe(24);
+      expect(refused[0]).toMatchObject({
+        retryAfter: '1',
+        json: { code: 'RESOURCE_EXHAUSTED', message: expect.stringMatching(/^limits\.maxInflightBytes: /) },
+      });
+      // Nothing is held once the answers are out: the same requests one at a time all pass.
+      for (let i = 0; i < 3; i++)
+        expect((await fetch(`${url}/again/${i}`, { method: 'PUT', body })).status).toBe(200);
+    } finally {
+      await small.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,6 +5,12 @@ import type { ConditionInput } from '../../service/types.js';
 import { InvalidArgumentError } from '../../store/errors.js';
 import { JsonReader } from './json-values.js';
 
+/** Holds request bytes against the server's in-flight limit (see Admission.hold). */
+export type BodyHold = (bytes: number) => { readonly release: () => void } | { readonly refused: string };
+
+/** A refusal names the limit and asks to back off: this long, in the Retry-After header (rounded up to 1 s). */
+const RETRY_AFTER_MS = 1_000;
+
 /** One request to the JSON API, with readers for its query, headers and body. */
 export class ApiRequest {
   constructor(
@@ -14,6 +20,7 @@ export class ApiRequest {
     /** The `{key}` of the path, percent-decoded ("" when the route has none). */
     readonly key: string,
     private readonly maxBodyBytes: number,
+    private readonly hold?: BodyHold,
   ) {}
 
   /** A query parameter, or a header of the same name (headers are case-insensitive). */
@@ -94,10 +101,17 @@ export class ApiRequest {
     return found[0] ?? null;
   }
 
-  /** The body, read up to the limit (RESOURCE_EXHAUSTED beyond it, before it is all read). */
+  /**
+   * The body, read up to the limit (RESOURCE_EXHAUSTED, 413, beyond it, before it is all read). Its bytes
+   * are held against the server's in-flight limit until the answer is sent: a declared Content-Length before
+   * the body is read (a refused body is never buffered), otherwise once it has arrived. Over that limit:
+   * RESOURCE_EXHAUSTED with a Retry-After (429).
+   */
   async body(): Promise<Buffer> {
-    const declared = Number(this.req.headers['content-length'] ?? 0);
-    if (declared > this.maxBodyBytes) throw this.tooLarge(declared);
+    const header = this.req.headers['content-length'];
+    const declared = header === undefined ? null : Number(header);
+    if (declared !== null && declared > this.maxBodyBytes) throw this.tooLarge(declared);
+    if (declared !== null) this.admit(declared);
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of this.req) {
@@ -105,7 +119,22 @@ export class ApiRequest {
       if (size > this.maxBodyBytes) throw this.tooLarge(size);
       chunks.push(chunk as Buffer);
     }
+    if (declared === null) this.admit(size);
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  }
+
+  private admit(bytes: number): void {
+    if (this.hold === undefined || bytes === 0) return;
+    const held = this.hold(bytes);
+    if ('refused' in held) {
+      // The body (at most maxBodyBytes) is read and dropped, never held, so the client gets the answer.
+      this.req.resume();
+      throw new ServiceError('RESOURCE_EXHAUSTED', held.refused, {
+        field: 'body',
+        'retry-after-ms': String(RETRY_AFTER_MS),
+      });
+    }
+    this.res.once('close', held.release);
   }
 
   /** Whether the body is JSON (by its content type). */

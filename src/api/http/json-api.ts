@@ -7,7 +7,7 @@ import type { Limits } from '../../store/limits.js';
 import type { WatchHub } from '../../streams/watch-hub.js';
 import { GRPC_STATUS } from '../status-errors.js';
 import type { RequestObserver } from '../unary.js';
-import { ApiRequest } from './api-request.js';
+import { ApiRequest, type BodyHold } from './api-request.js';
 import { kvRoutes, type Reply, type Route } from './api-routes.js';
 import { consoleFiles } from './console-files.js';
 import { sendError } from './http-errors.js';
@@ -31,6 +31,8 @@ export interface HttpApiOptions {
   readonly slowRequestMs: number;
   /** Observes every answered request as `http/<operation>` with its gRPC-equivalent status code. */
   readonly observe?: RequestObserver;
+  /** Holds a request's body bytes against the server's in-flight limit (limits.maxInflightBytes). */
+  readonly hold?: BodyHold;
 }
 
 /** The JSON API: a node:http handler for /v1/... (and the console at /ui/), and its routes (which the OpenAPI test reads). */
@@ -114,7 +116,7 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         sendJsonError(res, 405, err);
         return true;
       }
-      const request = new ApiRequest(req, res, url, key, options.maxBodyBytes);
+      const request = new ApiRequest(req, res, url, key, options.maxBodyBytes, options.hold);
       const finish = (err: unknown) => {
         const seconds = (performance.now() - started) / 1000;
         if (err === undefined) {
