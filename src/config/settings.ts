@@ -163,7 +163,7 @@ export const SETTINGS: readonly Setting[] = [
   setting(
     'http.listen',
     '127.0.0.1:8080',
-    'HTTP listen address for /metrics, /healthz, /readyz',
+    'HTTP listen address for /metrics, /healthz, /readyz (and the JSON API and console, see http.api)',
     'HOST:PORT',
     address,
   ),

@@ -327,6 +327,8 @@ describe('the JSON API: errors', () => {
     expect(method.status).toBe(405);
     expect(method.headers.get('allow')).toBe('GET, PUT, DELETE');
     expect((await call('GET', '/v1/nowhere')).status).toBe(404);
+    // HEAD of a stream has no headers to give without streaming.
+    expect((await fetch(`${base}/v1/watch`, { method: 'HEAD' })).status).toBe(405);
     const badEscape = await call('GET', '/v1/kv/%E0%A4%A');
     expect(badEscape.status).toBe(400);
   });

@@ -105,7 +105,9 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         return true;
       }
       const method = req.method === 'HEAD' ? 'GET' : req.method;
-      const route = candidates.find((c) => c.method === method);
+      // HEAD answers the headers of a GET; streams (watch, backup) have none to answer without streaming.
+      const streaming = req.method === 'HEAD' && (path === '/v1/watch' || path === '/v1/backup');
+      const route = streaming ? undefined : candidates.find((c) => c.method === method);
       if (route === undefined) {
         const allow = candidates.map((c) => c.method).join(', ');
         res.setHeader('allow', allow);
@@ -121,7 +123,8 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         const seconds = (performance.now() - started) / 1000;
         if (err === undefined) {
           options.observe?.(`http/${route.operation}`, 0, seconds);
-          if (seconds * 1000 >= options.slowRequestMs)
+          // A backup takes as long as its size (gRPC's is not logged as slow either).
+          if (seconds * 1000 >= options.slowRequestMs && route.operation !== 'Backup')
             options.logger.warn(
               { method: route.operation, http: true, ms: Math.round(seconds * 1000) },
               'slow request',
