@@ -3,17 +3,10 @@ import { encodeRecord } from '../codec.js';
 import type { RecordBuilder } from '../event-log.js';
 import { LogUnavailableError } from '../event-log.js';
 import type { LogEvent, LogRecord } from '../events.js';
+import type { Flight, Pending, PublishRequest } from './flight.js';
+import { sortRefused } from './refused-flights.js';
 
-/** One publish to the log stream, with the expectations that make it conditional. */
-export interface PublishRequest {
-  readonly payload: Uint8Array;
-  /** Unique per attempt; a resend of the same attempt reuses it, so JetStream stores it at most once. */
-  readonly msgId: string;
-  /** The stream's last sequence must be this (the record lands at this + 1). */
-  readonly lastSequence: number;
-  /** When set, the stream's last message must be this publish of ours (the record this one was built on). */
-  readonly lastMsgId: string | null;
-}
+export type { PublishRequest } from './flight.js';
 
 /** What the appender needs from the log around it. */
 export interface AppendTarget {
@@ -29,27 +22,6 @@ export interface AppendTarget {
   /** The `Nats-Msg-Id` of the applied record at `revision`, when this node still remembers it. */
   msgIdAt(revision: number): string | undefined;
 }
-
-interface Pending {
-  readonly events: readonly LogEvent[] | RecordBuilder;
-  readonly resolve: (record: LogRecord) => void;
-  readonly reject: (err: Error) => void;
-  /** After this (epoch ms) the append gives up with UNAVAILABLE. */
-  readonly deadline: number;
-}
-
-/** An append past its serialisation point: a record published (or to publish), or a builder's refusal. */
-type Flight =
-  | {
-      readonly kind: 'record';
-      readonly pending: Pending;
-      readonly record: LogRecord;
-      readonly request: PublishRequest;
-      readonly sentAt: number;
-      acked: boolean;
-    }
-  /** The builder decided not to write, on state that includes the flights before it: answered once they hold. */
-  | { readonly kind: 'refusal'; readonly pending: Pending; readonly error: Error };
 
 /** Options of {@link Appender}. */
 export interface AppenderOptions {
@@ -251,50 +223,17 @@ export class Appender {
     this.catchUp();
   }
 
-  /**
-   * Sorts the refused flights, in order: landed after all (its message id holds its revision: answered),
-   * lost for good (another record holds its revision, or it was chained to one lost for good: built again),
-   * or still open (its revision is empty: an earlier send may yet land there, as a leader change can commit
-   * a proposal late, so it is sent again with the same id rather than rebuilt, which could write it twice).
-   * A flight built on the applied state rather than on the flight before it (that one was already behind
-   * the tail) does not share that flight's fate: only its own revision says whether it landed.
-   */
+  /** Answers or requeues the refused flights once this node has caught up (see {@link sortRefused}). */
   private sortUnsure(): void {
-    const unsure = this.unsure;
+    const sorted = sortRefused(this.unsure, this.target, Date.now());
     this.unsure = [];
-    const lost = new Set<string>();
-    let open: boolean | 'expired' = false;
-    const again: Pending[] = [];
-    const stillOpen: Flight[] = [];
-    for (const f of unsure) {
-      if (f.kind === 'refusal') {
-        // It decided on the flights before it: if one of them is lost, it decides again.
-        if (lost.size > 0) again.push(f.pending);
-        else if (open === 'expired') f.pending.reject(this.timedOut());
-        else if (open) stillOpen.push(f);
-        else f.pending.reject(f.error);
-        continue;
-      }
-      const holder = this.target.msgIdAt(f.record.revision);
-      const chainedToLost = f.request.lastMsgId !== null && lost.has(f.request.lastMsgId);
-      if (holder === f.request.msgId) {
-        f.pending.resolve(f.record);
-      } else if (chainedToLost || (holder !== undefined && f.record.revision <= this.target.applied())) {
-        lost.add(f.request.msgId);
-        again.push(f.pending);
-      } else if (open === 'expired' || Date.now() > f.pending.deadline) {
-        // Out of time with the outcome unknown (it may still land): UNAVAILABLE, as for any lost answer.
-        open = 'expired';
-        f.pending.reject(this.timedOut());
-      } else {
-        open = true;
-        stillOpen.push(f);
-      }
-    }
-    this.queue.unshift(...again);
-    if (stillOpen.length > 0) {
-      for (const f of stillOpen) if (f.kind === 'record') f.acked = false;
-      this.flights.push(...stillOpen);
+    for (const f of sorted.landed) f.pending.resolve(f.record);
+    for (const f of sorted.refused) f.pending.reject(f.error);
+    for (const f of sorted.expired) f.pending.reject(this.timedOut());
+    this.queue.unshift(...sorted.again.map((f) => f.pending));
+    if (sorted.stillOpen.length > 0) {
+      for (const f of sorted.stillOpen) if (f.kind === 'record') f.acked = false;
+      this.flights.push(...sorted.stillOpen);
       this.scheduleResend();
     }
   }

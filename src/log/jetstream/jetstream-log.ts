@@ -19,15 +19,12 @@ import {
   logSubject,
   type NatsLogUrl,
 } from './stream.js';
-import { LogTail, type TailedRecord } from './tail.js';
+import type { TailedRecord } from './tail.js';
+import { TailKeeper } from './tail-keeper.js';
 import { fillTo, publishVerbatim } from './verbatim.js';
 
 /** Applied records whose message ids are remembered: more than the appends that can be in flight. */
 const RECENT_MSG_IDS = 4_096;
-
-/** How long one try to start the tail (make its consumer) may take, and the pause between tries. */
-const TAIL_START_TIMEOUT_MS = 1_000;
-const TAIL_RETRY_MS = 250;
 
 /** How long one publish waits for its acknowledgement before it is sent again. */
 const PUBLISH_TIMEOUT_MS = 2_000;
@@ -45,7 +42,7 @@ export class JetStreamEventLog implements EventLog {
   private readonly index: ReadIndex;
   private readonly subject: string;
   private waiters: { revision: number; resolve: () => void; reject: (err: Error) => void }[] = [];
-  private tail: LogTail | null = null;
+  private readonly keeper: TailKeeper;
   private last: number;
   private first: number;
   private verified: number;
@@ -91,33 +88,24 @@ export class JetStreamEventLog implements EventLog {
       name: formatServers(url),
     });
     this.index = new ReadIndex(() => this.streamHead());
+    this.keeper = new TailKeeper(
+      js,
+      url.stream,
+      { deliver: (batch) => this.delivered(batch), broken: (err) => this.broken(err) },
+      {
+        next: () => this.last + 1,
+        waiting: () => this.appender.inFlight > 0 || this.waiters.length > 0,
+        ended: () => this.closed || this.failure !== null,
+      },
+      logger,
+    );
     void this.watchConnection();
     this.watchLeader();
-    this.watchdog = setInterval(() => this.checkTail(), 500);
-    this.watchdog.unref();
   }
 
-  private readonly watchdog: NodeJS.Timeout;
   /** Message ids of the newest applied records, so a refused resend can tell whether it landed after all. */
   private readonly recentMsgIds = new Map<number, string>();
-  private lastDelivery = Date.now();
   private readonly interruptions = new Interruptions();
-
-  /**
-   * The tail's own recovery (missed heartbeats) does not cover every failure of a stream leader change; if
-   * this node waits for records (its appends, a linearizable read) and none came for a while, the tail is
-   * started again after the last record applied.
-   */
-  private checkTail(): void {
-    if (this.closed || this.failure || this.tail === null) return;
-    const waiting = this.appender.inFlight > 0 || this.waiters.length > 0;
-    if (!waiting || Date.now() - this.lastDelivery < 2_500) return;
-    this.logger.warn(
-      { applied: this.last },
-      'no records from the log stream for 2.5 s while waiting for some: following it again',
-    );
-    this.followAgain();
-  }
 
   /**
    * A new stream leader (JetStream's advisory): the tail's consumer may have lived on the old one and
@@ -131,18 +119,9 @@ export class JetStreamEventLog implements EventLog {
         this.logger.info({ stream: this.url.stream, applied: this.last }, 'the log stream has a new leader');
         this.interruptions.fire('the log stream elected a new leader');
         this.appender.resendUnanswered();
-        this.followAgain();
+        this.keeper.again();
       },
     });
-  }
-
-  /** Starts the tail again after the last record applied (records read and not handed on are read again). */
-  private followAgain(): void {
-    if (this.tail === null) return;
-    this.lastDelivery = Date.now();
-    this.tail.stop();
-    this.tail = null;
-    this.follow();
   }
 
   /** Connects, creates the stream if absent, and reads where it stands. */
@@ -163,7 +142,7 @@ export class JetStreamEventLog implements EventLog {
   append(events: readonly LogEvent[] | RecordBuilder): Promise<LogRecord> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new LogClosedError());
-    this.follow();
+    this.keeper.follow();
     return this.appender.append(events);
   }
 
@@ -180,7 +159,7 @@ export class JetStreamEventLog implements EventLog {
   }
 
   onCommit(listener: CommitListener): () => void {
-    this.follow();
+    this.keeper.follow();
     return this.listeners.add(listener);
   }
 
@@ -202,7 +181,8 @@ export class JetStreamEventLog implements EventLog {
 
   async startAt(revision: number): Promise<void> {
     checkStartAt(this.describe(), revision, this.last);
-    if (this.tail) throw new Error(`${this.describe()}: startAt is for a log nobody follows yet (a restore)`);
+    if (this.keeper.following)
+      throw new Error(`${this.describe()}: startAt is for a log nobody follows yet (a restore)`);
     // nats-server 2.9 cannot simply be told to continue at a sequence: a purge past the end moves first_seq,
     // but its Nats-Expected-Last-Sequence check keeps counting from the old end (measured on 2.9.10), and a
     // stream's first_seq setting needs 2.10. So the sequences below are filled with empty messages, each
@@ -223,7 +203,7 @@ export class JetStreamEventLog implements EventLog {
 
   async appendVerbatim(records: readonly RawRecord[]): Promise<void> {
     if (this.closed) throw new LogClosedError();
-    if (this.tail)
+    if (this.keeper.following)
       throw new Error(`${this.describe()}: appendVerbatim is for a log nobody follows yet (a restore)`);
     await publishVerbatim(records, this.last, (request) => this.publish(request));
     if (records.length > 0) this.last = records.at(-1)!.revision;
@@ -283,43 +263,13 @@ export class JetStreamEventLog implements EventLog {
     while (this.appender.inFlight > 0 && Date.now() < until && !this.failure) {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    clearInterval(this.watchdog);
     this.appender.fail(new LogClosedError());
-    this.tail?.stop();
+    this.keeper.stop();
     for (const w of this.waiters.splice(0)) w.reject(new LogClosedError());
     await this.nc.close().catch(() => {});
   }
 
-  /** Starts following the stream after the last applied record (once; from then on records flow in). */
-  private follow(): void {
-    if (this.tail || this.closed) return;
-    this.tail = new LogTail(
-      this.js,
-      this.url.stream,
-      { deliver: (batch) => this.delivered(batch), broken: (err) => this.broken(err) },
-      this.logger,
-    );
-    const tail = this.tail;
-    // A consumer cannot be made while JetStream elects a stream or meta leader (a killed server is often
-    // both), and a request sent then may never be answered: each try is bounded, and tries follow closely,
-    // so the tail is back within a few hundred ms of the election rather than after a 5 s API timeout.
-    let timer: NodeJS.Timeout | undefined;
-    const bounded = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no consumer within 1 s')), TAIL_START_TIMEOUT_MS);
-    });
-    Promise.race([tail.start(this.last + 1), bounded])
-      .catch((err: unknown) => {
-        this.logger.debug({ err }, 'cannot follow the log stream yet; retrying');
-        tail.stop();
-        if (this.tail !== tail) return;
-        this.tail = null;
-        setTimeout(() => this.follow(), TAIL_RETRY_MS).unref();
-      })
-      .finally(() => clearTimeout(timer));
-  }
-
   private delivered(batch: readonly TailedRecord[]): void {
-    this.lastDelivery = Date.now();
     for (const b of batch) this.recentMsgIds.set(b.record.revision, b.msgId);
     if (this.recentMsgIds.size > RECENT_MSG_IDS) {
       const cutoff = batch.at(-1)!.record.revision - RECENT_MSG_IDS;
@@ -355,7 +305,7 @@ export class JetStreamEventLog implements EventLog {
   private appliedThrough(revision: number): Promise<void> {
     if (this.last >= revision) return Promise.resolve();
     if (this.failure) return Promise.reject(this.failure);
-    this.follow();
+    this.keeper.follow();
     return new Promise((resolve, reject) => this.waiters.push({ revision, resolve, reject }));
   }
 
@@ -406,7 +356,7 @@ export class JetStreamEventLog implements EventLog {
         this.logger.info({ applied: this.last }, 'reconnected to NATS: resuming the log');
         this.interruptions.fire('reconnected to NATS');
         this.appender.resendUnanswered();
-        this.followAgain();
+        this.keeper.again();
       }
     }
   }
