@@ -40,7 +40,7 @@ function fixImports(dir) {
 }
 fixImports(out);
 
-// The CLI's light gRPC client (src/cli/wire/) encodes and decodes with this table instead of loading
+// The client's light gRPC transport (src/client/wire/) encodes and decodes with this table instead of loading
 // protobufjs and parsing the .proto at every start (docs/benchmarks.md, CLI start-up).
 writeFileSync(join(out, 'wire-descriptor.ts'), wireDescriptorModule());
 
@@ -98,7 +98,7 @@ export interface WireDescriptor {
   readonly methods: Readonly<Record<string, readonly [request: string, response: string]>>;
 }
 
-/** The shapes of kvstore.v1, for the CLI's light client (src/cli/wire/). */
+/** The shapes of kvstore.v1, for the CLI's light client (src/client/wire/). */
 export const WIRE_DESCRIPTOR: WireDescriptor = {
   messages: {
 ${messageRows}

@@ -10,7 +10,7 @@ export interface WireDescriptor {
   readonly methods: Readonly<Record<string, readonly [request: string, response: string]>>;
 }
 
-/** The shapes of kvstore.v1, for the CLI's light client (src/cli/wire/). */
+/** The shapes of kvstore.v1, for the CLI's light client (src/client/wire/). */
 export const WIRE_DESCRIPTOR: WireDescriptor = {
   messages: {
     "kvstore.v1.ResponseHeader": [
