@@ -17,11 +17,33 @@ export type LogUrl =
       readonly timeoutMs: number;
     }
   /** In process memory, gone with the process: unit tests and throwaway stores. */
-  | { readonly scheme: 'memory' };
+  | { readonly scheme: 'memory' }
+  /** A table in a PostgreSQL database shared by every kvstore node of a cluster; revision = primary key. */
+  | PostgresLogUrl;
+
+/** `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME]`. */
+export interface PostgresLogUrl {
+  readonly scheme: 'postgres';
+  readonly user: string;
+  /** Null: none in the URL (trust or peer auth, or PGPASSWORD / ~/.pgpass as libpq-style clients read). */
+  readonly password: string | null;
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  /** The records' table (its meta table is `<table>_meta`). */
+  readonly table: string;
+}
 
 /** What `log.url` accepts, for error messages and --help. */
 export const LOG_URL_FORMS =
-  'sqlite:, sqlite:PATH, nats://HOST:PORT[,HOST:PORT...]/STREAM[?replicas=N&timeout=DURATION] or memory:';
+  'sqlite:, sqlite:PATH, nats://HOST:PORT[,HOST:PORT...]/STREAM[?replicas=N&timeout=DURATION], ' +
+  'postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME] or memory:';
+
+/** The PostgreSQL log's table unless the URL names one. */
+export const DEFAULT_POSTGRES_TABLE = 'kvstore_log';
+
+/** A plain, unquoted PostgreSQL identifier (lower case, so it needs no quoting), leaving room for `_meta`. */
+const TABLE_NAME = /^[a-z_][a-z0-9_]{0,57}$/;
 
 /** A write's default wait for the stream: a leader election on nats-server 2.9 stalls writes ~5 s. */
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -36,6 +58,7 @@ export function parseLogUrl(raw: string): LogUrl {
   if (url.startsWith('sqlite:')) return { scheme: 'sqlite', path: url.slice('sqlite:'.length) };
   if (url === 'memory:') return { scheme: 'memory' };
   if (url.startsWith('nats://')) return parseNatsUrl(url);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return parsePostgresUrl(url);
   throw new Error(`"${raw}" is not a log URL (${LOG_URL_FORMS})`);
 }
 
@@ -73,10 +96,60 @@ function parseNatsUrl(url: string): LogUrl {
   return { scheme: 'nats', servers: servers.map((s) => `nats://${s}`), stream: path, replicas, timeoutMs };
 }
 
+function parsePostgresUrl(raw: string): PostgresLogUrl {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(
+      `"${redactPassword(raw)}" is not a URL (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME])`,
+    );
+  }
+  const shown = redactPassword(raw);
+  if (url.hostname === '') throw new Error(`"${shown}" names no host`);
+  if (url.username === '') throw new Error(`"${shown}" names no user: postgres://USER@HOST/DATABASE`);
+  const port = url.port === '' ? 5432 : Number(url.port);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (database === '' || database.includes('/'))
+    throw new Error(`"${shown}" names no database: add /DATABASE after the host`);
+  if (url.hash !== '') throw new Error(`"${shown}": a log URL has no #fragment`);
+  let table = DEFAULT_POSTGRES_TABLE;
+  for (const [name, value] of url.searchParams) {
+    if (name === 'table') {
+      if (!TABLE_NAME.test(value))
+        throw new Error(
+          `"${shown}": table must be 1-58 lower-case letters, digits or "_", not starting with a digit, got "${value}"`,
+        );
+      table = value;
+    } else throw new Error(`"${shown}": unknown option "${name}" (known: table)`);
+  }
+  return {
+    scheme: 'postgres',
+    user: decodeURIComponent(url.username),
+    password: url.password === '' ? null : decodeURIComponent(url.password),
+    // IPv6 hosts come back from URL in brackets; the driver wants them bare.
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port,
+    database,
+    table,
+  };
+}
+
+/** The URL with its password (if any) replaced by `***`, for messages and status pages. */
+export function redactPassword(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
+}
+
 /** The URL written back in its canonical form (for status pages and --print-config). */
 export function formatLogUrl(url: LogUrl): string {
   if (url.scheme === 'sqlite') return url.path === null ? 'sqlite:' : `sqlite:${url.path}`;
   if (url.scheme === 'memory') return 'memory:';
+  if (url.scheme === 'postgres') {
+    const password = url.password === null ? '' : `:${encodeURIComponent(url.password)}`;
+    const host = url.host.includes(':') ? `[${url.host}]` : url.host;
+    const table = url.table === DEFAULT_POSTGRES_TABLE ? '' : `?table=${url.table}`;
+    return `postgres://${encodeURIComponent(url.user)}${password}@${host}:${url.port}/${encodeURIComponent(url.database)}${table}`;
+  }
   const hosts = url.servers.map((s) => s.replace(/^nats:\/\//, '')).join(',');
   const options = [
     ...(url.replicas === 1 ? [] : [`replicas=${url.replicas}`]),

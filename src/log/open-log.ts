@@ -25,7 +25,7 @@ export function sqliteLogPath(url: LogUrl & { scheme: 'sqlite' }, dataDir: strin
 
 /**
  * Opens the log a `log.url` names. Backends are loaded on demand, so a SQLite node never loads the NATS
- * client and the reverse.
+ * client or the PostgreSQL driver, and the reverse.
  */
 export async function openLog(url: LogUrl, options: OpenLogOptions): Promise<EventLog> {
   switch (url.scheme) {
@@ -40,6 +40,10 @@ export async function openLog(url: LogUrl, options: OpenLogOptions): Promise<Eve
     case 'nats': {
       const { JetStreamEventLog } = await import('./jetstream/jetstream-log.js');
       return JetStreamEventLog.open(url, options);
+    }
+    case 'postgres': {
+      const { PostgresEventLog } = await import('./postgres/postgres-log.js');
+      return PostgresEventLog.open(url, options);
     }
   }
 }

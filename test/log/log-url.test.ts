@@ -23,7 +23,7 @@ describe('log.url', () => {
   });
 
   it('says what is wrong with a bad URL', () => {
-    expect(() => parseLogUrl('postgres://x')).toThrow(/not a log URL/);
+    expect(() => parseLogUrl('mysql://x')).toThrow(/not a log URL/);
     expect(() => parseLogUrl('nats://a:4222')).toThrow(/names no stream/);
     expect(() => parseLogUrl('nats://a/KV')).toThrow(/"a" .* is not HOST:PORT/);
     expect(() => parseLogUrl('nats://a:1/K.V')).toThrow(/stream "K.V"/);
@@ -32,5 +32,33 @@ describe('log.url', () => {
     );
     expect(() => parseLogUrl('nats://a:1/KV?timeout=5')).toThrow(/timeout must be a duration/);
     expect(() => parseLogUrl('nats://a:1/KV?durable=1')).toThrow(/unknown option "durable"/);
+  });
+
+  it('reads the PostgreSQL form, writes it back the same, and never shows the password in messages', () => {
+    const url = parseLogUrl('postgres://kv@db.example:6543/kvstore?table=kv_log');
+    expect(url).toEqual({
+      scheme: 'postgres',
+      user: 'kv',
+      password: null,
+      host: 'db.example',
+      port: 6543,
+      database: 'kvstore',
+      table: 'kv_log',
+    });
+    expect(formatLogUrl(url)).toBe('postgres://kv@db.example:6543/kvstore?table=kv_log');
+    expect(parseLogUrl(formatLogUrl(url))).toEqual(url);
+    // Defaults: port 5432, table kvstore_log; postgresql:// is the same scheme.
+    expect(formatLogUrl(parseLogUrl('postgresql://postgres@127.0.0.1/kv'))).toBe(
+      'postgres://postgres@127.0.0.1:5432/kv',
+    );
+    const secret = parseLogUrl('postgres://kv:p%40ss%2Fw@[::1]:5432/kv');
+    expect(secret).toMatchObject({ password: 'p@ss/w', host: '::1' });
+    expect(parseLogUrl(formatLogUrl(secret))).toEqual(secret);
+    expect(() => parseLogUrl('postgres://kv:hunter2@h/db?table=Bad-Name')).toThrow(/table must be/);
+    expect(() => parseLogUrl('postgres://kv:hunter2@h/db?table=Bad-Name')).not.toThrow(/hunter2/);
+    expect(() => parseLogUrl('postgres://h/db')).toThrow(/names no user/);
+    expect(() => parseLogUrl('postgres://kv@h')).toThrow(/names no database/);
+    expect(() => parseLogUrl('postgres://kv:hunter2@h:99999/db')).toThrow(/kv:\*\*\*@h:99999.* is not a URL/);
+    expect(() => parseLogUrl('postgres://kv@h/db?sslmode=require')).toThrow(/unknown option "sslmode"/);
   });
 });
