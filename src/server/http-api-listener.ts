@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { Admission } from '../api/admission.js';
+import type { Admission } from '../api/grpc/admission.js';
+import type { RequestObserver } from '../api/grpc/unary.js';
 import { listenHttp } from '../api/http/admin-server.js';
 import { createHttpApi } from '../api/http/json-api.js';
 import type { Operations } from '../api/http/operations.js';
 import { encodeSseBatch } from '../api/http/sse-watch.js';
 import { listenError } from '../api/listen-error.js';
-import type { RequestObserver } from '../api/unary.js';
 import type { Config } from '../config/settings.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { KvOperations } from '../service/kv-operations.js';

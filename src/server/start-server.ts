@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
+import { installResponseCompression } from '../api/grpc/response-compression.js';
+import type { RequestObserver } from '../api/grpc/unary.js';
+import { encodeWatchBatch } from '../api/grpc/watch-service.js';
 import { startOperations } from '../api/http/operations.js';
 import { listenError } from '../api/listen-error.js';
 import type { StatsProviders } from '../api/metrics/providers.js';
-import { installResponseCompression } from '../api/response-compression.js';
-import type { RequestObserver } from '../api/unary.js';
-import { encodeWatchBatch } from '../api/watch-service.js';
 import type { Config } from '../config/settings.js';
 import { AdminOperations } from '../service/admin-operations.js';
 import { KvOperations } from '../service/kv-operations.js';

@@ -1,7 +1,7 @@
 import type { ServerUnaryCall } from '@grpc/grpc-js';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { unary } from '../../src/api/unary.js';
+import { unary } from '../../src/api/grpc/unary.js';
 import { prettyLine } from '../../src/config/logging.js';
 import { InvalidArgumentError } from '../../src/store/errors.js';
 import { rawCall } from '../helpers/raw-grpc.js';

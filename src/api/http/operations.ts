@@ -2,10 +2,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/settings.js';
 import type { KvStore } from '../../store/kv-store.js';
 import { VERSION } from '../../version.js';
+import type { RequestObserver } from '../grpc/unary.js';
 import { listenError } from '../listen-error.js';
 import type { StatsProviders } from '../metrics/providers.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
-import type { RequestObserver } from '../unary.js';
 import {
   type AdminEndpoints,
   type HttpRoutes,

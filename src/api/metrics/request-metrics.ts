@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { Counter, type Registry } from 'prom-client';
-import type { RequestObserver } from '../unary.js';
+import type { RequestObserver } from '../grpc/unary.js';
 import { type BucketTally, LATENCY_BUCKETS } from './bucket-tally.js';
 import { TallyHistogram } from './tally-histogram.js';
 

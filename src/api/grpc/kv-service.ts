@@ -1,14 +1,14 @@
 import type { UntypedServiceImplementation } from '@grpc/grpc-js';
-import type { KvOperations } from '../service/kv-operations.js';
-import type { DeleteRequest__Output } from './generated/kvstore/v1/DeleteRequest.js';
-import type { DeleteResponse } from './generated/kvstore/v1/DeleteResponse.js';
-import type { GetRequest__Output } from './generated/kvstore/v1/GetRequest.js';
-import type { GetResponse } from './generated/kvstore/v1/GetResponse.js';
-import type { KVHandlers } from './generated/kvstore/v1/KV.js';
-import type { ListRequest__Output } from './generated/kvstore/v1/ListRequest.js';
-import type { ListResponse } from './generated/kvstore/v1/ListResponse.js';
-import type { SetRequest__Output } from './generated/kvstore/v1/SetRequest.js';
-import type { SetResponse } from './generated/kvstore/v1/SetResponse.js';
+import type { KvOperations } from '../../service/kv-operations.js';
+import type { DeleteRequest__Output } from '../generated/kvstore/v1/DeleteRequest.js';
+import type { DeleteResponse } from '../generated/kvstore/v1/DeleteResponse.js';
+import type { GetRequest__Output } from '../generated/kvstore/v1/GetRequest.js';
+import type { GetResponse } from '../generated/kvstore/v1/GetResponse.js';
+import type { KVHandlers } from '../generated/kvstore/v1/KV.js';
+import type { ListRequest__Output } from '../generated/kvstore/v1/ListRequest.js';
+import type { ListResponse } from '../generated/kvstore/v1/ListResponse.js';
+import type { SetRequest__Output } from '../generated/kvstore/v1/SetRequest.js';
+import type { SetResponse } from '../generated/kvstore/v1/SetResponse.js';
 import type { HandlerContext } from './unary.js';
 import { unary } from './unary.js';
 

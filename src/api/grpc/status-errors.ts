@@ -1,5 +1,5 @@
 import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { classifyError, type ErrorCode } from '../service/errors.js';
+import { classifyError, type ErrorCode } from '../../service/errors.js';
 
 /** An error with a gRPC status code, a message for the user and optional trailing metadata. */
 export class RpcError extends Error implements Partial<ServiceError> {

@@ -4,14 +4,14 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
-import type { AdminOperations, BackupStream } from '../service/admin-operations.js';
-import type { AdminHandlers } from './generated/kvstore/v1/Admin.js';
-import type { BackupChunk } from './generated/kvstore/v1/BackupChunk.js';
-import type { BackupRequest__Output } from './generated/kvstore/v1/BackupRequest.js';
-import type { CompactRequest__Output } from './generated/kvstore/v1/CompactRequest.js';
-import type { CompactResponse } from './generated/kvstore/v1/CompactResponse.js';
-import type { HashKVRequest__Output } from './generated/kvstore/v1/HashKVRequest.js';
-import type { HashKVResponse } from './generated/kvstore/v1/HashKVResponse.js';
+import type { AdminOperations, BackupStream } from '../../service/admin-operations.js';
+import type { AdminHandlers } from '../generated/kvstore/v1/Admin.js';
+import type { BackupChunk } from '../generated/kvstore/v1/BackupChunk.js';
+import type { BackupRequest__Output } from '../generated/kvstore/v1/BackupRequest.js';
+import type { CompactRequest__Output } from '../generated/kvstore/v1/CompactRequest.js';
+import type { CompactResponse } from '../generated/kvstore/v1/CompactResponse.js';
+import type { HashKVRequest__Output } from '../generated/kvstore/v1/HashKVRequest.js';
+import type { HashKVResponse } from '../generated/kvstore/v1/HashKVResponse.js';
 import { toRpcError } from './status-errors.js';
 import type { HandlerContext } from './unary.js';
 import { unary } from './unary.js';

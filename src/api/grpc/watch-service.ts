@@ -1,14 +1,14 @@
 import type { Http2Stream } from 'node:http2';
 import type { ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { startWatch, watchEndError } from '../service/watch-operations.js';
-import type { Limits } from '../store/limits.js';
-import type { WatchBatch, WatchEncoder } from '../streams/watch-batch.js';
-import type { WatchHub } from '../streams/watch-hub.js';
-import type { WatchEnd, WatchStream } from '../streams/watch-source.js';
-import type { WatchRequest__Output } from './generated/kvstore/v1/WatchRequest.js';
-import type { WatchResponse } from './generated/kvstore/v1/WatchResponse.js';
-import { kvstoreV1 } from './proto.js';
+import { startWatch, watchEndError } from '../../service/watch-operations.js';
+import type { Limits } from '../../store/limits.js';
+import type { WatchBatch, WatchEncoder } from '../../streams/watch-batch.js';
+import type { WatchHub } from '../../streams/watch-hub.js';
+import type { WatchEnd, WatchStream } from '../../streams/watch-source.js';
+import type { WatchRequest__Output } from '../generated/kvstore/v1/WatchRequest.js';
+import type { WatchResponse } from '../generated/kvstore/v1/WatchResponse.js';
+import { kvstoreV1 } from '../proto.js';
 import { GRPC_STATUS, RpcError, toRpcError } from './status-errors.js';
 
 const watchMethod = kvstoreV1.KV.service.Watch;

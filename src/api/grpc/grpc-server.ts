@@ -8,9 +8,9 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
-import { kvstoreV1, LOADER_OPTIONS, packageDefinition } from './proto.js';
+import { kvstoreV1, LOADER_OPTIONS, packageDefinition } from '../proto.js';
+import { StrictServer } from '../wire/strict-server.js';
 import { kvServiceDefinition } from './watch-service.js';
-import { StrictServer } from './wire/strict-server.js';
 
 /** The services one server exposes, as handler maps. */
 export interface ServiceHandlers {
