@@ -326,7 +326,7 @@ export class PostgresEventLog implements EventLog {
   }
 
   /** One group commit: lock, catch up, build, insert, notify, commit, then apply and answer. */
-  private async commitOnce(): Promise<void> {
+  private async commitOnce(retry = true): Promise<void> {
     const started = performance.now();
     let client: Client;
     try {
@@ -360,6 +360,9 @@ export class PostgresEventLog implements EventLog {
       this.trouble = null;
     } catch (err) {
       this.dropWriter(client);
+      // Nothing built yet (the writer connection was found broken, e.g. killed while idle): one more try on
+      // a new connection costs nothing and spares these appends an UNAVAILABLE.
+      if (!batch && retry && !(err instanceof LogWriteError)) return this.commitOnce(false);
       const pending = batch ? [...batch.waiters, ...batch.refusals.map((r) => r.pending)] : [];
       if (!batch) pending.push(...this.queue.splice(0, MAX_BATCH_RECORDS));
       this.unreachable(err as Error, pending, sentCommit);
