@@ -12,6 +12,7 @@ import type { SetResponse__Output } from '../api/generated/kvstore/v1/SetRespons
 import type { StatusResponse__Output } from '../api/generated/kvstore/v1/StatusResponse.js';
 import type { TxnResponse__Output } from '../api/generated/kvstore/v1/TxnResponse.js';
 import { type KvError, UnavailableError } from './errors.js';
+import { type BatchOptions, SetBatcher } from './set-batcher.js';
 import {
   backoffDelay,
   cancelled,
@@ -46,6 +47,11 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
   /** Retries of UNAVAILABLE (default 5 attempts, 50 ms doubling to 2000 ms, full jitter). */
   readonly retry?: RetryOptions;
+  /**
+   * Coalesce concurrent unconditional Sets into SetMany calls (off by default): batched Sets share one
+   * revision, each caller gets its own result or error (see {@link SetBatcher} and docs/client.md).
+   */
+  readonly batch?: BatchOptions;
 }
 
 export interface SetOptions extends CallOptions, WriteCondition {
@@ -102,12 +108,24 @@ export class KvClient {
   /** @internal */
   readonly transport: Transport;
 
+  private readonly batcher: SetBatcher | null;
+
   constructor(options: ConnectOptions = {}) {
     this.transport = new Transport(
       options.endpoints ?? ['127.0.0.1:50051'],
       options.timeoutMs ?? 5000,
       options.retry ?? {},
     );
+    this.batcher = options.batch
+      ? new SetBatcher(
+          {
+            setMany: (items) => this.setMany(items),
+            set: (item) =>
+              this.setNow(item.key, item.value, item.ttlMs === undefined ? {} : { ttlMs: item.ttlMs }),
+          },
+          options.batch,
+        )
+      : null;
   }
 
   /** The endpoint calls go to now. */
@@ -130,8 +148,25 @@ export class KvClient {
     return r.found && r.kv ? fromWireKv(r.kv) : null;
   }
 
-  /** Writes a key (optionally expiring, optionally conditional). Not retried once sent. */
-  async set(key: string, value: Value, options: SetOptions = {}): Promise<{ revision: number; kv: KeyMeta }> {
+  /**
+   * Writes a key (optionally expiring, optionally conditional). Not retried once sent. With `batch` on, an
+   * unconditional Set without call options goes in a batch with others (one SetMany, one shared revision).
+   */
+  set(key: string, value: Value, options: SetOptions = {}): Promise<{ revision: number; kv: KeyMeta }> {
+    if (this.batcher && isPlainSet(options))
+      return this.batcher.set({
+        key,
+        value,
+        ...(options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs }),
+      });
+    return this.setNow(key, value, options);
+  }
+
+  private async setNow(
+    key: string,
+    value: Value,
+    options: SetOptions,
+  ): Promise<{ revision: number; kv: KeyMeta }> {
     const r = await this.call<SetResponse__Output>(
       'KV/Set',
       {
@@ -392,3 +427,15 @@ export class KvClient {
 }
 
 export type { TxnResult };
+
+/** A Set the batcher may take: no condition and no per-call timeout or signal. */
+function isPlainSet(o: SetOptions): boolean {
+  return (
+    o.ifAbsent === undefined &&
+    o.ifVersion === undefined &&
+    o.ifModRevision === undefined &&
+    o.ifValue === undefined &&
+    o.timeoutMs === undefined &&
+    o.signal === undefined
+  );
+}

@@ -29,6 +29,7 @@ export { Mutex } from './recipes/mutex.js';
 export { Session, SessionLostError, type SessionOptions } from './recipes/session.js';
 export { type UpdateOptions, type UpdateResult, update } from './recipes/update.js';
 export { watchObservable } from './rx.js';
+export type { BatchOptions } from './set-batcher.js';
 export type { BackoffOptions, RetryOptions } from './transport.js';
 export type { Compare, CompareOp, TxnOp, TxnOpResult, TxnResult } from './txn.js';
 export { compare, op, TxnBuilder } from './txn.js';
