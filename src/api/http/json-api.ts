@@ -123,6 +123,11 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         const seconds = (performance.now() - started) / 1000;
         if (err === undefined) {
           options.observe?.(`http/${route.operation}`, 0, seconds);
+          if (options.logger.isLevelEnabled('debug'))
+            options.logger.debug(
+              { method: `http/${route.operation}`, code: 'OK', ms: Math.round(seconds * 1e6) / 1000 },
+              'request',
+            );
           // A backup takes as long as its size (gRPC's is not logged as slow either).
           if (seconds * 1000 >= options.slowRequestMs && route.operation !== 'Backup')
             options.logger.warn(
@@ -133,6 +138,11 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         }
         const { error, expected } = classifyError(err);
         if (!expected) options.logger.error({ method: route.operation, err }, 'request failed unexpectedly');
+        else if (options.logger.isLevelEnabled('debug'))
+          options.logger.debug(
+            { method: `http/${route.operation}`, code: error.code, ms: Math.round(seconds * 1e6) / 1000 },
+            'request',
+          );
         options.observe?.(`http/${route.operation}`, GRPC_STATUS[error.code], seconds);
         sendError(res, error);
       };
