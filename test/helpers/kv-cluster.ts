@@ -36,7 +36,11 @@ export async function kvCluster(natsUrl: string, stream: string, size = 3, repli
     .split(',')
     .map((u) => u.replace(/^nats:\/\//, ''))
     .join(',');
-  const logUrl = `nats://${hosts}/${stream}?replicas=${replicas}`;
+  return kvClusterOn(`nats://${hosts}/${stream}?replicas=${replicas}`, size);
+}
+
+/** Starts `size` kvstore nodes on the shared log `logUrl` (any shared backend: JetStream, PostgreSQL). */
+export async function kvClusterOn(logUrl: string, size = 3): Promise<KvCluster> {
   const nodes: KvNode[] = [];
   const start = async (dataDir: string): Promise<KvNode> => {
     const server = await startServerProcess(dataDir, ['--log-url', logUrl]);
@@ -44,7 +48,7 @@ export async function kvCluster(natsUrl: string, stream: string, size = 3, repli
     return { dataDir, server, kv: c.kv, admin: c.admin };
   };
   try {
-    // One after another: the first creates the stream, the others find it.
+    // One after another: the first creates the stream (or table), the others find it.
     for (let i = 0; i < size; i++) nodes.push(await start(await tempDir('kvstore-node-')));
   } catch (err) {
     for (const n of nodes) n.server.process.kill('SIGKILL');
