@@ -52,6 +52,28 @@ afterAll(async () => {
 });
 
 describe('docs/http.md', () => {
+  it('has a curl example for every route of the API (method and path)', async () => {
+    const list = await examples();
+    const doc = (await (await fetch(`http://127.0.0.1:${server.httpPort}/v1/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const method of ['get', 'put', 'post', 'delete'].filter((m) => m in item)) {
+        const pattern = new RegExp(
+          `\\$KV${path.replace('{key}', '[^?" ]+').replace(/\./g, '\\.')}(?:[?"]|$)`,
+        );
+        const found = list.some(
+          (e) =>
+            pattern.test(e.command) &&
+            (method === 'get'
+              ? !/-X (PUT|POST|DELETE)/.test(e.command)
+              : e.command.includes(`-X ${method.toUpperCase()}`)),
+        );
+        expect(found, `${method.toUpperCase()} ${path}`).toBe(true);
+      }
+    }
+  });
+
   it('every curl example gets the status its comment says, run in order against a fresh server', async () => {
     const list = await examples();
     expect(list.length).toBeGreaterThan(20);
