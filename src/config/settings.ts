@@ -10,6 +10,8 @@ export interface Config {
     readonly api: string;
     readonly sseHeartbeatMs: number;
   };
+  /** The etcd v3 API's own listener: 'off' or HOST:PORT (it is always served on grpc.listen too). */
+  readonly etcd: { readonly listen: string };
   readonly data: {
     readonly dir: string;
     readonly durability: 'fsync' | 'relaxed';
@@ -181,6 +183,13 @@ export const SETTINGS: readonly Setting[] = [
     'a duration from 1s to 10m',
     duration(1_000, 600_000),
     showMs,
+  ),
+  setting(
+    'etcd.listen',
+    'off',
+    'where the etcd v3 API (docs/etcd.md) is also served on a port of its own (etcd clients default to 2379): off, or HOST:PORT; it is always served on grpc.listen too',
+    'off or HOST:PORT',
+    (raw) => (raw === 'off' ? raw : address(raw)),
   ),
   setting('data.dir', './data', 'data directory (SQLite log, checkpoints)', 'a directory path', (raw) =>
     typeof raw === 'string' && raw.length > 0 ? raw : null,
@@ -433,6 +442,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       api: v('http.api') as string,
       sseHeartbeatMs: v('http.sseHeartbeat') as number,
     },
+    etcd: { listen: v('etcd.listen') as string },
     data: {
       dir: v('data.dir') as string,
       durability: v('data.durability') as Config['data']['durability'],

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { adminHandlers } from '../api/grpc/admin-service.js';
 import { admission } from '../api/grpc/admission.js';
-import { type RefusedRequest, startGrpcServer } from '../api/grpc/grpc-server.js';
+import { type ExtraService, type RefusedRequest, startGrpcServer } from '../api/grpc/grpc-server.js';
 import { kvMultiHandlers } from '../api/grpc/kv-multi-service.js';
 import { kvHandlers } from '../api/grpc/kv-service.js';
 import type { HandlerContext } from '../api/grpc/unary.js';
@@ -21,6 +21,8 @@ export interface GrpcParts {
   readonly admin: AdminOperations;
   readonly watchHub: WatchHub;
   readonly ctx: HandlerContext;
+  /** Served on the same port beside kvstore.v1 (the etcd API). */
+  readonly extraServices?: readonly ExtraService[];
 }
 
 /**
@@ -59,6 +61,7 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
       maxSendBytes: responseBytes + config.limits.maxValueBytes + ENVELOPE_BYTES,
       onRefused: refused,
       interceptors: [gate.interceptor],
+      extraServices: parts.extraServices,
     },
   );
   return { ...running, admission: gate };

@@ -10,6 +10,7 @@ import { AdminOperations } from '../service/admin-operations.js';
 import { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub } from '../streams/watch-hub.js';
+import { etcdApi } from './etcd-api.js';
 import { startEventPublisher } from './event-publisher.js';
 import { durabilityOf, startGrpcListener } from './grpc-listener.js';
 import { type RunningHttpApi, startHttpApi } from './http-api-listener.js';
@@ -19,6 +20,8 @@ import { maxResponseBytes, openStore } from './open-store.js';
 export interface RunningServer {
   readonly store: KvStore;
   readonly grpcPort: number;
+  /** Port of etcd.listen (null when off; the etcd API is on grpcPort either way). */
+  readonly etcdPort: number | null;
   /** Port of the admin HTTP listener (/metrics, /healthz, /readyz). */
   readonly httpPort: number;
   /** Where metrics and /readyz read the watch hub and the NATS publisher (see StatsProviders). */
@@ -76,15 +79,36 @@ export async function startServer(
     durability: durabilityOf(config),
     nats: () => publisher?.stats() ?? null,
   });
+  // The etcd v3 API (docs/etcd.md): on grpc.listen beside kvstore.v1, and on etcd.listen when set.
+  const etcd = etcdApi(config, { store, admin, ctx }, logger);
   let grpc: Awaited<ReturnType<typeof startGrpcListener>>;
   try {
-    grpc = await startGrpcListener(config, { store, kv, admin, watchHub, ctx }, logger);
+    grpc = await startGrpcListener(
+      config,
+      { store, kv, admin, watchHub, ctx, extraServices: etcd.services },
+      logger,
+    );
   } catch (err) {
+    etcd.closeWatches();
     watchHub.close();
     await publisher?.close();
     await store.close();
     await ops.close();
     throw listenError('grpc.listen', '--grpc-listen', config.grpc.listen, err);
+  }
+  const grpcHost = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(':'));
+  etcd.grpcBound(grpcHost, grpc.port);
+  let etcdPort: number | null;
+  try {
+    etcdPort = await etcd.listen([grpc.admission.interceptor]);
+  } catch (err) {
+    await grpc.shutdown(0);
+    etcd.closeWatches();
+    watchHub.close();
+    await publisher?.close();
+    await store.close();
+    await ops.close();
+    throw listenError('etcd.listen', '--etcd-listen', config.etcd.listen, err);
   }
   let httpApi: RunningHttpApi | null;
   try {
@@ -96,6 +120,8 @@ export async function startServer(
     );
   } catch (err) {
     await grpc.shutdown(0);
+    await etcd.shutdown(0);
+    etcd.closeWatches();
     watchHub.close();
     await publisher?.close();
     await store.close();
@@ -110,6 +136,10 @@ export async function startServer(
       grpc: `${host}:${grpc.port}`,
       http: ops.httpAddress,
       httpApi: httpApi === null ? 'off' : (httpApi.address ?? ops.httpAddress),
+      etcd:
+        etcdPort === null
+          ? 'on grpc'
+          : `${config.etcd.listen.slice(0, config.etcd.listen.lastIndexOf(':'))}:${etcdPort}`,
       dataDir: config.data.dir,
       log: store.status().backend,
       revision: store.revision,
@@ -122,6 +152,7 @@ export async function startServer(
   return {
     store,
     grpcPort: grpc.port,
+    etcdPort,
     httpPort: ops.httpPort,
     providers: ops.providers,
     close() {
@@ -130,12 +161,15 @@ export async function startServer(
         ops.stopping();
         logger.info({ timeoutMs: config.shutdown.timeoutMs }, 'shutting down: finishing in-flight requests');
         const drained = grpc.shutdown(config.shutdown.timeoutMs);
+        const etcdDrained = etcd.shutdown(config.shutdown.timeoutMs);
         // Watch streams never end by themselves: end them (UNAVAILABLE) so the drain can complete.
         watchHub.close();
+        etcd.closeWatches();
         // SSE streams end too: EventSource clients reconnect (with Last-Event-ID) to another server.
         httpApi?.stopWatches();
         const started = Date.now();
         await drained;
+        await etcdDrained;
         await httpApi?.close();
         // NATS gets what is left of the timeout (at most 2 s); unpublished events go out after the restart.
         await publisher?.close(

@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 import type { KeySpan } from '../keys/key-order.js';
 import type { EventLog } from '../log/event-log.js';
 import type { KeyEntry } from '../projections/key-entry.js';
+import type { KeyIndex } from '../projections/key-index.js';
 import type { AppliedRecord } from '../projections/key-state.js';
 import type { CompactResult } from './compactor.js';
 import type { Condition } from './conditions.js';
@@ -17,7 +18,7 @@ import {
 import { type GetResult, type StateSnapshot, StoreReads } from './reads.js';
 import { type DeleteResult, type SetOptions, type SetResult, SingleKeyOps } from './single-key.js';
 import type { HashKvResult } from './state-at.js';
-import { hashKvAt } from './state-at.js';
+import { hashKvAt, rebuildStateAt } from './state-at.js';
 import { type ClusterStatus, clusterStatus, type StoreStatus, storeStatus } from './status.js';
 import { closeStore, openStore, type StoreOptions, type StoreParts } from './store-lifecycle.js';
 import type { TxnRequest, TxnResult } from './txn.js';
@@ -176,6 +177,18 @@ export class KvStore {
    */
   hashKv(revision = 0): Promise<HashKvResult> {
     return hashKvAt(revision, this.parts.state, this.parts.log, this.parts.checkpointer);
+  }
+
+  /**
+   * The key index as it was at `revision` (etcd's MVCC read). The current revision (or 0) answers the live
+   * index synchronously: read it before yielding to the event loop. An earlier revision is rebuilt from a
+   * checkpoint and the log (cost: the log after that checkpoint, and a second copy of the state while it
+   * is used); {@link RevisionOutOfRangeError} when no checkpoint reaches back that far.
+   */
+  indexAt(revision: number): KeyIndex | Promise<KeyIndex> {
+    const state = this.parts.state;
+    if (revision === 0 || revision >= state.revision) return state.index;
+    return rebuildStateAt(revision, this.parts.log, this.parts.checkpointer).then((past) => past.index);
   }
 
   /** The current state, frozen: copy-on-write, so taking it is cheap and later writes do not touch it. */

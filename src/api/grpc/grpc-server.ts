@@ -2,6 +2,7 @@ import { dirname } from 'node:path';
 import {
   ServerCredentials,
   type ServerInterceptor,
+  type ServiceDefinition,
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -30,6 +31,14 @@ export interface GrpcServerOptions {
   readonly onRefused?: RefusedRequest;
   /** Run on every call, e.g. admission control (see admission.ts). */
   readonly interceptors?: readonly ServerInterceptor[];
+  /** Further services served beside kvstore.v1 (the etcd API, src/api/etcd/). */
+  readonly extraServices?: readonly ExtraService[];
+}
+
+/** A service and its handlers, added to the server as they are. */
+export interface ExtraService {
+  readonly definition: ServiceDefinition;
+  readonly implementation: UntypedServiceImplementation;
 }
 
 /** A request answered before any handler saw it: its method path, the status and the details sent. */
@@ -67,6 +76,7 @@ export async function startGrpcServer(
   );
   server.addService(kvServiceDefinition, handlers.kv);
   server.addService(kvstoreV1.Admin.service, handlers.admin);
+  for (const extra of options.extraServices ?? []) server.addService(extra.definition, extra.implementation);
   const health = new HealthImplementation({
     '': 'SERVING',
     ...Object.fromEntries(SERVICE_NAMES.map((n) => [n, 'SERVING'])),

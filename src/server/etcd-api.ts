@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
+import type { Logger } from 'pino';
+import { type EtcdIdentity, etcdUnaryServices } from '../api/etcd/services.js';
+import { etcdWatchDefinition, etcdWatchEncoder, etcdWatchHandler } from '../api/etcd/watch.js';
+import type { ExtraService } from '../api/grpc/grpc-server.js';
+import type { HandlerContext } from '../api/grpc/unary.js';
+import { StrictServer } from '../api/wire/strict-server.js';
+import type { Config } from '../config/settings.js';
+import { formatLogUrl } from '../log/log-url.js';
+import type { AdminOperations } from '../service/admin-operations.js';
+import { EtcdKvOperations } from '../service/etcd-operations.js';
+import type { KvStore } from '../store/kv-store.js';
+import { WatchHub } from '../streams/watch-hub.js';
+import { ENVELOPE_BYTES, maxResponseBytes } from './open-store.js';
+
+/** The etcd v3 API's parts: its services (for grpc.listen), its watch hub, its optional own listener. */
+export interface EtcdApi {
+  readonly services: ExtraService[];
+  /** Tells MemberList where the kvstore gRPC port is, once bound. */
+  grpcBound(host: string, port: number): void;
+  /** Binds etcd.listen when set; resolves with its port (null when off). */
+  listen(interceptors: readonly ServerInterceptor[]): Promise<number | null>;
+  /** Ends every etcd watch (UNAVAILABLE), as the kvstore hub's close does for its own. */
+  closeWatches(): void;
+  /** Stops the own listener: in-flight calls get up to `timeoutMs`. */
+  shutdown(timeoutMs: number): Promise<void>;
+}
+
+/** A stable 52-bit id (etcd's ids are uint64; 52 bits survive JavaScript numbers exactly). */
+function id52(text: string): number {
+  const digest = createHash('sha256').update(text).digest();
+  return digest.readUIntBE(0, 6) * 16 + (digest[6]! >> 4) || 1;
+}
+
+/**
+ * Builds the etcd API over the same store, operations and limits as kvstore.v1. cluster_id names the log
+ * (nodes of one shared log report the same), member_id this node (host, data directory, gRPC address).
+ */
+export function etcdApi(
+  config: Config,
+  parts: { store: KvStore; admin: AdminOperations; ctx: HandlerContext },
+  logger: Logger,
+): EtcdApi {
+  const urls: string[] = [];
+  const identity: EtcdIdentity = {
+    clusterId: id52(`kvstore cluster ${formatLogUrl(config.log.url)}`),
+    memberId: id52(`kvstore member ${hostname()} ${resolve(config.data.dir)} ${config.grpc.listen}`),
+    name: hostname(),
+    clientUrls: () => [...urls],
+  };
+  const hub = new WatchHub(parts.store, etcdWatchEncoder(identity), {
+    maxBufferedEvents: config.watch.maxBufferedEvents,
+    maxBufferedBytes: config.watch.maxBufferedBytes,
+    maxBufferedBytesTotal: config.watch.maxBufferedBytesTotal,
+    progressIntervalMs: config.watch.progressIntervalMs,
+  });
+  const kv = new EtcdKvOperations(parts.store, { maxResponseBytes: maxResponseBytes(config) });
+  const services: ExtraService[] = [
+    ...etcdUnaryServices({ store: parts.store, kv, admin: parts.admin, identity, ctx: parts.ctx }),
+    {
+      definition: etcdWatchDefinition,
+      implementation: { Watch: etcdWatchHandler(hub, parts.store, identity, logger) },
+    },
+  ];
+  let own: StrictServer | null = null;
+  const hostOf = (listen: string) => listen.slice(0, listen.lastIndexOf(':'));
+  return {
+    services,
+    grpcBound(host, port) {
+      urls.unshift(`http://${host}:${port}`);
+    },
+    async listen(interceptors) {
+      if (config.etcd.listen === 'off') return null;
+      const server = new StrictServer({
+        'grpc.max_receive_message_length': 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
+        'grpc.max_send_message_length':
+          maxResponseBytes(config) + config.limits.maxValueBytes + ENVELOPE_BYTES,
+        'grpc.keepalive_permit_without_calls': 1,
+        'grpc.http2.min_ping_interval_without_data_ms': 10_000,
+        'grpc.enable_channelz': 0,
+        interceptors: [...interceptors],
+      });
+      for (const s of services) server.addService(s.definition, s.implementation);
+      const port = await new Promise<number>((done, fail) =>
+        server.bindAsync(config.etcd.listen, ServerCredentials.createInsecure(), (err, bound) =>
+          err ? fail(err) : done(bound),
+        ),
+      );
+      own = server;
+      urls.push(`http://${hostOf(config.etcd.listen)}:${port}`);
+      return port;
+    },
+    closeWatches() {
+      hub.close();
+    },
+    shutdown(timeoutMs) {
+      const server = own;
+      if (server === null) return Promise.resolve();
+      return new Promise<void>((done) => {
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          done();
+        }, timeoutMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          done();
+        });
+      });
+    },
+  };
+}

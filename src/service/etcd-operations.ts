@@ -1,0 +1,665 @@
+import type { KeySpan } from '../keys/key-order.js';
+import { spanContains, spanEnded, spanStart } from '../keys/key-order.js';
+import { invalidUtf8Offset } from '../keys/utf8.js';
+import type { KeyEntry } from '../projections/key-entry.js';
+import { isLive, storedValueBytes } from '../projections/key-entry.js';
+import type { KeyIndex } from '../projections/key-index.js';
+import type { Compare } from '../store/conditions.js';
+import { InvalidArgumentError, RevisionOutOfRangeError } from '../store/errors.js';
+import type { KvStore } from '../store/kv-store.js';
+import { validateKey, validateKeyBound } from '../store/limits.js';
+import type { TxnOp, TxnOpResult } from '../store/txn.js';
+import type { KeyRow } from '../store/write-view.js';
+import type { WatchFilter, WatchSelector } from '../streams/watch-filter.js';
+import { ServiceError } from './errors.js';
+import { afterCatchUp } from './read-consistency.js';
+
+/*
+ * The etcd v3 API's KV operations (etcdserverpb.KV), over the same store as kvstore.v1: every etcd rule
+ * (range_end conventions, sort, limit/count/more, revision reads, compare targets, etcd's error strings)
+ * lives here, once; src/api/etcd/ only maps the wire. Keys are bytes in etcd: kvstore accepts those that
+ * are valid UTF-8 and refuses others naming the byte offset.
+ */
+
+/** etcd's error strings: its clients recognise errors by these messages (etcd api/v3rpc/rpctypes). */
+export const ETCD_ERRORS = {
+  emptyKey: 'etcdserver: key is not provided',
+  compacted: 'etcdserver: mvcc: required revision has been compacted',
+  futureRevision: 'etcdserver: mvcc: required revision is a future revision',
+  leaseNotFound: 'etcdserver: requested lease not found',
+  keyNotFound: 'etcdserver: key not found',
+  valueProvided: 'etcdserver: value is provided',
+  leaseProvided: 'etcdserver: lease is provided',
+  tooManyOps: 'etcdserver: too many operations in txn request',
+  duplicateKey: 'etcdserver: duplicate key given in txn request',
+} as const;
+
+/**
+ * A feature of the etcd API kvstore does not offer (yet): the etcd adapter answers UNIMPLEMENTED with this
+ * message, which names the feature, never a silent wrong answer.
+ */
+export class UnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedError';
+  }
+}
+
+/** A key-value as etcd returns it (mvccpb.KeyValue); leases are not kept, so `lease` is always 0. */
+export interface EtcdKeyValue {
+  readonly key: Buffer;
+  readonly value: Buffer;
+  readonly create_revision: number;
+  readonly mod_revision: number;
+  readonly version: number;
+  readonly lease: number;
+}
+
+export interface EtcdHeader {
+  readonly revision: number;
+}
+
+export type SortOrder = 'NONE' | 'ASCEND' | 'DESCEND';
+export type SortTarget = 'KEY' | 'VERSION' | 'CREATE' | 'MOD' | 'VALUE';
+
+export interface EtcdRangeInput {
+  readonly key: Uint8Array;
+  readonly range_end: Uint8Array;
+  readonly limit: number;
+  readonly revision: number;
+  readonly sort_order: SortOrder;
+  readonly sort_target: SortTarget;
+  readonly serializable: boolean;
+  readonly keys_only: boolean;
+  readonly count_only: boolean;
+  readonly min_mod_revision: number;
+  readonly max_mod_revision: number;
+  readonly min_create_revision: number;
+  readonly max_create_revision: number;
+}
+export interface EtcdRangeOutput {
+  readonly header: EtcdHeader;
+  readonly kvs: EtcdKeyValue[];
+  readonly more: boolean;
+  readonly count: number;
+}
+
+export interface EtcdPutInput {
+  readonly key: Uint8Array;
+  readonly value: Uint8Array;
+  readonly lease: number;
+  readonly prev_kv: boolean;
+  readonly ignore_value: boolean;
+  readonly ignore_lease: boolean;
+}
+export interface EtcdPutOutput {
+  readonly header: EtcdHeader;
+  readonly prev_kv: EtcdKeyValue | null;
+}
+
+export interface EtcdDeleteRangeInput {
+  readonly key: Uint8Array;
+  readonly range_end: Uint8Array;
+  readonly prev_kv: boolean;
+}
+export interface EtcdDeleteRangeOutput {
+  readonly header: EtcdHeader;
+  readonly deleted: number;
+  readonly prev_kvs: EtcdKeyValue[];
+}
+
+export interface EtcdCompareInput {
+  readonly result: 'EQUAL' | 'GREATER' | 'LESS' | 'NOT_EQUAL';
+  readonly target: 'VERSION' | 'CREATE' | 'MOD' | 'VALUE' | 'LEASE';
+  readonly key: Uint8Array;
+  readonly range_end: Uint8Array;
+  readonly version?: number;
+  readonly create_revision?: number;
+  readonly mod_revision?: number;
+  readonly value?: Uint8Array;
+  readonly lease?: number;
+}
+
+export interface EtcdRequestOpInput {
+  readonly request?: 'request_range' | 'request_put' | 'request_delete_range' | 'request_txn';
+  readonly request_range?: EtcdRangeInput | null;
+  readonly request_put?: EtcdPutInput | null;
+  readonly request_delete_range?: EtcdDeleteRangeInput | null;
+  readonly request_txn?: EtcdTxnInput | null;
+}
+export interface EtcdTxnInput {
+  readonly compare: readonly EtcdCompareInput[];
+  readonly success: readonly EtcdRequestOpInput[];
+  readonly failure: readonly EtcdRequestOpInput[];
+}
+export interface EtcdResponseOpOutput {
+  readonly response_range?: EtcdRangeOutput;
+  readonly response_put?: EtcdPutOutput;
+  readonly response_delete_range?: EtcdDeleteRangeOutput;
+}
+export interface EtcdTxnOutput {
+  readonly header: EtcdHeader;
+  readonly succeeded: boolean;
+  readonly responses: EtcdResponseOpOutput[];
+}
+
+export interface EtcdWatchCreateInput {
+  readonly key: Uint8Array;
+  readonly range_end: Uint8Array;
+  readonly start_revision: number;
+  readonly filters: readonly ('NOPUT' | 'NODELETE')[];
+  readonly prev_kv: boolean;
+}
+
+/** The most operations of one etcd Txn branch (etcd's default --max-txn-ops). */
+export const MAX_ETCD_TXN_OPS = 128;
+
+const EMPTY = Buffer.alloc(0);
+
+/** A key's bytes as a kvstore key: valid UTF-8, else INVALID_ARGUMENT naming the byte offset. */
+export function etcdKey(bytes: Uint8Array, field: string): string {
+  const bad = invalidUtf8Offset(bytes);
+  if (bad >= 0) {
+    throw new InvalidArgumentError(
+      field,
+      `is not valid UTF-8 (first bad byte at offset ${bad}); kvstore keys are UTF-8 strings`,
+    );
+  }
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+}
+
+/** The end of the range of keys that start with `prefix` (etcd's prefix+1), or null when there is none. */
+export function prefixEnd(prefix: Uint8Array): Buffer | null {
+  const end = Buffer.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if (end[i]! < 0xff) {
+      end[i] = end[i]! + 1;
+      return end.subarray(0, i + 1);
+    }
+  }
+  return null;
+}
+
+/**
+ * The keys named by etcd's (key, range_end): range_end empty = the key alone; "\0" = every key >= key
+ * (with key "\0" or empty: every key); prefix+1 = the keys under that prefix; otherwise [key, range_end).
+ */
+export function etcdSelector(
+  key: Uint8Array,
+  rangeEnd: Uint8Array,
+  limits: KvStore['limits'],
+  fields: { key: string; rangeEnd: string } = { key: 'key', rangeEnd: 'range_end' },
+): WatchSelector {
+  if (key.length === 0 && rangeEnd.length === 0) {
+    throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.emptyKey, { field: fields.key });
+  }
+  const start = etcdKey(key, fields.key);
+  if (rangeEnd.length === 0) return { kind: 'key', key: validateKey(start, limits, fields.key) };
+  validateKeyBound(start, limits, fields.key);
+  if (rangeEnd.length === 1 && rangeEnd[0] === 0) {
+    return start === '' || start === '\0'
+      ? { kind: 'prefix', prefix: '' }
+      : { kind: 'range', start, end: null };
+  }
+  const next = prefixEnd(key);
+  if (next !== null && key.length > 0 && next.equals(rangeEnd)) return { kind: 'prefix', prefix: start };
+  const end = validateKeyBound(etcdKey(rangeEnd, fields.rangeEnd), limits, fields.rangeEnd);
+  return { kind: 'range', start, end };
+}
+
+/** Entries of a selector in key order, live ones only. */
+function* selected(index: KeyIndex, selector: WatchSelector, now: number): Generator<KeyEntry> {
+  if (selector.kind === 'key') {
+    const entry = index.get(selector.key);
+    if (entry && isLive(entry, now)) yield entry;
+    return;
+  }
+  const span: KeySpan = selector;
+  for (const entry of index.scan(spanStart(span))) {
+    if (spanEnded(span, entry.key)) return;
+    if (spanContains(span, entry.key) && isLive(entry, now)) yield entry;
+  }
+}
+
+/** A store entry or row as etcd's KeyValue. */
+export function etcdKeyValue(
+  row: Pick<KeyEntry, 'key' | 'createRevision' | 'modRevision' | 'version'> & {
+    value: string | Uint8Array;
+  },
+  withValue = true,
+): EtcdKeyValue {
+  const value = !withValue
+    ? EMPTY
+    : typeof row.value === 'string'
+      ? storedValueBytes(row.value)
+      : Buffer.from(row.value.buffer, row.value.byteOffset, row.value.byteLength);
+  return {
+    key: Buffer.from(row.key, 'utf8'),
+    value,
+    create_revision: row.createRevision,
+    mod_revision: row.modRevision,
+    version: row.version,
+    lease: 0,
+  };
+}
+
+interface RangeRow {
+  readonly key: string;
+  readonly value: string | Uint8Array;
+  readonly createRevision: number;
+  readonly modRevision: number;
+  readonly version: number;
+}
+
+/**
+ * etcd's Range answer from the rows of its range (in key order): `count` is every row, the min/max
+ * revision filters then apply, then the sort, then the limit (`more` when it cut rows off).
+ */
+export function shapeRange(
+  rows: Iterable<RangeRow>,
+  request: EtcdRangeInput,
+  revision: number,
+  maxResponseBytes: number,
+): EtcdRangeOutput {
+  let count = 0;
+  const kept: RangeRow[] = [];
+  const order =
+    request.sort_order === 'NONE' && request.sort_target !== 'KEY' ? 'ASCEND' : request.sort_order;
+  // Without a sort (or sorted by key, ascending), rows past limit + 1 are only counted.
+  const keyOrder = request.sort_target === 'KEY' && order !== 'DESCEND';
+  const keep = request.count_only
+    ? 0
+    : keyOrder && request.limit > 0
+      ? request.limit + 1
+      : Number.POSITIVE_INFINITY;
+  let bytes = 0;
+  for (const row of rows) {
+    count++;
+    if (kept.length >= keep || !passes(row, request)) continue;
+    kept.push(row);
+    bytes += row.key.length + (request.keys_only ? 0 : row.value.length);
+    if (bytes > maxResponseBytes) {
+      throw new ServiceError(
+        'RESOURCE_EXHAUSTED',
+        `the range holds over ${maxResponseBytes} bytes (limits.maxResponseBytes); read it in pages ` +
+          '(limit, then the next key) or with keys_only',
+      );
+    }
+  }
+  if (!keyOrder) sortRows(kept, request.sort_target, order);
+  const more = request.limit > 0 && kept.length > request.limit;
+  const page = more ? kept.slice(0, request.limit) : kept;
+  return {
+    header: { revision },
+    kvs: page.map((row) => etcdKeyValue(row, !request.keys_only)),
+    more,
+    count,
+  };
+}
+
+function passes(row: RangeRow, r: EtcdRangeInput): boolean {
+  return (
+    (r.min_mod_revision === 0 || row.modRevision >= r.min_mod_revision) &&
+    (r.max_mod_revision === 0 || row.modRevision <= r.max_mod_revision) &&
+    (r.min_create_revision === 0 || row.createRevision >= r.min_create_revision) &&
+    (r.max_create_revision === 0 || row.createRevision <= r.max_create_revision)
+  );
+}
+
+function sortRows(rows: RangeRow[], target: SortTarget, order: SortOrder): void {
+  const sign = order === 'DESCEND' ? -1 : 1;
+  const bytesOf = (v: string | Uint8Array) => (typeof v === 'string' ? storedValueBytes(v) : Buffer.from(v));
+  const by: (a: RangeRow, b: RangeRow) => number =
+    target === 'VERSION'
+      ? (a, b) => a.version - b.version
+      : target === 'CREATE'
+        ? (a, b) => a.createRevision - b.createRevision
+        : target === 'MOD'
+          ? (a, b) => a.modRevision - b.modRevision
+          : target === 'VALUE'
+            ? (a, b) => Buffer.compare(bytesOf(a.value), bytesOf(b.value))
+            : (a, b) => Buffer.compare(Buffer.from(a.key), Buffer.from(b.key));
+  // Stable: rows that tie stay in key order, as etcd's.
+  rows.sort((a, b) => sign * by(a, b));
+}
+
+/** Settings of the etcd operations that come from the server's configuration. */
+export interface EtcdOperationsOptions {
+  readonly maxResponseBytes: number;
+}
+
+/** One etcd op of a Txn branch and where its store operations' results are. */
+interface PlannedOp {
+  readonly kind: 'range' | 'put' | 'delete_range';
+  readonly first: number;
+  readonly count: number;
+  readonly range?: EtcdRangeInput;
+  readonly prevKv: boolean;
+  readonly singleKey: boolean;
+}
+
+/** etcdserverpb.KV over the store. */
+export class EtcdKvOperations {
+  constructor(
+    private readonly store: KvStore,
+    private readonly options: EtcdOperationsOptions,
+  ) {}
+
+  range(request: EtcdRangeInput): EtcdRangeOutput | Promise<EtcdRangeOutput> {
+    const store = this.store;
+    const selector = etcdSelector(request.key, request.range_end, store.limits);
+    if (!Number.isSafeInteger(request.revision) || request.revision < 0) {
+      throw new InvalidArgumentError('revision', `is ${request.revision}; must be 0 (current) or a revision`);
+    }
+    const answer = afterCatchUp(store, request.serializable, () => {
+      const current = store.revision;
+      if (request.revision > current) throw new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.futureRevision);
+      const revision = request.revision === 0 ? current : request.revision;
+      if (revision < store.eventLog.compactRevision()) {
+        throw new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.compacted);
+      }
+      const answer = (index: KeyIndex) =>
+        shapeRange(selected(index, selector, Date.now()), request, revision, this.options.maxResponseBytes);
+      const index = store.indexAt(revision);
+      if (!(index instanceof Promise)) return answer(index);
+      return index.then(answer, (err: unknown) => {
+        throw err instanceof RevisionOutOfRangeError
+          ? new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.compacted)
+          : err;
+      });
+    });
+    // A linearizable read in a cluster waits, then may rebuild: one promise either way.
+    return answer instanceof Promise ? answer.then((out) => out) : answer;
+  }
+
+  async put(request: EtcdPutInput): Promise<EtcdPutOutput> {
+    const key = this.putKey(request, 'key');
+    if (request.ignore_value) return this.putKeepingValue(key, request);
+    if (!request.prev_kv) {
+      const result = await this.store.set(key, request.value);
+      return { header: { revision: result.revision }, prev_kv: null };
+    }
+    const result = await this.store.txn({
+      compares: [],
+      success: [
+        { type: 'get', key },
+        { type: 'set', key, value: request.value },
+      ],
+      failure: [],
+    });
+    const got = result.results[0];
+    return {
+      header: { revision: result.revision },
+      prev_kv: got?.type === 'get' && got.row ? etcdKeyValue(got.row) : null,
+    };
+  }
+
+  async deleteRange(request: EtcdDeleteRangeInput): Promise<EtcdDeleteRangeOutput> {
+    const selector = etcdSelector(request.key, request.range_end, this.store.limits);
+    if (selector.kind === 'key') {
+      const result = await this.store.txn({
+        compares: [],
+        success: [{ type: 'delete', key: selector.key }],
+        failure: [],
+      });
+      const done = result.results[0];
+      const prev = done?.type === 'delete' ? done.prev : null;
+      return {
+        header: { revision: result.revision },
+        deleted: prev ? 1 : 0,
+        prev_kvs: prev && request.prev_kv ? [etcdKeyValue(prev)] : [],
+      };
+    }
+    const { revision, deleted } = await this.store.deleteRange(selector, { prevKv: request.prev_kv });
+    return {
+      header: { revision },
+      deleted: deleted.length,
+      prev_kvs: request.prev_kv ? deleted.map((row) => etcdKeyValue(row)) : [],
+    };
+  }
+
+  async txn(request: EtcdTxnInput): Promise<EtcdTxnOutput> {
+    const limits = this.store.limits;
+    if (
+      request.compare.length > MAX_ETCD_TXN_OPS ||
+      request.success.length > MAX_ETCD_TXN_OPS ||
+      request.failure.length > MAX_ETCD_TXN_OPS
+    ) {
+      throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.tooManyOps);
+    }
+    const compares: Compare[] = request.compare.map((c, i) => compareOf(c, i, limits));
+    const success = this.plan(request.success, 'success');
+    const failure = this.plan(request.failure, 'failure');
+    const result = await this.store.txn({ compares, success: success.ops, failure: failure.ops });
+    const branch = result.succeeded ? success : failure;
+    const revision = result.revision;
+    return {
+      header: { revision },
+      succeeded: result.succeeded,
+      responses: branch.planned.map((p) => this.responseOf(p, result.results, revision)),
+    };
+  }
+
+  /** Checks a Put's key and lease fields (shared by Put and a Txn's put). */
+  private putKey(request: EtcdPutInput, field: string): string {
+    if (request.key.length === 0) throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.emptyKey);
+    const key = validateKey(etcdKey(request.key, field), this.store.limits, field);
+    if (request.ignore_value && request.value.length > 0) {
+      throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.valueProvided);
+    }
+    if (request.ignore_lease && request.lease !== 0) {
+      throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.leaseProvided);
+    }
+    // No lease is ever granted (docs/etcd.md): any lease ID is one etcd would not find either.
+    if (request.lease !== 0) throw new ServiceError('NOT_FOUND', ETCD_ERRORS.leaseNotFound);
+    return key;
+  }
+
+  /** Put with ignore_value: the current value again, as one compare-and-set on its mod revision. */
+  private async putKeepingValue(key: string, request: EtcdPutInput): Promise<EtcdPutOutput> {
+    for (;;) {
+      const { entry } = this.store.get(key);
+      if (!entry) throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.keyNotFound);
+      const result = await this.store.txn({
+        compares: [{ key, target: 'modRevision', op: 'equal', operand: entry.modRevision }],
+        success: [{ type: 'set', key, value: storedValueBytes(entry.value) }],
+        failure: [],
+      });
+      if (result.succeeded) {
+        return {
+          header: { revision: result.revision },
+          prev_kv: request.prev_kv ? etcdKeyValue(entry) : null,
+        };
+      }
+    }
+  }
+
+  /** Maps a branch's etcd ops onto store ops (a put with prev_kv reads the key first, in the same txn). */
+  private plan(
+    ops: readonly EtcdRequestOpInput[],
+    branch: 'success' | 'failure',
+  ): { ops: TxnOp[]; planned: PlannedOp[] } {
+    const limits = this.store.limits;
+    const out: TxnOp[] = [];
+    const planned: PlannedOp[] = [];
+    ops.forEach((op, i) => {
+      const field = `${branch}[${i}]`;
+      const first = out.length;
+      if (op.request === 'request_range' && op.request_range) {
+        const r = op.request_range;
+        if (r.revision !== 0) {
+          throw new UnsupportedError(
+            `${field}.request_range.revision: a range at a past revision inside a Txn is not supported by kvstore; read it with Range`,
+          );
+        }
+        const sel = etcdSelector(r.key, r.range_end, limits, {
+          key: `${field}.request_range.key`,
+          rangeEnd: `${field}.request_range.range_end`,
+        });
+        out.push(
+          sel.kind === 'key'
+            ? { type: 'get', key: sel.key }
+            : { type: 'range', span: sel, limit: limits.maxRangeKeys, keysOnly: r.keys_only },
+        );
+        planned.push({
+          kind: 'range',
+          first,
+          count: 1,
+          range: r,
+          prevKv: false,
+          singleKey: sel.kind === 'key',
+        });
+      } else if (op.request === 'request_put' && op.request_put) {
+        const p = op.request_put;
+        const key = this.putKey(p, `${field}.request_put.key`);
+        if (p.ignore_value) {
+          throw new UnsupportedError(
+            `${field}.request_put.ignore_value: ignore_value inside a Txn is not supported by kvstore; use Put`,
+          );
+        }
+        if (p.prev_kv) out.push({ type: 'get', key });
+        out.push({ type: 'set', key, value: p.value });
+        planned.push({ kind: 'put', first, count: out.length - first, prevKv: p.prev_kv, singleKey: true });
+      } else if (op.request === 'request_delete_range' && op.request_delete_range) {
+        const d = op.request_delete_range;
+        const sel = etcdSelector(d.key, d.range_end, limits, {
+          key: `${field}.request_delete_range.key`,
+          rangeEnd: `${field}.request_delete_range.range_end`,
+        });
+        out.push(
+          sel.kind === 'key'
+            ? { type: 'delete', key: sel.key }
+            : { type: 'deleteRange', span: sel, prevKv: d.prev_kv },
+        );
+        planned.push({
+          kind: 'delete_range',
+          first,
+          count: 1,
+          prevKv: d.prev_kv,
+          singleKey: sel.kind === 'key',
+        });
+      } else if (op.request === 'request_txn') {
+        throw new UnsupportedError(
+          `${field}.request_txn: a nested Txn is not supported by kvstore yet (issue 14); flatten it into one Txn`,
+        );
+      } else {
+        throw new InvalidArgumentError(
+          field,
+          'names no operation (request_range, request_put or request_delete_range)',
+        );
+      }
+    });
+    return { ops: out, planned };
+  }
+
+  private responseOf(p: PlannedOp, results: readonly TxnOpResult[], revision: number): EtcdResponseOpOutput {
+    const header = { revision };
+    const r = results[p.first];
+    switch (p.kind) {
+      case 'range': {
+        let rows: KeyRow[] = [];
+        let more = false;
+        if (r?.type === 'get') rows = r.row ? [r.row] : [];
+        else if (r?.type === 'range') ({ rows, more } = r);
+        const shaped = shapeRange(rows, p.range!, revision, this.options.maxResponseBytes);
+        return { response_range: more ? { ...shaped, more: true } : shaped };
+      }
+      case 'put': {
+        const got = p.prevKv ? r : undefined;
+        return {
+          response_put: { header, prev_kv: got?.type === 'get' && got.row ? etcdKeyValue(got.row) : null },
+        };
+      }
+      case 'delete_range': {
+        if (r?.type === 'delete') {
+          return {
+            response_delete_range: {
+              header,
+              deleted: r.prev || r.deleted ? 1 : 0,
+              prev_kvs: p.prevKv && r.prev ? [etcdKeyValue(r.prev)] : [],
+            },
+          };
+        }
+        const deleted = r?.type === 'deleteRange' ? r.deleted : [];
+        return {
+          response_delete_range: {
+            header,
+            deleted: deleted.length,
+            prev_kvs: p.prevKv ? deleted.map((row) => etcdKeyValue(row)) : [],
+          },
+        };
+      }
+    }
+  }
+
+  /** Compact (the physical flag is accepted: kvstore's compaction is always physical once it returns). */
+  async compact(revision: number): Promise<{ header: EtcdHeader }> {
+    if (revision > this.store.revision) throw new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.futureRevision);
+    if (revision <= this.store.eventLog.compactRevision()) {
+      throw new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.compacted);
+    }
+    await this.store.compact(revision);
+    return { header: { revision: this.store.revision } };
+  }
+}
+
+const COMPARE_OPS = {
+  EQUAL: 'equal',
+  NOT_EQUAL: 'notEqual',
+  GREATER: 'greater',
+  LESS: 'less',
+} as const;
+
+/** An etcd Compare as the store's; LEASE is decided here (no key ever holds a lease: its lease is 0). */
+function compareOf(c: EtcdCompareInput, i: number, limits: KvStore['limits']): Compare {
+  const field = `compare[${i}]`;
+  if (c.range_end.length > 0) {
+    throw new UnsupportedError(
+      `${field}.range_end: compares over a key range are not supported by kvstore yet (issue 14); compare each key`,
+    );
+  }
+  if (c.key.length === 0) throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.emptyKey);
+  const key = validateKey(etcdKey(c.key, `${field}.key`), limits, `${field}.key`);
+  const op = COMPARE_OPS[c.result];
+  switch (c.target) {
+    case 'VERSION':
+      return { key, target: 'version', op, operand: c.version ?? 0 };
+    case 'CREATE':
+      return { key, target: 'createRevision', op, operand: c.create_revision ?? 0 };
+    case 'MOD':
+      return { key, target: 'modRevision', op, operand: c.mod_revision ?? 0 };
+    case 'VALUE':
+      return { key, target: 'value', op, operand: c.value ?? EMPTY };
+    case 'LEASE': {
+      const lease = c.lease ?? 0;
+      const holds =
+        op === 'equal'
+          ? lease === 0
+          : op === 'notEqual'
+            ? lease !== 0
+            : op === 'greater'
+              ? 0 > lease
+              : 0 < lease;
+      // The store's compares say the same: version >= 0 always holds, version < 0 never does.
+      return holds
+        ? { key, target: 'version', op: 'greater', operand: -1 }
+        : { key, target: 'version', op: 'less', operand: 0 };
+    }
+  }
+}
+
+/** A watch create request as the watch machinery's filter. */
+export function etcdWatchFilter(request: EtcdWatchCreateInput, limits: KvStore['limits']): WatchFilter {
+  if (!Number.isSafeInteger(request.start_revision) || request.start_revision < 0) {
+    throw new InvalidArgumentError(
+      'start_revision',
+      `is ${request.start_revision}; must be 0 (from now) or a revision`,
+    );
+  }
+  return {
+    selector: etcdSelector(request.key, request.range_end, limits),
+    noPut: request.filters.includes('NOPUT'),
+    noDelete: request.filters.includes('NODELETE'),
+    prevKv: request.prev_kv,
+  };
+}
