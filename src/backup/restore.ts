@@ -24,8 +24,8 @@ export interface RestoreOptions extends RestorePoint {
   /** Receives the checkpoint of the restored state, and the log itself when it is SQLite. */
   readonly dataDir: string;
   /**
-   * Where the restored log goes: `sqlite:` (the default, `<dataDir>/log.sqlite`) or a `nats://` stream,
-   * which must be new or empty. Any backend's backup restores into any backend.
+   * Where the restored log goes: `sqlite:` (the default, `<dataDir>/log.sqlite`), a `nats://` stream or a
+   * `postgres://` table, which must be new or empty. Any backend's backup restores into any backend.
    */
   readonly logUrl?: LogUrl;
   /** Replace the contents of a non-empty kvstore data directory (never a stream's). */
@@ -79,7 +79,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const target = await RestoreTarget.prepare(options.dataDir, options.force === true);
   try {
     const restored =
-      url.scheme === 'nats'
+      url.scheme === 'nats' || url.scheme === 'postgres'
         ? await restoreShared(url, plan, target, options, logger)
         : await restoreSqlite(plan, target, options, logger);
     const { state } = restored;
@@ -168,26 +168,34 @@ async function restoreSqlite(
 }
 
 /**
- * A shared log (a JetStream stream): it must be empty, since a restore writes a history with its own
+ * A shared log (a JetStream stream, a PostgreSQL table): it must be empty, since a restore writes a history with its own
  * revisions and a stream's revisions are never handed out twice. The first pass checks every file and
  * builds the state in memory, writing nothing; only then does the second pass copy the records in, so that
  * damaged or inconsistent backups leave the stream empty. Progress counts both passes.
  */
 async function restoreShared(
-  url: LogUrl & { scheme: 'nats' },
+  url: LogUrl & { scheme: 'nats' | 'postgres' },
   plan: RestorePlan,
   target: RestoreTarget,
   options: RestoreOptions,
   logger: Logger,
 ): Promise<Restored> {
+  const shared =
+    url.scheme === 'nats'
+      ? { kind: 'stream', name: `stream ${url.stream}`, remove: `nats stream rm ${url.stream}` }
+      : {
+          kind: 'table',
+          name: `table ${url.table}`,
+          remove: `DROP TABLE ${url.table}, ${url.table}_meta`,
+        };
   const log = await openLog(url, { dataDir: target.stagingDir, logger });
   try {
     if (log.lastRevision() !== 0 || log.compactRevision() > 1) {
       throw new RestorePlanError(
-        `--log-url ${formatLogUrl(url)}: stream ${url.stream} is not empty (it has held revisions up to ` +
-          `${log.lastRevision()}); a restore writes a history with its original revisions, which this stream ` +
-          `has already used, so it needs a new, empty stream: delete this one (nats stream rm ${url.stream}) ` +
-          'if it is no longer needed, or name a new stream in --log-url',
+        `--log-url ${log.describe()}: ${shared.name} is not empty (it has held revisions up to ` +
+          `${log.lastRevision()}); a restore writes a history with its original revisions, which this ${shared.kind} ` +
+          `has already used, so it needs a new, empty ${shared.kind}: delete this one (${shared.remove}) ` +
+          `if it is no longer needed, or name a new ${shared.kind} in --log-url`,
       );
     }
     let items = 0;
@@ -209,12 +217,12 @@ async function restoreShared(
       }
     } catch (err) {
       throw new Error(
-        `${(err as Error).message}; stream ${url.stream} now holds part of the restore: delete it ` +
-          `(nats stream rm ${url.stream}) and restore again`,
+        `${(err as Error).message}; ${shared.name} now holds part of the restore: delete it ` +
+          `(${shared.remove}) and restore again`,
         { cause: err },
       );
     }
-    logger.info({ stream: url.stream, records: replayed.records }, 'restored into the stream');
+    logger.info({ log: shared.name, records: replayed.records }, `restored into the ${shared.kind}`);
     return { ...replayed, state, items: checked };
   } finally {
     await log.close().catch(() => {});
