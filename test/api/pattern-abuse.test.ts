@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListResponse__Output } from '../../src/api/generated/kvstore/v1/ListResponse.js';
 import { MAX_PATTERN_GLOBSTARS } from '../../src/store/limits.js';
 import { clients, type ServerProcess, startServerProcess, unaryCall } from '../helpers/server-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { suiteDir } from '../helpers/temp-dir.js';
 import { recordWatch } from '../helpers/watch-client.js';
 
 /** The pattern of issue 10: 31 bytes that made the backtracking RegExp take seconds per 26-segment key. */
@@ -15,7 +15,7 @@ let server: ServerProcess;
 let api: ReturnType<typeof clients>;
 
 beforeAll(async () => {
-  server = await startServerProcess(await tempDir());
+  server = await startServerProcess(await suiteDir());
   api = clients(server.addr);
   const items = Array.from({ length: 200 }, (_, i) => ({ key: adversarialKey(i), value: Buffer.from('v') }));
   await unaryCall((cb) => api.kv.SetMany({ items }, cb));

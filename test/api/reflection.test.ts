@@ -10,7 +10,7 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { suiteDir } from '../helpers/temp-dir.js';
 
 /** The reflection proto that @grpc/reflection ships (what grpcurl and Postman speak). */
 const reflectionProtoDir = join(
@@ -28,7 +28,7 @@ interface ReflectionAnswer {
 let server: ServerProcess;
 
 beforeAll(async () => {
-  server = await startServerProcess(await tempDir());
+  server = await startServerProcess(await suiteDir());
 });
 
 afterAll(async () => {

@@ -6,7 +6,7 @@ import { kvstoreV1 } from '../../src/api/proto.js';
 import { parseExposition, sampleValue } from '../helpers/prometheus.js';
 import { rawCall } from '../helpers/raw-grpc.js';
 import { clients, type ServerProcess, startServerProcess, unaryCall } from '../helpers/server-process.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { suiteDir } from '../helpers/temp-dir.js';
 
 const KV = '/kvstore.v1.KV';
 const setBody = (key: string) =>
@@ -17,7 +17,7 @@ let server: ServerProcess;
 let api: ReturnType<typeof clients>;
 
 beforeAll(async () => {
-  server = await startServerProcess(await tempDir());
+  server = await startServerProcess(await suiteDir());
   api = clients(server.addr);
 });
 

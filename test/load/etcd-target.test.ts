@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOptions } from '../../load/options.js';
 import { runLoad } from '../../load/run.js';
-import { tempDir } from '../helpers/temp-dir.js';
+import { suiteDir } from '../helpers/temp-dir.js';
 
 const hasEtcd = (() => {
   try {
@@ -36,7 +36,7 @@ describe.skipIf(!hasEtcd)('the load client against etcd', () => {
       'etcd',
       [
         '--name=load-test',
-        `--data-dir=${await tempDir('kvstore-etcd-')}`,
+        `--data-dir=${await suiteDir('kvstore-etcd-')}`,
         `--listen-client-urls=http://${addr}`,
         `--advertise-client-urls=http://${addr}`,
         `--listen-peer-urls=http://127.0.0.1:${peer}`,
