@@ -3,6 +3,9 @@
  *
  *   npm run bench:engine                 # everything (about two minutes)
  *   npm run bench:engine -- --quick      # smaller key counts, for a smoke run
+ *   npm run bench:engine -- --log postgres   # durable sets on the PostgreSQL log (127.0.0.1:5432, user
+ *                                            # postgres, or KVSTORE_BENCH_PG as postgres://USER@HOST:PORT);
+ *                                            # a database is made for each run and dropped after it
  *
  * Durable appends use the default durability (fsync: synchronous=FULL), so every acknowledged set is on
  * disk. Start-up figures come from a fresh process running the built code (bench/startup-probe.mjs).
@@ -11,6 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
+import { type LogUrl, parseLogUrl } from '../src/log/log-url.js';
 import { KvStore } from '../src/store/kv-store.js';
 
 const quick = process.argv.includes('--quick');
@@ -25,14 +30,49 @@ function progress(message: string): void {
   process.stderr.write(`[bench:engine] ${message}\n`);
 }
 
+const logArgAt = process.argv.indexOf('--log');
+const logBackend =
+  (logArgAt >= 0 ? process.argv[logArgAt + 1] : undefined) ??
+  process.argv.find((a) => a.startsWith('--log='))?.slice(6) ??
+  'sqlite';
+if (logBackend !== 'sqlite' && logBackend !== 'postgres')
+  throw new Error(`--log ${logBackend}: this benchmark runs on sqlite (default) or postgres`);
+const pgServer = (process.env.KVSTORE_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432').replace(/\/$/, '');
+
+/** The log for one store: SQLite in its data dir, or a PostgreSQL database made for it (dropped after). */
+async function benchLog(): Promise<{ log?: LogUrl; drop: () => Promise<void> }> {
+  if (logBackend === 'sqlite') return { drop: async () => {} };
+  const name = `kvstore_bench_${process.pid}_${Date.now()}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: `${pgServer}/postgres` });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  return {
+    log: parseLogUrl(`${pgServer}/${name}`),
+    drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
+
 async function withStore<T>(fn: (store: KvStore, dir: string) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'kvstore-bench-'));
-  const store = await KvStore.open({ dataDir: dir, checkpoint: { everyRevisions: 0, intervalMs: 0 } });
+  const { log, drop } = await benchLog();
+  const store = await KvStore.open({
+    dataDir: dir,
+    checkpoint: { everyRevisions: 0, intervalMs: 0 },
+    ...(log ? { log } : {}),
+  });
   try {
     return await fn(store, dir);
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });
+    await drop();
   }
 }
 
@@ -55,6 +95,7 @@ async function durableSets(writers: number): Promise<void> {
     latencies.sort((a, b) => a - b);
     emit({
       figure: 'durable_sets_per_s',
+      log: logBackend,
       writers,
       value_bytes: 100,
       ops_per_s: Math.round(ops / seconds),
@@ -138,5 +179,8 @@ function round(ms: number): number {
 
 const only = process.argv.find((a) => a.startsWith('--only='))?.slice(7);
 if (!only || only === 'sets') for (const writers of [1, 16, 256]) await durableSets(writers);
-if (!only || only === 'reads') await reads();
-if (!only || only === 'startup') await startup();
+// Reads and start-up are served from memory and the data directory: the same on every log backend.
+if (logBackend === 'sqlite') {
+  if (!only || only === 'reads') await reads();
+  if (!only || only === 'startup') await startup();
+}
