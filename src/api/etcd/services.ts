@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type {
   ServerDuplexStream,
   ServerWritableStream,
@@ -222,8 +223,9 @@ export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
 
 /**
  * Maintenance.Snapshot: kvstore's own full backup (the format `kvstore restore` reads, docs/backup.md),
- * chunk by chunk. Each message's remaining_bytes is the size of the next chunk (0 on the last), since the
- * total is only known at the end; clients read to the end of the stream either way.
+ * chunk by chunk, in etcd's snapshot envelope: zero bytes up to 32 short of a multiple of 512, then the
+ * SHA-256 of everything before (etcdctl snapshot save checks that shape). Each message's remaining_bytes is
+ * the size of the next one (0 on the last), since the total is only known at the end.
  */
 async function streamSnapshot(parts: EtcdParts, call: ServerWritableStream<unknown, unknown>): Promise<void> {
   let cancelled = false;
@@ -233,20 +235,28 @@ async function streamSnapshot(parts: EtcdParts, call: ServerWritableStream<unkno
   let backup: BackupStream | null = null;
   try {
     backup = await parts.admin.backup(0);
+    const sha = createHash('sha256');
+    let size = 0;
     let held: Buffer | null = null;
     const send = async (blob: Buffer, remaining: number) => {
-      const ok = call.write({
-        header: headerOf(parts.identity, parts.store.revision),
-        remaining_bytes: remaining,
-        blob,
-      });
-      if (!ok) await new Promise<void>((resolve) => call.once('drain', () => resolve()));
+      const header = headerOf(parts.identity, parts.store.revision);
+      if (!call.write({ header, remaining_bytes: remaining, blob })) {
+        await new Promise<void>((resolve) => call.once('drain', () => resolve()));
+      }
+    };
+    const push = async (blob: Buffer) => {
+      if (held !== null) await send(held, blob.length);
+      held = blob;
     };
     for await (const chunk of backup.chunks) {
       if (cancelled) return;
-      if (held !== null) await send(held, chunk.data.length);
-      held = chunk.data;
+      sha.update(chunk.data);
+      size += chunk.data.length;
+      await push(chunk.data);
     }
+    const padding = Buffer.alloc((512 - (size % 512)) % 512);
+    sha.update(padding);
+    await push(Buffer.concat([padding, sha.digest()]));
     if (held !== null && !cancelled) await send(held, 0);
     call.end();
   } catch (err) {
