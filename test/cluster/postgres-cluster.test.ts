@@ -1,5 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { allApplied, cas, get, hashKv, type KvCluster, kvClusterOn, set } from '../helpers/kv-cluster.js';
+import { checkLinearizable, type RegisterOp } from '../helpers/linearizability.js';
+import { landedWrites, settleOutcomes } from '../helpers/log-outcomes.js';
 import { type TestDatabase, testDatabase } from '../helpers/postgres.js';
 import { recordWatch } from '../helpers/watch-client.js';
 
@@ -141,4 +143,95 @@ describe('a kvstore cluster on one PostgreSQL log table', () => {
     );
     expect(Number(rows.rows[0]!.n)).toBe(Number(rows.rows[0]!.max));
   }, 180_000);
+
+  it('keeps a history of gets, sets and compare-and-sets across nodes linearizable through node kills and lost database sessions', async () => {
+    const c = await startNodes();
+    const keys = ['x', 'y', 'z'];
+    const ops: RegisterOp[] = [];
+    let stop = false;
+    const t0 = performance.now();
+    const now = () => performance.now() - t0;
+    const answered = () => ops.filter((o) => o.ret !== undefined).length;
+    const giveUpAt = Date.now() + 100_000;
+    // Clients talk to nodes 0 and 2 (node 1 is the one killed); node 1 still writes while it lives.
+    const clientsDone = Array.from({ length: 9 }, async (_, w) => {
+      for (let i = 0; !stop && ops.length < 3_000 && Date.now() < giveUpAt; i++) {
+        const n = node(c, w);
+        const key = keys[(w + i) % keys.length]!;
+        const invoke = now();
+        const pick = (w * 31 + i) % 3;
+        try {
+          if (pick === 0) {
+            const got = await get(n, key, { ms: 10_000 });
+            ops.push({
+              kind: 'get',
+              key,
+              invoke,
+              ret: now(),
+              value: got?.value ?? null,
+              modRevision: got?.modRevision ?? 0,
+            });
+          } else if (pick === 1) {
+            const value = `${w}-${i}`;
+            const revision = await set(n, key, value, 10_000);
+            ops.push({ kind: 'set', key, invoke, ret: now(), value, revision });
+          } else {
+            const current = await get(n, key, { serializable: true });
+            const expected = current?.modRevision ?? 0;
+            const value = `${w}-${i}c`;
+            const casInvoke = now();
+            try {
+              const r = await cas(n, key, value, expected, 10_000);
+              ops.push({
+                kind: 'cas',
+                key,
+                invoke: casInvoke,
+                ret: now(),
+                value,
+                expect: { modRevision: expected },
+                succeeded: r.ok,
+                ...(r.ok ? { revision: r.revision } : {}),
+              });
+            } catch {
+              ops.push({ kind: 'cas', key, invoke: casInvoke, value, expect: { modRevision: expected } });
+            }
+          }
+        } catch {
+          // Unknown outcome (the node was killed, or its database session was).
+          if (pick === 1) ops.push({ kind: 'set', key, invoke, value: `${w}-${i}` });
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    });
+    try {
+      await waitFor(
+        () => answered() >= 300,
+        () => 'operations before the first fault',
+      );
+      for (let fault = 0; fault < 2; fault++) {
+        const before = answered();
+        // SIGKILL node 1 (it may hold the lock mid-commit), and cut every kvstore session to the database.
+        await c.nodes[1]!.server.stop('SIGKILL');
+        await db.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kvstore' " +
+            'AND datname = current_database()',
+        );
+        await waitFor(
+          () => answered() >= before + 300,
+          () => `answered operations after fault ${fault + 1} (${before} before, ${answered()} now)`,
+          60_000,
+        );
+        await c.restart(1);
+      }
+    } finally {
+      stop = true;
+      await Promise.all(clientsDone);
+    }
+    await c.stop();
+    const { ops: settled, broken } = settleOutcomes(ops, await landedWrites(c.logUrl, c.nodes[0]!.dataDir));
+    expect(broken).toEqual([]);
+    const verdict = checkLinearizable(settled, { budgetMs: 30_000 });
+    expect(verdict, verdict.explanation).toMatchObject({ ok: true });
+    expect(answered()).toBeGreaterThan(600);
+  }, 240_000);
 });

@@ -392,7 +392,15 @@ export class PostgresEventLog implements EventLog {
         `SELECT revision, record FROM ${this.names.table} WHERE revision > $1 AND revision <= $2 ORDER BY revision LIMIT ${FETCH_PAGE}`,
         [this.last, head.last],
       );
-      this.apply(result.rows);
+      if (result.rows.length === 0) {
+        // The head says there is more, the table holds none of it: compacted (or a restore's startAt).
+        this.broken(
+          new Error(
+            `the log table holds no records after revision ${this.last} up to its head ${head.last}: records ` +
+              'this node had not applied were compacted away; restore this node from a backup or a newer checkpoint',
+          ),
+        );
+      } else this.apply(result.rows);
       if (this.failure) throw this.failure;
     }
   }
