@@ -253,7 +253,8 @@ interface RangeRow {
 
 /**
  * etcd's Range answer from the rows of its range (in key order): `count` is every row, the min/max
- * revision filters then apply, then the sort, then the limit (`more` when it cut rows off).
+ * revision filters then apply, then the sort, then the limit (`more` when it cut rows off). `revision` is
+ * the header's: the store's current one, also for a read at a past revision (as etcd answers).
  */
 export function shapeRange(
   rows: Iterable<RangeRow>,
@@ -328,6 +329,11 @@ export interface EtcdOperationsOptions {
   readonly maxResponseBytes: number;
 }
 
+/** Past states kept rebuilt at once (each is a full copy of the key state at its revision). */
+export const KEPT_PAST_STATES = 2;
+/** A rebuilt past state is dropped after this long without a read. */
+export const PAST_STATE_IDLE_MS = 30_000;
+
 /** One etcd op of a Txn branch and where its store operations' results are. */
 interface PlannedOp {
   readonly kind: 'range' | 'put' | 'delete_range';
@@ -340,6 +346,8 @@ interface PlannedOp {
 
 /** etcdserverpb.KV over the store. */
 export class EtcdKvOperations {
+  private readonly past = new Map<number, { index: Promise<KeyIndex>; timer: NodeJS.Timeout }>();
+
   constructor(
     private readonly store: KvStore,
     private readonly options: EtcdOperationsOptions,
@@ -359,8 +367,13 @@ export class EtcdKvOperations {
         throw new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.compacted);
       }
       const answer = (index: KeyIndex) =>
-        shapeRange(selected(index, selector, Date.now()), request, revision, this.options.maxResponseBytes);
-      const index = store.indexAt(revision);
+        shapeRange(
+          selected(index, selector, Date.now()),
+          request,
+          store.revision,
+          this.options.maxResponseBytes,
+        );
+      const index = revision === current ? store.indexAt(revision) : this.pastIndex(revision);
       if (!(index instanceof Promise)) return answer(index);
       return index.then(answer, (err: unknown) => {
         throw err instanceof RevisionOutOfRangeError
@@ -370,6 +383,33 @@ export class EtcdKvOperations {
     });
     // A linearizable read in a cluster waits, then may rebuild: one promise either way.
     return answer instanceof Promise ? answer.then((out) => out) : answer;
+  }
+
+  /**
+   * The index at a past revision, rebuilt once and kept while it is used: a paginated list pinned to one
+   * revision (Kubernetes' limit + continue) rebuilds it for its first page only. At most
+   * {@link KEPT_PAST_STATES} are kept, each dropped after {@link PAST_STATE_IDLE_MS} without a read.
+   */
+  private pastIndex(revision: number): Promise<KeyIndex> {
+    const hit = this.past.get(revision);
+    if (hit) {
+      hit.timer.refresh();
+      this.past.delete(revision);
+      this.past.set(revision, hit);
+      return hit.index;
+    }
+    const index = Promise.resolve(this.store.indexAt(revision));
+    const timer = setTimeout(() => this.past.delete(revision), PAST_STATE_IDLE_MS);
+    timer.unref();
+    this.past.set(revision, { index, timer });
+    index.catch(() => this.past.delete(revision));
+    // Maps iterate in insertion order and a hit moves to the end: the first is the least recently read.
+    for (const [rev, old] of this.past) {
+      if (this.past.size <= KEPT_PAST_STATES) break;
+      clearTimeout(old.timer);
+      this.past.delete(rev);
+    }
+    return index;
   }
 
   async put(request: EtcdPutInput): Promise<EtcdPutOutput> {

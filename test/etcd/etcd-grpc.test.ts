@@ -236,6 +236,61 @@ describe('the etcd API through a grpc-js client', () => {
     }
   });
 
+  it('serves a paginated list pinned to one revision while writes go on, then a watch from it sees every change', async () => {
+    const names = Array.from({ length: 60 }, (_, i) => `k8s/pods/p${String(i).padStart(3, '0')}`);
+    for (const name of names) await call(kv, 'Put', { key: b(name), value: b(`${name}@1`) });
+    // Kubernetes' list: limit + continue (the last key + "\0"), every page at the first page's revision.
+    const first = await call<{ header: Header; kvs: Kv[]; more: boolean }>(kv, 'Range', {
+      key: b('k8s/pods/'),
+      range_end: b('k8s/pods0'),
+      limit: 25,
+    });
+    const pinned = first.header.revision;
+    const listed = [...first.kvs];
+    let more = first.more;
+    let writes = 0;
+    while (more) {
+      // Writes between pages: updates, deletes and new keys inside the listed range.
+      await call(kv, 'Put', { key: b(names[writes]!), value: b('changed') });
+      await call(kv, 'DeleteRange', { key: b(names[59 - writes]!) });
+      await call(kv, 'Put', { key: b(`k8s/pods/p${writes}-new`), value: b('new') });
+      writes += 3;
+      const last = listed.at(-1)!.key;
+      const page = await call<{ header: Header; kvs: Kv[]; more: boolean }>(kv, 'Range', {
+        key: Buffer.concat([last, Buffer.from([0])]),
+        range_end: b('k8s/pods0'),
+        limit: 25,
+        revision: pinned,
+      });
+      expect(page.header.revision).toBeGreaterThan(pinned);
+      listed.push(...page.kvs);
+      more = page.more;
+    }
+    expect(writes).toBeGreaterThan(0);
+    expect(listed.map((x) => [x.key.toString(), x.value.toString()])).toEqual(
+      names.map((n) => [n, `${n}@1`]),
+    );
+    // A watch from the list's revision + 1 sees every later change, in order.
+    const stream = watch.Watch();
+    const events: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      stream.on('data', (r: WatchResponse) => {
+        for (const e of r.events) events.push(`${e.type} ${e.kv.key.toString()} ${e.kv.mod_revision}`);
+        if (events.length >= writes) resolve();
+      });
+    });
+    stream.on('error', () => {});
+    stream.write({
+      create_request: { key: b('k8s/pods/'), range_end: b('k8s/pods0'), start_revision: pinned + 1 },
+    });
+    await done;
+    stream.end();
+    expect(events).toHaveLength(writes);
+    expect(events.map((e) => Number(e.split(' ')[2]))).toEqual(
+      Array.from({ length: writes }, (_, i) => pinned + 1 + i),
+    );
+  });
+
   it('answers Status with the compatible version and this member as leader', async () => {
     const status = await call<{ header: Header; version: string; leader: number }>(maintenance, 'Status', {});
     expect(status.version).toBe('3.5.13');
