@@ -19,11 +19,13 @@ import type { BenchCluster } from './cluster/bench-cluster.js';
 import { etcdInstalled, startEtcdCluster } from './cluster/etcd-cluster.js';
 import { startJetStreamBaseline } from './cluster/jetstream-baseline.js';
 import { kvstoreClusterMissing, startKvstoreCluster } from './cluster/kvstore-cluster.js';
+import { postgresClusterMissing, startPostgresCluster } from './cluster/postgres-cluster.js';
 import { type LoadRow, loadTable, stallTable } from './cluster/report.js';
 import { measureStall, type StallResult } from './cluster/stall.js';
 
 const USAGE = `usage: npm run bench:cluster -- [options]
-  --target kvstore|etcd|nats|both  which cluster(s) (both = kvstore and etcd); nats = only the baseline below
+  --target kvstore|etcd|nats|postgres|both  which cluster(s) (both = kvstore and etcd); nats = only the
+                               baseline below; postgres = 3 kvstore nodes on one PostgreSQL log table
   --no-nats-baseline           with kvstore: skip NATS's own stall (the same writer loop publishing to an
                                R3 stream on a fresh NATS cluster, its stream leader killed)
   --duration S / --warmup S    measured window / warm-up of each load run (10 / 2)
@@ -67,8 +69,10 @@ if (values.help) {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-if (!['kvstore', 'etcd', 'nats', 'both'].includes(values.target)) {
-  process.stderr.write(`--target: "${values.target}" is not kvstore, etcd, nats or both\n\n${USAGE}\n`);
+if (!['kvstore', 'etcd', 'nats', 'postgres', 'both'].includes(values.target)) {
+  process.stderr.write(
+    `--target: "${values.target}" is not kvstore, etcd, nats, postgres or both\n\n${USAGE}\n`,
+  );
   process.exit(2);
 }
 const num = (name: keyof typeof values) => {
@@ -88,11 +92,18 @@ const emit = async (record: object) => {
 
 /** The clusters to measure, each with why it cannot run here (null when it can). */
 const targets: { name: string; missing: string | null; start(): Promise<BenchCluster> }[] = [];
-const want = (t: string) => values.target === t || (values.target === 'both' && t !== 'nats');
+const want = (t: string) =>
+  values.target === t || (values.target === 'both' && t !== 'nats' && t !== 'postgres');
 if (want('kvstore'))
   targets.push({ name: 'kvstore', missing: kvstoreClusterMissing(), start: startKvstoreCluster });
 if (values.target === 'nats' || (want('kvstore') && !values['no-nats-baseline']))
   targets.push({ name: 'nats', missing: null, start: startJetStreamBaseline });
+if (want('postgres'))
+  targets.push({
+    name: 'kvstore-postgres',
+    missing: kvstoreClusterMissing() ?? (await postgresClusterMissing()),
+    start: startPostgresCluster,
+  });
 if (want('etcd'))
   targets.push({
     name: 'etcd',

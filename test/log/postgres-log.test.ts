@@ -118,6 +118,29 @@ describe('PostgreSQL log', () => {
     }
   });
 
+  it("reports the head, the database size and each following node's lag", async () => {
+    const one = await open('status');
+    const two = await open('status');
+    try {
+      two.onCommit(() => {});
+      await one.append([put('a', '1')]);
+      await one.append([put('b', '2')]);
+      await until(() => two.lastRevision() === 2, 'the second node to apply both');
+      const status = await one.backendStatus!();
+      expect(status.headRevision).toBe(2);
+      expect(status.leader).toMatch(/^127\.0\.0\.1:5432\/kvstore_test_\w+ \(database \d+ bytes\)$/);
+      // Both nodes report themselves (on their first status or their 2 s timer): two entries, lag 0.
+      await two.backendStatus!();
+      const again = await one.backendStatus!();
+      expect(again.replicas).toHaveLength(2);
+      expect(again.replicas!.filter((r) => r.name.endsWith('(this node)'))).toHaveLength(1);
+      for (const r of again.replicas!) expect(r).toMatchObject({ current: true, lag: 0 });
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
   it('refuses a table that is not a kvstore log, and keeps passwords out of messages', async () => {
     await db.query('CREATE TABLE foreign_rows (id int PRIMARY KEY, name text)');
     await expect(open('foreign_rows')).rejects.toThrow(/is not a kvstore log/);

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Client, ClientBase, Notification, Pool } from 'pg';
 import pg from 'pg';
 import pino, { type Logger } from 'pino';
@@ -31,6 +33,9 @@ const POLL_MS = 1_000;
 const COMPACT_SLICE = 20_000;
 /** Records per INSERT of a verbatim append (restore). */
 const VERBATIM_SLICE = 4_000;
+/** How often a following node records its applied revision for status pages, and how long it counts. */
+const REPORT_MS = 2_000;
+const NODE_GONE_S = 30;
 /** Pause before a lost LISTEN connection is opened again. */
 const RECONNECT_MS = 250;
 
@@ -82,6 +87,9 @@ export class PostgresEventLog implements EventLog {
   private trouble: string | null = null;
   private lastTimeMs = 0;
   private verified: number;
+  /** This node's name in the nodes table: host, process and a random part (two nodes may share a host). */
+  private readonly nodeName = `${hostname()}/${process.pid}/${randomBytes(3).toString('hex')}`;
+  private lastReport = 0;
 
   private constructor(
     private readonly url: PostgresLogUrl,
@@ -282,10 +290,23 @@ export class PostgresEventLog implements EventLog {
       const size = await this.query<{ bytes: string }>(
         'SELECT pg_database_size(current_database()) AS bytes',
       );
+      await this.report();
+      const nodes = await this.query<{ node: string; applied: string }>(
+        `SELECT node, applied FROM ${this.names.nodes} WHERE seen_at > now() - interval '${NODE_GONE_S} seconds' ORDER BY node`,
+      );
       return {
         headRevision: head.last,
         leader: `${this.url.host}:${this.url.port}/${this.url.database} (database ${size.rows[0]?.bytes ?? '?'} bytes)`,
-        replicas: [{ name: 'this node', current: this.last >= head.last, lag: head.last - this.last }],
+        // Every kvstore node that followed the table in the last 30 s, with how far behind the head it was
+        // when it last reported (every 2 s); this node's entry is current.
+        replicas: nodes.rows.map((n) => {
+          const applied = n.node === this.nodeName ? this.last : Number(n.applied);
+          return {
+            name: n.node === this.nodeName ? `${n.node} (this node)` : n.node,
+            current: applied >= head.last,
+            lag: Math.max(0, head.last - applied),
+          };
+        }),
       };
     } catch (err) {
       return { headRevision: this.last, unavailable: (err as Error).message };
@@ -521,7 +542,10 @@ export class PostgresEventLog implements EventLog {
     if (this.following || this.closed) return;
     this.following = true;
     void this.listen();
-    this.pollTimer = setInterval(() => this.wake(), POLL_MS);
+    this.pollTimer = setInterval(() => {
+      this.wake();
+      if (Date.now() - this.lastReport >= REPORT_MS) void this.report().catch(() => {});
+    }, POLL_MS);
     this.pollTimer.unref();
   }
 
@@ -631,6 +655,20 @@ export class PostgresEventLog implements EventLog {
     this.logger.error({ err }, 'stopped following the log table');
     this.observer?.failed(this.failure);
     for (const p of this.queue.splice(0)) p.reject(this.failure);
+  }
+
+  /** Records this node's applied revision in the nodes table (status pages show each node's lag). */
+  private async report(): Promise<void> {
+    if (this.closed) return;
+    this.lastReport = Date.now();
+    await this.query(
+      `INSERT INTO ${this.names.nodes} (node, applied, seen_at) VALUES ($1, $2, now()) ` +
+        'ON CONFLICT (node) DO UPDATE SET applied = excluded.applied, seen_at = excluded.seen_at',
+      [this.nodeName, this.last],
+    );
+    // Nodes gone for a day are forgotten.
+    if (Math.random() < 0.01)
+      await this.query(`DELETE FROM ${this.names.nodes} WHERE seen_at < now() - interval '1 day'`);
   }
 
   private async fetchHead(): Promise<PgHead> {

@@ -16,12 +16,20 @@ export interface PgNames {
    * head until its COMMIT: revisions are decided one transaction at a time (see docs/adr/0004).
    */
   readonly lockKey: number;
+  /** Each following node's applied revision, refreshed every few seconds (for status: each node's lag). */
+  readonly nodes: string;
 }
 
 export function pgNames(url: PostgresLogUrl): PgNames {
   // The table name is a checked lower-case identifier (log-url.ts): it is used in SQL text unquoted.
   const lockKey = crc32c(Buffer.from(`kvstore:${url.table}`)) | 0;
-  return { table: url.table, meta: `${url.table}_meta`, channel: `${url.table}_appended`, lockKey };
+  return {
+    table: url.table,
+    meta: `${url.table}_meta`,
+    channel: `${url.table}_appended`,
+    lockKey,
+    nodes: `${url.table}_nodes`,
+  };
 }
 
 /** Where the log stands: the newest revision any node committed, and the oldest still stored. */
@@ -56,6 +64,10 @@ export async function ensureSchema(client: ClientBase, names: PgNames, where: st
     );
     await client.query(
       `CREATE TABLE IF NOT EXISTS ${names.meta} (name text PRIMARY KEY, value bigint NOT NULL)`,
+    );
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${names.nodes} (node text PRIMARY KEY, applied bigint NOT NULL, ` +
+        'seen_at timestamptz NOT NULL)',
     );
     await client.query(
       `INSERT INTO ${names.meta} (name, value) VALUES ('schema_version', ${PG_SCHEMA_VERSION}), ` +
