@@ -589,6 +589,7 @@ export class EtcdKvOperations {
         );
       }
     });
+    checkDuplicates(out);
     return { ops: out, planned };
   }
 
@@ -640,6 +641,16 @@ export class EtcdKvOperations {
     }
     await this.store.compact(revision);
     return { header: { revision: this.store.revision } };
+  }
+}
+
+/** etcd's rule for one branch: no key is put twice (`etcdserver: duplicate key given in txn request`). */
+function checkDuplicates(ops: readonly TxnOp[]): void {
+  const puts = new Set<string>();
+  for (const op of ops) {
+    if (op.type !== 'set') continue;
+    if (puts.has(op.key)) throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.duplicateKey);
+    puts.add(op.key);
   }
 }
 

@@ -110,6 +110,12 @@ describe('etcdctl 3.4 against kvstore and a real etcd', () => {
     await same(['txn'], 'mod("t/x") > "0"\ncreate("t/nothing") = "0"\n\nput t/w w\n\n\n');
     await same(['txn'], 'value("t/x") != "one"\n\n\nget t --prefix\n\n');
     await same(['get', 't', '--prefix']);
+    // One branch may not put a key twice (etcd's message).
+    await same(['txn'], '\nput t/d 1\nput t/d 2\n\n\n');
+    // etcd 3.4 runs a put and a delete of the same key in one branch; kvstore refuses it (docs/etcd.md).
+    const overlap = await etcdctl(kvEndpoint, ['txn'], '\nput t/d 1\ndel t --prefix\n\n\n');
+    expect(overlap.code).not.toBe(0);
+    expect(overlap.stderr).toContain('a transaction writes a key at most once');
   }, 60_000);
 
   it('prints the same for watch --prefix --prev-kv with a writer, and watch --rev from the past', async () => {
