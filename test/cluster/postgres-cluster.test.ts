@@ -1,8 +1,10 @@
+import { Metadata } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { allApplied, cas, get, hashKv, type KvCluster, kvClusterOn, set } from '../helpers/kv-cluster.js';
 import { checkLinearizable, type RegisterOp } from '../helpers/linearizability.js';
 import { landedWrites, settleOutcomes } from '../helpers/log-outcomes.js';
 import { type TestDatabase, testDatabase } from '../helpers/postgres.js';
+import { unaryCall } from '../helpers/server-process.js';
 import { recordWatch } from '../helpers/watch-client.js';
 
 // This machine's PostgreSQL, a fresh database for the run (dropped after), and for each test three kvstore
@@ -143,6 +145,34 @@ describe('a kvstore cluster on one PostgreSQL log table', () => {
     );
     expect(Number(rows.rows[0]!.n)).toBe(Number(rows.rows[0]!.max));
   }, 180_000);
+
+  it('writes each TTL expiry once, whichever node gets there first', async () => {
+    const c = await startNodes();
+    const from = await set(c.nodes[0]!, 'start', 'x');
+    for (let i = 0; i < 20; i++) {
+      await unaryCall((cb) =>
+        node(c, i).kv.Set(
+          { key: `ttl/${i}`, value: Buffer.from('x'), ttl_ms: 300 },
+          new Metadata(),
+          { deadline: new Date(Date.now() + 20_000) },
+          cb,
+        ),
+      );
+    }
+    const watch = recordWatch(c.nodes[1]!.kv, { prefix: 'ttl/', start_revision: from });
+    try {
+      const expiries = () => watch.messages.flatMap((m) => m.events).filter((e) => e.type === 'EXPIRE');
+      await watch.until(() => expiries().length >= 20, 30_000);
+      // Every node's sweeper has run by the time a later write is applied everywhere.
+      const settled = await set(c.nodes[2]!, 'ttl-done', 'x');
+      await allApplied(c, settled);
+      const keys = expiries().map((e) => e.kv!.key);
+      expect(keys).toHaveLength(20);
+      expect(new Set(keys).size).toBe(20);
+    } finally {
+      watch.cancel();
+    }
+  }, 120_000);
 
   it('keeps a history of gets, sets and compare-and-sets across nodes linearizable through node kills and lost database sessions', async () => {
     const c = await startNodes();
