@@ -32,12 +32,18 @@ export interface PostgresLogUrl {
   readonly database: string;
   /** The records' table (its meta table is `<table>_meta`). */
   readonly table: string;
+  /**
+   * How long a write waits for the log's lock (another node's group commit) before UNAVAILABLE; also how
+   * long a node may sit inside a transaction without a statement before PostgreSQL ends its session (a
+   * frozen node then releases the lock).
+   */
+  readonly timeoutMs: number;
 }
 
 /** What `log.url` accepts, for error messages and --help. */
 export const LOG_URL_FORMS =
   'sqlite:, sqlite:PATH, nats://HOST:PORT[,HOST:PORT...]/STREAM[?replicas=N&timeout=DURATION], ' +
-  'postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME] or memory:';
+  'postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?table=NAME&timeout=DURATION] or memory:';
 
 /** The PostgreSQL log's table unless the URL names one. */
 export const DEFAULT_POSTGRES_TABLE = 'kvstore_log';
@@ -114,14 +120,22 @@ function parsePostgresUrl(raw: string): PostgresLogUrl {
     throw new Error(`"${shown}" names no database: add /DATABASE after the host`);
   if (url.hash !== '') throw new Error(`"${shown}": a log URL has no #fragment`);
   let table = DEFAULT_POSTGRES_TABLE;
+  let timeoutMs = DEFAULT_TIMEOUT_MS;
   for (const [name, value] of url.searchParams) {
+    if (name === 'timeout') {
+      const ms = durationMs(value);
+      if (ms === null || ms < 100 || ms > 600_000)
+        throw new Error(`"${shown}": timeout must be a duration from 100ms to 10m, got "${value}"`);
+      timeoutMs = ms;
+      continue;
+    }
     if (name === 'table') {
       if (!TABLE_NAME.test(value))
         throw new Error(
           `"${shown}": table must be 1-58 lower-case letters, digits or "_", not starting with a digit, got "${value}"`,
         );
       table = value;
-    } else throw new Error(`"${shown}": unknown option "${name}" (known: table)`);
+    } else throw new Error(`"${shown}": unknown option "${name}" (known: table, timeout)`);
   }
   return {
     scheme: 'postgres',
@@ -132,6 +146,7 @@ function parsePostgresUrl(raw: string): PostgresLogUrl {
     port,
     database,
     table,
+    timeoutMs,
   };
 }
 
@@ -147,8 +162,12 @@ export function formatLogUrl(url: LogUrl): string {
   if (url.scheme === 'postgres') {
     const password = url.password === null ? '' : `:${encodeURIComponent(url.password)}`;
     const host = url.host.includes(':') ? `[${url.host}]` : url.host;
-    const table = url.table === DEFAULT_POSTGRES_TABLE ? '' : `?table=${url.table}`;
-    return `postgres://${encodeURIComponent(url.user)}${password}@${host}:${url.port}/${encodeURIComponent(url.database)}${table}`;
+    const options = [
+      ...(url.table === DEFAULT_POSTGRES_TABLE ? [] : [`table=${url.table}`]),
+      ...(url.timeoutMs === DEFAULT_TIMEOUT_MS ? [] : [`timeout=${url.timeoutMs}ms`]),
+    ];
+    const query = options.length === 0 ? '' : `?${options.join('&')}`;
+    return `postgres://${encodeURIComponent(url.user)}${password}@${host}:${url.port}/${encodeURIComponent(url.database)}${query}`;
   }
   const hosts = url.servers.map((s) => s.replace(/^nats:\/\//, '')).join(',');
   const options = [

@@ -44,6 +44,7 @@ describe('log.url', () => {
       port: 6543,
       database: 'kvstore',
       table: 'kv_log',
+      timeoutMs: 15_000,
     });
     expect(formatLogUrl(url)).toBe('postgres://kv@db.example:6543/kvstore?table=kv_log');
     expect(parseLogUrl(formatLogUrl(url))).toEqual(url);
@@ -60,5 +61,9 @@ describe('log.url', () => {
     expect(() => parseLogUrl('postgres://kv@h')).toThrow(/names no database/);
     expect(() => parseLogUrl('postgres://kv:hunter2@h:99999/db')).toThrow(/kv:\*\*\*@h:99999.* is not a URL/);
     expect(() => parseLogUrl('postgres://kv@h/db?sslmode=require')).toThrow(/unknown option "sslmode"/);
+    const timed = parseLogUrl('postgres://kv@h/db?timeout=2s&table=t2');
+    expect(timed).toMatchObject({ timeoutMs: 2000, table: 't2' });
+    expect(formatLogUrl(timed)).toBe('postgres://kv@h:5432/db?table=t2&timeout=2000ms');
+    expect(() => parseLogUrl('postgres://kv@h/db?timeout=5')).toThrow(/timeout must be a duration/);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventLog, RecordBuilder } from '../../src/log/event-log.js';
 import { LogUnavailableError } from '../../src/log/event-log.js';
-import { parseLogUrl } from '../../src/log/log-url.js';
+import { type PostgresLogUrl, parseLogUrl } from '../../src/log/log-url.js';
 import { openLog } from '../../src/log/open-log.js';
 import { type TestDatabase, testDatabase } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -138,6 +138,30 @@ describe('PostgreSQL log', () => {
     } finally {
       await one.close();
       await two.close();
+    }
+  });
+
+  it('answers UNAVAILABLE when another session holds the lock past the timeout, and writes once it is free', async () => {
+    const log = await openLog(parseLogUrl(`${db.url('frozen')}&timeout=500ms`), { dataDir: await tempDir() });
+    const { Client } = (await import('pg')).default;
+    const { pgNames } = await import('../../src/log/postgres/postgres-schema.js');
+    const holder = new Client({ connectionString: db.url() });
+    await holder.connect();
+    try {
+      await log.append([put('a', '1')]);
+      // A node frozen inside its group commit: it holds the log's lock and sends nothing.
+      await holder.query('BEGIN');
+      await holder.query(
+        `SELECT pg_advisory_xact_lock(${pgNames(parseLogUrl(db.url('frozen')) as PostgresLogUrl).lockKey})`,
+      );
+      const started = Date.now();
+      await expect(log.append([put('b', '2')])).rejects.toBeInstanceOf(LogUnavailableError);
+      expect(Date.now() - started).toBeLessThan(3_000);
+      await holder.query('ROLLBACK');
+      expect((await log.append([put('c', '3')])).revision).toBe(2);
+    } finally {
+      await holder.end().catch(() => {});
+      await log.close();
     }
   });
 

@@ -732,6 +732,10 @@ function connectionConfig(url: PostgresLogUrl): pg.ClientConfig {
     database: url.database,
     ...(url.password === null ? {} : { password: url.password }),
     application_name: 'kvstore',
+    // A write waits this long for the log's lock before UNAVAILABLE; a session idle inside a transaction
+    // this long (a frozen node holding the lock) is ended by the server, which releases the lock.
+    lock_timeout: url.timeoutMs,
+    idle_in_transaction_session_timeout: url.timeoutMs,
   };
 }
 
