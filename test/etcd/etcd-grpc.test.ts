@@ -53,7 +53,7 @@ let watch: Client;
 let maintenance: Client;
 
 beforeAll(async () => {
-  server = await startServerProcess(await suiteDir());
+  server = await startServerProcess(await suiteDir(), ['--watch-progress-interval', '300ms']);
   const make = (name: string) =>
     new pkg[name]!(server.addr, credentials.createInsecure()) as unknown as Client;
   kv = make('KV');
@@ -289,6 +289,32 @@ describe('the etcd API through a grpc-js client', () => {
     expect(events.map((e) => Number(e.split(' ')[2]))).toEqual(
       Array.from({ length: writes }, (_, i) => pinned + 1 + i),
     );
+  });
+
+  it('sends progress notes only to the watches that asked for progress_notify', async () => {
+    const stream = watch.Watch();
+    const got: WatchResponse[] = [];
+    let notes = 0;
+    const twoNotes = new Promise<void>((resolve) => {
+      stream.on('data', (r: WatchResponse) => {
+        got.push(r);
+        if (r.watch_id === 21 && !r.created && r.events.length === 0 && ++notes >= 2) resolve();
+      });
+    });
+    stream.on('error', () => {});
+    try {
+      stream.write({
+        create_request: { key: b('pn/'), range_end: b('pn0'), watch_id: 21, progress_notify: true },
+      });
+      stream.write({ create_request: { key: b('pn/'), range_end: b('pn0'), watch_id: 22 } });
+      await twoNotes;
+      const head = await call<{ header: Header }>(kv, 'Range', { key: b('pn/x') });
+      const note = got.find((r) => r.watch_id === 21 && !r.created)!;
+      expect(note.header.revision).toBe(head.header.revision);
+      expect(got.filter((r) => r.watch_id === 22).map((r) => r.created)).toEqual([true]);
+    } finally {
+      stream.end();
+    }
   });
 
   it('answers Status with the compatible version and this member as leader', async () => {
