@@ -186,7 +186,7 @@ async function restoreShared(
       : {
           kind: 'table',
           name: `table ${url.table}`,
-          remove: `DROP TABLE ${url.table}, ${url.table}_meta`,
+          remove: `DROP TABLE ${url.table}, ${url.table}_meta, ${url.table}_nodes`,
         };
   const log = await openLog(url, { dataDir: target.stagingDir, logger });
   try {
