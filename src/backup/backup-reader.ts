@@ -161,8 +161,30 @@ export async function decodeBackup(
   const shaOffset = reader.offset;
   const sha = await reader.take(32, false);
   if (!sha.equals(expected)) throw fail(shaOffset, 'the SHA-256 of the file does not match its contents');
-  if (!(await reader.atEnd())) throw fail(reader.offset, 'unexpected bytes after the SHA-256');
+  if (!(await reader.atEnd())) await readEtcdEnvelope(reader, fail);
   return { header, trailer };
+}
+
+/**
+ * The end of a backup served as an etcd snapshot (Maintenance.Snapshot, docs/etcd.md): zero bytes up to 32
+ * short of a multiple of 512, then 32 bytes (etcd's SHA-256 of everything before them). The backup's own
+ * SHA-256 has already covered every byte of the backup; here the padding must be zeros and nothing may
+ * follow the 32 bytes. Anything else is 'unexpected bytes after the SHA-256'.
+ */
+async function readEtcdEnvelope(
+  reader: ByteReader,
+  fail: (offset: number, reason: string) => BackupFormatError,
+): Promise<void> {
+  const start = reader.offset;
+  const padding = (512 - (start % 512)) % 512;
+  const unexpected = () => fail(start, 'unexpected bytes after the SHA-256');
+  let tail: Buffer;
+  try {
+    tail = await reader.take(padding + 32, false);
+  } catch {
+    throw unexpected();
+  }
+  if (tail.subarray(0, padding).some((byte) => byte !== 0) || !(await reader.atEnd())) throw unexpected();
 }
 
 function isBytes(value: unknown): value is Uint8Array {

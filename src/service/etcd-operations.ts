@@ -363,7 +363,8 @@ export class EtcdKvOperations {
       const current = store.revision;
       if (request.revision > current) throw new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.futureRevision);
       const revision = request.revision === 0 ? current : request.revision;
-      if (revision < store.eventLog.compactRevision()) {
+      // The current state is always readable (a restored store starts with its history after it).
+      if (revision < current && revision < store.eventLog.compactRevision()) {
         throw new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.compacted);
       }
       const answer = (index: KeyIndex) =>

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -203,6 +204,24 @@ describe('etcdctl 3.4 against kvstore and a real etcd', () => {
     const bytes = await readFile(file);
     expect(bytes.subarray(0, 7).toString('latin1')).toBe('KVBKUP\0');
     expect(bytes.length % 512).toBe(32);
+    // kvstore restore reads it (etcd's envelope included); a server on the restored directory has the data.
+    const restored = join(dir, 'restored');
+    const restore = spawnSync(
+      process.execPath,
+      ['bin/kvstore', 'restore', '--in', file, '--data-dir', restored],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(restore.status, restore.stderr).toBe(0);
+    const copy = await startServerProcess(restored, ['--etcd-listen', '127.0.0.1:0']);
+    try {
+      const at = String(copy.logs.find((l) => l.msg === 'kvstore is serving')!.etcd);
+      const original = await etcdctl(kvEndpoint, ['get', '', '--prefix']);
+      expect((await etcdctl(at, ['get', '', '--prefix'])).stdout).toBe(original.stdout);
+    } finally {
+      await copy.stop();
+    }
   }, 60_000);
 
   it('serves the etcd API on the kvstore gRPC port too', async () => {
