@@ -39,6 +39,8 @@ export function etcdctl(endpoint: string, args: readonly string[], input?: strin
 /** A background `etcdctl watch ...`: its output so far, and a way to wait for a line count. */
 export interface CtlWatch {
   output(): string;
+  /** What it printed on stderr so far. */
+  errors(): string;
   /** Resolves once stdout holds at least `lines` lines (rejects after `timeoutMs`). */
   waitForLines(lines: number, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
@@ -50,6 +52,10 @@ export function etcdctlWatch(endpoint: string, args: readonly string[]): CtlWatc
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
   const waiters: (() => void)[] = [];
   child.stdout.on('data', (d) => {
     out += d;
@@ -58,6 +64,7 @@ export function etcdctlWatch(endpoint: string, args: readonly string[]): CtlWatc
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return {
     output: () => out,
+    errors: () => err,
     async waitForLines(lines, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (out.split('\n').length - 1 < lines) {

@@ -123,7 +123,7 @@ describe('etcdctl 3.4 against kvstore and a real etcd', () => {
     // From each server's next revision: the watch sees the writes below however late it is created.
     const next = async (e: string) => {
       const r = await etcdctl(e, ['get', 'w', '-w', 'json']);
-      return (JSON.parse(r.stdout) as { header: { revision: number } }).header.revision + 1;
+      return ((JSON.parse(r.stdout) as { header: { revision?: number } }).header.revision ?? 0) + 1;
     };
     const watches = await Promise.all(
       [kvEndpoint, etcdEndpoint].map(async (e) =>
