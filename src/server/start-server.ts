@@ -9,7 +9,7 @@ import type { Config } from '../config/settings.js';
 import { AdminOperations } from '../service/admin-operations.js';
 import { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
-import { WatchHub } from '../streams/watch-hub.js';
+import { WatchHub, type WatchStats } from '../streams/watch-hub.js';
 import { etcdApi } from './etcd-api.js';
 import { startEventPublisher } from './event-publisher.js';
 import { durabilityOf, startGrpcListener } from './grpc-listener.js';
@@ -63,6 +63,11 @@ export async function startServer(
       maxLagRevisions: Math.max(grpcWatchers.maxLagRevisions, sse?.maxLagRevisions ?? 0),
     };
   };
+  ops.providers.watchHubs = () => {
+    const hubs: Record<string, WatchStats> = { grpc: watchHub.stats() };
+    if (sseHub !== null) hubs.http = sseHub.stats();
+    return hubs;
+  };
   const publisher = await startEventPublisher(config, store, ops, logger);
   if (config.grpc.compressMinBytes > 0 && !installResponseCompression(config.grpc.compressMinBytes)) {
     logger.warn(
@@ -79,6 +84,7 @@ export async function startServer(
     durability: durabilityOf(config),
     nats: () => publisher?.stats() ?? null,
   });
+  ops.providers.backups = () => admin.backupsRunning();
   // The etcd v3 API (docs/etcd.md): on grpc.listen beside kvstore.v1, and on etcd.listen when set.
   const etcd = etcdApi(config, { store, admin, ctx }, logger);
   let grpc: Awaited<ReturnType<typeof startGrpcListener>>;

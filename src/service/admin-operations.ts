@@ -36,6 +36,8 @@ export interface BackupStream {
 
 /** The Admin operations: status, compaction, HashKV and backups, for every transport. */
 export class AdminOperations {
+  private backupsOpen = 0;
+
   constructor(
     private readonly store: KvStore,
     private readonly facts: ServerFacts,
@@ -104,6 +106,8 @@ export class AdminOperations {
    */
   async backup(fromRevision: number): Promise<BackupStream> {
     const backup = await backupOf(this.store, fromRevision).catch(unavailableWhenClosed);
+    this.backupsOpen++;
+    let released = false;
     let done = 0;
     let total = backup.expectedItems;
     const encoded = encodeBackup(backup.content, (items) => {
@@ -124,8 +128,17 @@ export class AdminOperations {
       baseRevision: backup.content.baseRevision,
       chunks: chunks(),
       itemsDone: () => done,
-      release: () => backup.release(),
+      release: () => {
+        if (!released) this.backupsOpen--;
+        released = true;
+        backup.release();
+      },
     };
+  }
+
+  /** Backups opened and not yet released (being sent now). */
+  backupsRunning(): number {
+    return this.backupsOpen;
   }
 }
 

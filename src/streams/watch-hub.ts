@@ -8,6 +8,7 @@ import { BatchBuilder, progressBatch } from './watch-batch.js';
 import type { WatchFilter } from './watch-filter.js';
 import { signature } from './watch-filter.js';
 import type { WatchSource, WatchStream } from './watch-source.js';
+import { WatchTally } from './watch-tally.js';
 import { Watcher, type WatcherOptions } from './watcher.js';
 
 /** Defaults for watchers and the hub's progress ticker. */
@@ -24,11 +25,20 @@ export interface WatchHubOptions {
 /** Watch fan-out figures for status and metrics. */
 export interface WatchStats {
   readonly watchers: number;
+  /** Watchers behind the store (catching up from the log, or live with messages queued). */
   readonly catchingUp: number;
+  /** Watchers reading the durable log rather than following the live feed. */
+  readonly readingLog: number;
   /** Largest number of revisions any watcher is behind. */
   readonly maxLagRevisions: number;
   /** Bytes of watch messages held for watchers that have not taken them yet. */
   readonly bufferedBytes: number;
+  /** The most bytes any one watcher holds. */
+  readonly maxWatcherBufferedBytes: number;
+  /** Since the hub started: events and messages sent, demotions of slow watchers to catch-up. */
+  readonly eventsSent: number;
+  readonly messagesSent: number;
+  readonly demotions: number;
 }
 
 /** Watchers that asked for the same thing: one encoded message per revision serves them all. */
@@ -56,6 +66,7 @@ export class WatchHub {
   private count = 0;
   private closed = false;
   private readonly budget: ByteBudget;
+  private readonly tally = new WatchTally();
 
   constructor(
     private readonly source: WatchSource,
@@ -97,15 +108,30 @@ export class WatchHub {
 
   stats(): WatchStats {
     let catchingUp = 0;
+    let readingLog = 0;
     let maxLag = 0;
+    let maxHeld = 0;
     for (const group of this.groups.values()) {
       for (const w of group.watchers) {
         const lag = w.lag;
         if (lag > 0) catchingUp++;
         if (lag > maxLag) maxLag = lag;
+        if (w.catchingUp) readingLog++;
+        if (w.heldBytes > maxHeld) maxHeld = w.heldBytes;
       }
     }
-    return { watchers: this.count, catchingUp, maxLagRevisions: maxLag, bufferedBytes: this.budget.used };
+    const { eventsSent, messagesSent, demotions } = this.tally;
+    return {
+      watchers: this.count,
+      catchingUp,
+      readingLog,
+      maxLagRevisions: maxLag,
+      bufferedBytes: this.budget.used,
+      maxWatcherBufferedBytes: maxHeld,
+      eventsSent,
+      messagesSent,
+      demotions,
+    };
   }
 
   /** Ends every watch with "shutting down" and stops listening to the feed. */
@@ -127,7 +153,7 @@ export class WatchHub {
       const send = (batch: ReturnType<BatchBuilder['take']>) => {
         if (batch === null) return;
         const message = this.encode(batch);
-        for (const w of group.watchers) w.deliver(batch.from, message);
+        for (const w of group.watchers) w.deliver(batch.from, message, batch.events.length);
       };
       for (const { record, changes } of applied) {
         send(builder.add(record, group.filter.prevKv ? (i) => prevState(changes[i]?.prev ?? null) : null));
@@ -164,6 +190,7 @@ export class WatchHub {
         maxBuffered: this.options.maxBufferedEvents,
         maxBufferedBytes: this.options.maxBufferedBytes,
         budget: this.budget,
+        tally: this.tally,
         pageSize: this.options.pageSize ?? 500,
         progressIntervalMs,
       };

@@ -5,6 +5,7 @@ import type { PrevState, WatchEncoder } from './watch-batch.js';
 import { BatchBuilder } from './watch-batch.js';
 import type { WatchFilter } from './watch-filter.js';
 import type { WatchEnd, WatchSource, WatchStream } from './watch-source.js';
+import type { WatchTally } from './watch-tally.js';
 
 /** Per-watcher limits. */
 export interface WatcherOptions {
@@ -14,6 +15,8 @@ export interface WatcherOptions {
   readonly maxBufferedBytes: number;
   /** What all watchers hold, together; past its limit a slow watcher reads from the log instead. */
   readonly budget: ByteBudget;
+  /** Where events sent and demotions are counted (shared by the hub's watchers). */
+  readonly tally: WatchTally;
   /** Records read from the log per round trip while catching up. */
   readonly pageSize: number;
   /** A progress message after this long without one (0: never). */
@@ -24,6 +27,8 @@ interface Pending {
   /** The oldest revision in the message: where to resume if it has to be dropped. */
   readonly from: number;
   readonly message: Buffer;
+  /** Events in the message (for the tally). */
+  readonly events: number;
 }
 
 /**
@@ -72,6 +77,16 @@ export class Watcher {
     return this.pending.length === 0 ? 0 : this.source.revision - this.pending[0]!.from + 1;
   }
 
+  /** True while it reads the durable log rather than following the live feed. */
+  get catchingUp(): boolean {
+    return this.state === 'catchup';
+  }
+
+  /** Bytes this watcher holds: messages queued here plus what the transport buffered, at the last look. */
+  get heldBytes(): number {
+    return this.held;
+  }
+
   /** Starts delivering from `startRevision` (inclusive; 0 = only what happens after now). */
   start(startRevision: number): void {
     if (startRevision === 0 || startRevision > this.source.revision) {
@@ -83,12 +98,15 @@ export class Watcher {
     void this.catchUp();
   }
 
-  /** The hub's live delivery of a message this watcher's group wants, whose oldest revision is `from`. */
-  deliver(from: number, message: Buffer): void {
+  /**
+   * The hub's live delivery of a message this watcher's group wants, whose oldest revision is `from` and
+   * which holds `events` events.
+   */
+  deliver(from: number, message: Buffer, events: number): void {
     if (this.state !== 'live' || from < this.next) return;
     if (this.blocked) {
       const { maxBuffered, maxBufferedBytes, budget } = this.options;
-      this.pending.push({ from, message });
+      this.pending.push({ from, message, events });
       this.pendingBytes += message.length;
       if (
         this.pending.length > maxBuffered ||
@@ -101,12 +119,12 @@ export class Watcher {
       }
       return;
     }
-    this.write(message);
+    this.write(message, events);
   }
 
   /** Sends a progress message (the caller checked {@link current}). */
   progress(message: Buffer): void {
-    this.write(message);
+    this.write(message, 0);
   }
 
   /** Ends the stream and leaves the hub. */
@@ -130,8 +148,11 @@ export class Watcher {
     this.onClose(this);
   }
 
-  private write(message: Buffer): void {
+  private write(message: Buffer, events: number): void {
     this.lastSentAt = Date.now();
+    const tally = this.options.tally;
+    tally.messagesSent++;
+    tally.eventsSent += events;
     if (!this.stream.write(message)) {
       this.blocked = true;
       this.stream.onceDrained(() => this.drained());
@@ -161,9 +182,9 @@ export class Watcher {
     this.blocked = false;
     if (this.state === 'closed') return;
     while (!this.blocked && this.pending.length > 0) {
-      const { message } = this.pending.shift()!;
+      const { message, events } = this.pending.shift()!;
       this.pendingBytes -= message.length;
-      this.write(message);
+      this.write(message, events);
     }
     this.account();
     if (!this.blocked && this.drainWaiter) {
@@ -175,6 +196,7 @@ export class Watcher {
 
   /** Too much queued: drop it and re-read it from the log once the transport drains. */
   private fallBehind(): void {
+    this.options.tally.demotions++;
     this.next = this.pending[0]!.from;
     this.dropPending();
     this.account();
@@ -205,7 +227,7 @@ export class Watcher {
         const send = async (batch: ReturnType<BatchBuilder['take']>) => {
           if (batch === null) return;
           if (this.blocked) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
-          if (this.state === 'catchup') this.write(this.encode(batch));
+          if (this.state === 'catchup') this.write(this.encode(batch), batch.events.length);
         };
         let pageBytes = 0;
         let count = 0;

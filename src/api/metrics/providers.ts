@@ -6,6 +6,22 @@ export interface WatcherStats {
   readonly maxLagRevisions: number;
 }
 
+/** One watch hub's figures (gRPC Watch, or the JSON API's SSE watch), as metrics read them. */
+export interface WatchHubStats {
+  /** Open watch streams. */
+  readonly watchers: number;
+  /** Of them, those reading the durable log (catch-up) rather than following the live feed. */
+  readonly readingLog: number;
+  /** Bytes of watch messages held for watchers that have not taken them yet, in all. */
+  readonly bufferedBytes: number;
+  /** The most bytes any one watcher holds. */
+  readonly maxWatcherBufferedBytes: number;
+  /** Since start-up: events written to watch streams (once per watcher that got them). */
+  readonly eventsSent: number;
+  /** Since start-up: live watchers demoted to catch-up because they held too much. */
+  readonly demotions: number;
+}
+
 /** The NATS publisher's connection and progress. */
 export interface NatsStats {
   /** Connected to a NATS server (and, with a stream configured, JetStream answers). */
@@ -22,5 +38,9 @@ export interface NatsStats {
  */
 export interface StatsProviders {
   watchers?: () => WatcherStats;
+  /** Each watch hub by the API it serves (`grpc`, `http`). */
+  watchHubs?: () => Readonly<Record<string, WatchHubStats>>;
   nats?: () => NatsStats;
+  /** Backups being sent now (gRPC and HTTP). */
+  backups?: () => number;
 }

@@ -4,6 +4,7 @@ import { CallbackGauge } from './callback-gauge.js';
 import { LogMetrics } from './log-metrics.js';
 import type { StatsProviders } from './providers.js';
 import { RequestMetrics } from './request-metrics.js';
+import { WatchMetrics } from './watch-metrics.js';
 
 /** What the store gauges are read from (the KvStore, once it has opened). */
 export interface StatusSource {
@@ -87,6 +88,13 @@ export class ServerMetrics {
       'kvstore_watch_lag_revisions',
       'Largest lag of any watcher: store revision minus the last revision sent to it',
       () => providers.watchers?.().maxLagRevisions,
+      registry,
+    );
+    new WatchMetrics(registry, providers);
+    new CallbackGauge(
+      'kvstore_backups_running',
+      'Backups being sent now, over gRPC or HTTP (absent until the server serves)',
+      () => providers.backups?.(),
       registry,
     );
     new CallbackGauge(
