@@ -1,28 +1,27 @@
-import { ServerMetrics } from '../../src/api/metrics/server-metrics.js';
 import { familyNames } from '../helpers/prometheus.js';
+import { startServerProcess } from '../helpers/server-process.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-/** Every metric name /metrics exports (histograms with their _bucket, _sum and _count series). */
+/**
+ * Every metric name a real server's /metrics exports (histograms with their _bucket, _sum and _count
+ * series): a server process is started, scraped once and stopped. Families without a sample (NATS gauges
+ * when nats.url is empty) are declared by their `# TYPE` line all the same, so they count.
+ */
 export async function exportedMetricNames(): Promise<Set<string>> {
-  const metrics = new ServerMetrics({
-    providers: {
-      watchers: () => ({ count: 0, maxLagRevisions: 0 }),
-      nats: () => ({ connected: true, lagRevisions: 0 }),
-    },
-    ready: () => true,
-    version: 'test',
-  });
-  metrics.attachStore({
-    status: () => ({
-      revision: 1,
-      compactRevision: 1,
-      keys: 1,
-      checkpointRevision: 0,
-      backend: 'test',
-      historyCheck: { state: 'done', checkedRecords: 0, damagedRecords: 0, damagedRevisions: [] },
-    }),
-  });
+  const server = await startServerProcess(await tempDir());
+  let text: string;
+  try {
+    text = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+  } finally {
+    await server.stop();
+  }
+  return metricNamesIn(text);
+}
+
+/** The metric names an exposition declares, with Prometheus's own `up`. */
+export function metricNamesIn(exposition: string): Set<string> {
   const names = new Set<string>(['up']); // Prometheus's own, per scrape target
-  for (const [name, type] of familyNames(await metrics.text())) {
+  for (const [name, type] of familyNames(exposition)) {
     names.add(name);
     if (type === 'histogram' || type === 'summary')
       for (const s of ['_bucket', '_sum', '_count']) names.add(name + s);

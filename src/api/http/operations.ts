@@ -44,7 +44,12 @@ export interface Operations {
 export async function startOperations(config: Config, logger: Logger): Promise<Operations> {
   const providers: StatsProviders = {};
   const readiness = new Readiness();
-  const metrics = new ServerMetrics({ providers, version: VERSION, ready: () => readiness.report().ready });
+  const metrics = new ServerMetrics({
+    providers,
+    version: VERSION,
+    ready: () => readiness.report().ready,
+    dataDir: config.data.dir,
+  });
   readiness.starting(
     'starting: opening the log, loading the newest checkpoint and replaying the log after it',
   );

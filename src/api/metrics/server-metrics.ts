@@ -1,3 +1,4 @@
+import { statfsSync } from 'node:fs';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { StoreStatus } from '../../store/kv-store.js';
 import { CallbackGauge } from './callback-gauge.js';
@@ -18,6 +19,8 @@ export interface ServerMetricsOptions {
   /** 1 when /readyz would answer 200. */
   readonly ready: () => boolean;
   readonly version: string;
+  /** The data directory: the free space of its file system is reported (disk headroom). */
+  readonly dataDir?: string;
 }
 
 /**
@@ -90,6 +93,35 @@ export class ServerMetrics {
       () => providers.watchers?.().maxLagRevisions,
       registry,
     );
+    const dataDir = options.dataDir;
+    if (dataDir !== undefined) {
+      // statfs on every scrape: one system call, and the figure is never stale.
+      const disk = () => {
+        try {
+          return statfsSync(dataDir);
+        } catch {
+          return undefined; // not created yet, or gone: no sample rather than a wrong one
+        }
+      };
+      new CallbackGauge(
+        'kvstore_data_dir_available_bytes',
+        'Bytes free for kvstore on the file system of data.dir (what an unprivileged process may use)',
+        () => {
+          const fs = disk();
+          return fs && fs.bavail * fs.bsize;
+        },
+        registry,
+      );
+      new CallbackGauge(
+        'kvstore_data_dir_size_bytes',
+        'Size of the file system of data.dir',
+        () => {
+          const fs = disk();
+          return fs && fs.blocks * fs.bsize;
+        },
+        registry,
+      );
+    }
     new WatchMetrics(registry, providers);
     new CallbackGauge(
       'kvstore_backups_running',
