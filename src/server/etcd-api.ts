@@ -95,6 +95,7 @@ export function etcdApi(
     },
     closeWatches() {
       hub.close();
+      kv.close();
     },
     shutdown(timeoutMs) {
       const server = own;

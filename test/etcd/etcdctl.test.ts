@@ -161,6 +161,8 @@ describe('etcdctl 3.4 against kvstore and a real etcd', () => {
     expect(kv.code).toBe(0);
     expect(kv.stdout.replace(/\d+/g, 'N')).toBe(real.stdout.replace(/\d+/g, 'N'));
     await same(['get', 'c/1', '--rev={rev:t/x}']);
+    // At the compact revision itself the state is still there.
+    await same(['get', 'c/1', '--rev={rev:c/1}']);
     await same(['get', 'c/1', '--rev=100000']);
     await same(['compaction', '{rev:t/x}']);
   }, 60_000);
