@@ -10,6 +10,16 @@ interface Version {
   readonly entry: KeyEntry | null;
 }
 
+/**
+ * Heap bytes a state costs beyond its key and value (version object, entry object, list slot, string
+ * headers): measured 268 bytes per state at 100-byte values and 5-byte keys (docs/etcd.md).
+ */
+export const STATE_OVERHEAD_BYTES = 170;
+
+function costOf(key: string, entry: KeyEntry | null): number {
+  return STATE_OVERHEAD_BYTES + key.length + (entry === null ? 0 : entry.value.length);
+}
+
 /** Which keys a read at a past revision names: one key, or a span. */
 export type HistorySelector = { readonly kind: 'key'; readonly key: string } | KeySpan;
 
@@ -31,6 +41,7 @@ export class HistoryIndex {
   private pending: string[] = [];
   private readonly versions = new Map<string, Version[]>();
   private retained = 0;
+  private heldBytes = 0;
 
   constructor(
     /** Reads at revisions from here on are answered. */
@@ -42,9 +53,14 @@ export class HistoryIndex {
     return this.first;
   }
 
-  /** States held (the measure of its memory: docs/etcd.md gives the bytes per state). */
+  /** States held. */
   get size(): number {
     return this.retained;
+  }
+
+  /** Estimated heap bytes held: each state's key and value plus {@link STATE_OVERHEAD_BYTES}. */
+  get bytes(): number {
+    return this.heldBytes;
   }
 
   /** Records the changes of applied records (in revision order, as the feed emits them). */
@@ -57,9 +73,11 @@ export class HistoryIndex {
           this.versions.set(change.key, list);
           this.pending.push(change.key);
           this.retained++;
+          this.heldBytes += costOf(change.key, change.prev);
         }
         list.push({ revision: record.revision, entry: change.entry });
         this.retained++;
+        this.heldBytes += costOf(change.key, change.entry);
       }
     }
   }
@@ -144,9 +162,11 @@ export class HistoryIndex {
       while (at + 1 < list.length && list[at + 1]!.revision <= revision) at++;
       const rest = list.slice(at);
       this.retained -= at;
+      for (let d = 0; d < at; d++) this.heldBytes -= costOf(key, list[d]!.entry);
       if (rest.length === 1) {
         this.versions.delete(key);
         this.retained--;
+        this.heldBytes -= costOf(key, rest[0]!.entry);
       } else {
         this.versions.set(key, rest);
         keep.push(key);

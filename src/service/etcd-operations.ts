@@ -336,15 +336,15 @@ function sortRows(rows: RangeRow[], target: SortTarget, order: SortOrder): void 
 export interface EtcdOperationsOptions {
   readonly maxResponseBytes: number;
   /**
-   * Most key states the in-memory history index holds (default 200 000: about 54 MB at 100-byte values,
-   * value bytes + 170 bytes each, docs/etcd.md); past it, the oldest history is
-   * dropped and reads before it are rebuilt from a checkpoint instead.
+   * Most heap bytes the in-memory history index holds (default 64 MiB: about 240 000 states at 100-byte
+   * values, docs/etcd.md); past it, its oldest history is dropped and reads before it are rebuilt from a
+   * checkpoint instead.
    */
-  readonly maxHistoryStates?: number;
+  readonly maxHistoryBytes?: number;
 }
 
-/** Default of {@link EtcdOperationsOptions.maxHistoryStates}. */
-export const DEFAULT_MAX_HISTORY_STATES = 200_000;
+/** Default of {@link EtcdOperationsOptions.maxHistoryBytes}. */
+export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
 
 /** Past states kept rebuilt at once (each is a full copy of the key state at its revision). */
 export const KEPT_PAST_STATES = 2;
@@ -396,8 +396,8 @@ export class EtcdKvOperations {
       this.compactSeen = compact;
       history.trimTo(compact);
     }
-    const cap = this.options.maxHistoryStates ?? DEFAULT_MAX_HISTORY_STATES;
-    while (history.size > cap && history.from < this.store.revision) {
+    const cap = this.options.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES;
+    while (history.bytes > cap && history.from < this.store.revision) {
       history.trimTo(Math.floor((history.from + this.store.revision) / 2) + 1);
     }
   }

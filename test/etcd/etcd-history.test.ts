@@ -35,9 +35,9 @@ const all = (revision: number): EtcdRangeInput => ({
   max_create_revision: 0,
 });
 
-async function scenario(maxHistoryStates?: number) {
+async function scenario(maxHistoryBytes?: number) {
   const store = await KvStore.open({ dataDir: await tempDir() });
-  const ops = new EtcdKvOperations(store, { maxResponseBytes: 4 << 20, maxHistoryStates });
+  const ops = new EtcdKvOperations(store, { maxResponseBytes: 4 << 20, maxHistoryBytes });
   open.push({ store, ops });
   // Some history before the index began: reads there are rebuilt from the log instead.
   for (let i = 0; i < 5; i++) await store.set(`k/${i}`, Buffer.from(`before-${i}`));
@@ -89,7 +89,9 @@ describe('etcd Range at a past revision', () => {
   });
 
   it('stays within its memory cap, answering older revisions by rebuilding them', async () => {
-    const { store, ops, states, show } = await scenario(50);
+    // About 50 states' worth.
+    const { store, ops, states, show } = await scenario(50 * 180);
+    expect(ops.historySize).toBeGreaterThan(0);
     expect(ops.historySize).toBeLessThanOrEqual(50);
     for (const [revision, expected] of states) {
       if (revision < store.revision) expect(await show(revision), `revision ${revision}`).toBe(expected);
