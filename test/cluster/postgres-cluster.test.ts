@@ -167,8 +167,13 @@ describe('a kvstore cluster on one PostgreSQL log table', () => {
       const settled = await set(c.nodes[2]!, 'ttl-done', 'x');
       await allApplied(c, settled);
       const keys = expiries().map((e) => e.kv!.key);
-      expect(keys).toHaveLength(20);
-      expect(new Set(keys).size).toBe(20);
+      // On failure, say what the watch saw (key, type, revision of each event).
+      const seen = watch.messages
+        .flatMap((m) => m.events)
+        .map((e) => `${e.kv?.key} ${e.type} @${e.kv?.mod_revision}`)
+        .join('\n');
+      expect(keys, seen).toHaveLength(20);
+      expect(new Set(keys).size, seen).toBe(20);
     } finally {
       watch.cancel();
     }
