@@ -7,6 +7,8 @@ export const EXIT = {
   USAGE: 2,
   UNAVAILABLE: 3,
   CONDITION_FAILED: 4,
+  /** `kvstore check` / `kvstore doctor` found problems (each is printed). */
+  PROBLEMS_FOUND: 5,
   /** `serve` could not start (address in use, data directory unusable): the same code as UNAVAILABLE. */
   CANNOT_START: 3,
 } as const;

@@ -24,6 +24,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'backup', load: async () => (await import('./commands/backup.js')).backupCommand },
   { name: 'restore', load: async () => (await import('./commands/restore.js')).restoreCommand },
   { name: 'check', load: async () => (await import('./commands/check.js')).checkCommand },
+  { name: 'doctor', load: async () => (await import('./commands/doctor.js')).doctorCommand },
   { name: 'compact', load: async () => (await import('./commands/compact.js')).compactCommand },
   { name: 'hash', load: async () => (await import('./commands/hash.js')).hashCommand },
   { name: 'export', load: async () => (await import('./commands/export.js')).exportCommand },
@@ -88,7 +89,7 @@ const EXIT_STATUS_TEXT = `    0  done
     3  no answer (server unreachable, timeout), or the server answered UNAVAILABLE or another error:
        the message says which and what the server said (serve: cannot start, e.g. its port is in use)
     4  a condition of a conditional write did not hold
-    5  kvstore check found problems in the data directory
+    5  kvstore check found problems in the data directory, or kvstore doctor found problems
     Errors are one line on standard error; a usage error adds the command's synopsis.`;
 
 const MAIN_USAGE = `usage: kvstore COMMAND [ARGUMENTS] [OPTIONS]

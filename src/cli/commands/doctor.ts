@@ -1,0 +1,168 @@
+import { readdir, stat, statfs } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseBytes, parseDuration } from '../../config/units.js';
+import { connect } from '../client.js';
+import type { Command, CommandContext } from '../command.js';
+import { stringFlag } from '../command.js';
+import {
+  DEFAULT_THRESHOLDS,
+  type DoctorCheck,
+  type DoctorFacts,
+  type DoctorThresholds,
+  diagnose,
+} from '../doctor-rules.js';
+import { CliExit, EXIT, usage } from '../exit-codes.js';
+import { printJson } from '../output.js';
+
+export const doctorCommand: Command = {
+  name: 'doctor',
+  summary: 'check a running server and its data directory; print what is wrong and what to do',
+  options: {
+    'data-dir': { type: 'string' },
+    'min-free': { type: 'string' },
+    'max-checkpoint-age': { type: 'string' },
+    'max-replay': { type: 'string' },
+    'max-history': { type: 'string' },
+    'max-log-per-key': { type: 'string' },
+    'max-nats-lag': { type: 'string' },
+  },
+  help: `NAME
+    kvstore doctor - check a running server and its data directory
+
+SYNOPSIS
+    kvstore doctor [--data-dir DIR] [--addr HOST:PORT] [--json] [THRESHOLDS]
+
+DESCRIPTION
+    Asks the server for its Status and looks at its data directory (when --data-dir is given), then
+    prints one line per check, ok or PROBLEM, and under each problem what to do:
+      disk headroom   free space on DIR's file system (a full disk fail-stops the log)
+      checkpoint      revisions a restart would replay, and the age of the newest checkpoint in
+                      DIR/checkpoints when writes happened after it
+      compaction      revisions of history kept, and whether compaction ever ran
+      log size        log bytes per live key (a log far larger than its keys is old history)
+      NATS            connected, and how far behind the store it is (when nats.url is set)
+    Clock skew against NATS and TLS certificate expiry are not checked yet.
+
+THRESHOLDS
+    --min-free PERCENT          least free space on DIR's file system (default 10, i.e. 10 %)
+    --max-checkpoint-age DUR    oldest checkpoint while writes happened after it (default 24h)
+    --max-replay N              most revisions a restart may replay (default 1000000)
+    --max-history N             most revisions of uncompacted history (default 1000000)
+    --max-log-per-key SIZE      most log bytes per live key (default 1MiB)
+    --max-nats-lag N            most revisions NATS may be behind (default 1000)
+
+EXIT STATUS
+    0 no problem found, 5 problems found (each is printed with what to do), 3 the server did not
+    answer (the data directory is still checked), 2 usage error.
+
+EXAMPLES
+    kvstore doctor --data-dir /var/lib/kvstore
+    kvstore doctor --addr 10.0.0.5:50051 --data-dir /data --min-free 20 --json`,
+
+  async run(ctx) {
+    if (ctx.positionals.length > 0) throw usage('doctor takes no positional arguments', 'doctor');
+    const limits = thresholds(ctx);
+    const dirFlag = stringFlag(ctx, 'data-dir');
+    let unreachable: string | null = null;
+    const clients = connect(ctx.global);
+    let server: DoctorFacts['server'] = null;
+    try {
+      const s = await clients.unary('Admin/Status', {});
+      server = {
+        revision: s.header?.revision ?? 0,
+        compactRevision: s.compact_revision,
+        keys: s.keys,
+        logBytes: s.log_bytes,
+        checkpointRevision: s.checkpoint_revision,
+        nats: s.nats
+          ? { state: s.nats.state, lagRevisions: s.nats.lag_revisions, lastError: s.nats.last_error }
+          : null,
+      };
+    } catch (err) {
+      if (!(err instanceof CliExit)) throw err;
+      unreachable = err.message;
+    } finally {
+      clients.close();
+    }
+    const dataDir = dirFlag === undefined ? null : await dataDirFacts(dirFlag);
+    const checks = diagnose({ server, dataDir, now: Date.now() }, limits);
+    const server_: DoctorCheck[] =
+      unreachable === null
+        ? [{ name: 'server', status: 'ok', detail: `${ctx.global.addr} answered` }]
+        : [
+            {
+              name: 'server',
+              status: 'problem',
+              detail: unreachable,
+              fix: 'start it (kvstore serve), or point --addr (or KVSTORE_ADDR) at it',
+            },
+          ];
+    const all = [...server_, ...checks];
+    const problems = all.filter((c) => c.status === 'problem');
+    if (ctx.global.json) printJson({ problems: problems.length, checks: all });
+    else {
+      for (const c of all) {
+        const mark = c.status === 'ok' ? 'ok     ' : c.status === 'problem' ? 'PROBLEM' : 'skipped';
+        process.stdout.write(`${mark}  ${c.name}: ${c.detail}\n`);
+        if (c.fix) process.stdout.write(`         fix: ${c.fix}\n`);
+      }
+    }
+    if (unreachable !== null) return EXIT.UNAVAILABLE;
+    if (problems.length > 0) {
+      const n = problems.length;
+      throw new CliExit(EXIT.PROBLEMS_FOUND, `${n} problem${n === 1 ? '' : 's'} found (see fix: above)`);
+    }
+    return EXIT.OK;
+  },
+};
+
+function thresholds(ctx: CommandContext): DoctorThresholds {
+  const number = (flag: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number => {
+    const raw = stringFlag(ctx, flag);
+    if (raw === undefined) return fallback;
+    const v = Number(raw.replace(/%$/, ''));
+    if (!Number.isFinite(v) || v < 0 || v > max)
+      throw usage(`--${flag}: "${raw}" is not a number from 0 to ${max}`, 'doctor');
+    return v;
+  };
+  const age = stringFlag(ctx, 'max-checkpoint-age');
+  const ageMs = age === undefined ? DEFAULT_THRESHOLDS.maxCheckpointAgeMs : parseDuration(age, 's');
+  if (ageMs === null || ageMs < 0)
+    throw usage(`--max-checkpoint-age: "${age}" is not a duration (e.g. 30m, 24h, 7d)`, 'doctor');
+  const perKey = stringFlag(ctx, 'max-log-per-key');
+  const perKeyBytes = perKey === undefined ? DEFAULT_THRESHOLDS.maxLogBytesPerKey : parseBytes(perKey);
+  if (perKeyBytes === null || perKeyBytes < 0)
+    throw usage(`--max-log-per-key: "${perKey}" is not a size (e.g. 4096, 64KiB, 1MiB)`, 'doctor');
+  return {
+    minFreePercent: number('min-free', DEFAULT_THRESHOLDS.minFreePercent, 100),
+    maxCheckpointAgeMs: ageMs,
+    maxReplayRevisions: number('max-replay', DEFAULT_THRESHOLDS.maxReplayRevisions),
+    maxHistoryRevisions: number('max-history', DEFAULT_THRESHOLDS.maxHistoryRevisions),
+    maxLogBytesPerKey: perKeyBytes,
+    maxNatsLag: number('max-nats-lag', DEFAULT_THRESHOLDS.maxNatsLag),
+  };
+}
+
+/** The data directory's file system and newest checkpoint. */
+async function dataDirFacts(dir: string): Promise<NonNullable<DoctorFacts['dataDir']>> {
+  const path = resolve(dir);
+  const fs = await statfs(path).catch((err: NodeJS.ErrnoException) => {
+    throw new CliExit(
+      EXIT.USAGE,
+      `--data-dir ${dir}: ${err.code === 'ENOENT' ? 'no such directory' : err.message}`,
+    );
+  });
+  let newest: number | null = null;
+  const checkpoints = join(path, 'checkpoints');
+  const names = await readdir(checkpoints).catch(() => [] as string[]);
+  for (const name of names) {
+    const s = await stat(join(checkpoints, name)).catch(() => null);
+    if (s?.isFile() && (newest === null || s.mtimeMs > newest)) newest = s.mtimeMs;
+  }
+  return {
+    path,
+    availableBytes: fs.bavail * fs.bsize,
+    sizeBytes: fs.blocks * fs.bsize,
+    newestCheckpointAt: newest,
+  };
+}
