@@ -341,6 +341,11 @@ export interface EtcdOperationsOptions {
    * checkpoint instead.
    */
   readonly maxHistoryBytes?: number;
+  /**
+   * When the history index starts: 'first-read' (default) at the first Range at a past revision, so a
+   * server nobody asks for history costs nothing (that first read is rebuilt); 'start' at once.
+   */
+  readonly historyFrom?: 'start' | 'first-read';
 }
 
 /** Default of {@link EtcdOperationsOptions.maxHistoryBytes}. */
@@ -365,31 +370,42 @@ interface PlannedOp {
 export class EtcdKvOperations {
   private readonly past = new Map<number, { index: Promise<KeyIndex>; timer: NodeJS.Timeout }>();
   /** Reads at past revisions since this process started (or since the last compaction). */
-  private readonly history: HistoryIndex;
-  private readonly subscription: Subscription;
-  private compactSeen: number;
+  private history: HistoryIndex | null = null;
+  private subscription: Subscription | null = null;
+  private compactSeen = 0;
 
   constructor(
     private readonly store: KvStore,
     private readonly options: EtcdOperationsOptions,
   ) {
-    this.history = new HistoryIndex(store.revision);
-    this.compactSeen = store.eventLog.compactRevision();
-    this.subscription = store.feed.subscribe((applied) => this.recordHistory(applied));
+    if (options.historyFrom === 'start') this.startHistory();
   }
+
+  /** Starts the history index at the current revision (it answers reads from there on). */
+  private startHistory(): void {
+    if (this.history !== null || this.closed) return;
+    this.history = new HistoryIndex(this.store.revision);
+    this.compactSeen = this.store.eventLog.compactRevision();
+    this.subscription = this.store.feed.subscribe((applied) => this.recordHistory(applied));
+  }
+
+  private closed = false;
 
   /** Stops following the store (the history index is dropped with this object). */
   close(): void {
-    this.subscription.unsubscribe();
+    this.closed = true;
+    this.subscription?.unsubscribe();
+    this.history = null;
   }
 
   /** States held by the history index (for measurements and tests). */
   get historySize(): number {
-    return this.history.size;
+    return this.history?.size ?? 0;
   }
 
   private recordHistory(applied: readonly AppliedRecord[]): void {
     const history = this.history;
+    if (history === null) return;
     history.apply(applied);
     const compact = this.store.eventLog.compactRevision();
     if (compact > this.compactSeen) {
@@ -424,15 +440,17 @@ export class EtcdKvOperations {
           this.options.maxResponseBytes,
         );
       // A past revision the history index covers is answered from it and the current index, at once.
-      if (revision < current && revision >= this.history.from) {
+      const history = this.history;
+      if (revision < current && history !== null && revision >= history.from) {
         const live = store.indexAt(current) as KeyIndex;
         return shapeRange(
-          filterLive(this.history.read(live, selector, revision), Date.now()),
+          filterLive(history.read(live, selector, revision), Date.now()),
           request,
           store.revision,
           this.options.maxResponseBytes,
         );
       }
+      if (revision < current) this.startHistory();
       const index = revision === current ? store.indexAt(revision) : this.pastIndex(revision);
       if (!(index instanceof Promise)) return answer(index);
       return index.then(answer, (err: unknown) => {

@@ -12,6 +12,19 @@ import { tempDir } from '../helpers/temp-dir.js';
  */
 
 const open: { store: KvStore; ops: EtcdKvOperations }[] = [];
+it('starts the history index at the first read of a past revision, not before', async () => {
+  const store = await KvStore.open({ dataDir: await tempDir() });
+  const ops = new EtcdKvOperations(store, { maxResponseBytes: 4 << 20 });
+  open.push({ store, ops });
+  for (let i = 0; i < 10; i++) await store.set('key', Buffer.from(`v${i}`));
+  expect(ops.historySize).toBe(0);
+  // The first past read is rebuilt; it starts the index, which holds what changes from then on.
+  expect((await ops.range(all(5))).kvs[0]!.value.toString()).toBe('v4');
+  await store.set('key', Buffer.from('v10'));
+  expect(ops.historySize).toBe(2);
+  expect((await ops.range(all(10))).kvs[0]!.value.toString()).toBe('v9');
+});
+
 afterEach(async () => {
   for (const { store, ops } of open.splice(0)) {
     ops.close();
@@ -37,7 +50,11 @@ const all = (revision: number): EtcdRangeInput => ({
 
 async function scenario(maxHistoryBytes?: number) {
   const store = await KvStore.open({ dataDir: await tempDir() });
-  const ops = new EtcdKvOperations(store, { maxResponseBytes: 4 << 20, maxHistoryBytes });
+  const ops = new EtcdKvOperations(store, {
+    maxResponseBytes: 4 << 20,
+    maxHistoryBytes,
+    historyFrom: 'start',
+  });
   open.push({ store, ops });
   // Some history before the index began: reads there are rebuilt from the log instead.
   for (let i = 0; i < 5; i++) await store.set(`k/${i}`, Buffer.from(`before-${i}`));
