@@ -323,3 +323,25 @@ describe('the etcd API through a grpc-js client', () => {
     expect(status.leader).toBe(status.header.member_id);
   });
 });
+
+describe('shutdown with open etcd watches', () => {
+  it('ends them with UNAVAILABLE and exits cleanly without waiting for the drain timeout', async () => {
+    const own = await startServerProcess(await suiteDir(), ['--shutdown-timeout', '20s']);
+    const client = new pkg.Watch!(own.addr, credentials.createInsecure()) as unknown as Client;
+    try {
+      const stream = client.Watch();
+      const created = new Promise<void>((resolve) => stream.on('data', () => resolve()));
+      const ended = new Promise<ServiceError>((resolve) => stream.on('error', resolve));
+      stream.write({ create_request: { key: b('s/'), range_end: b('s0') } });
+      await created;
+      const started = Date.now();
+      const code = await own.stop('SIGTERM');
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await ended).code).toBe(14);
+    } finally {
+      client.close();
+      await own.stop('SIGKILL');
+    }
+  });
+});
