@@ -13,7 +13,7 @@ import { formatLogUrl } from '../log/log-url.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import { EtcdKvOperations } from '../service/etcd-operations.js';
 import type { KvStore } from '../store/kv-store.js';
-import { WatchHub } from '../streams/watch-hub.js';
+import { WatchHub, type WatchStats } from '../streams/watch-hub.js';
 import { ENVELOPE_BYTES, maxResponseBytes } from './open-store.js';
 
 /** The etcd v3 API's parts: its services (for grpc.listen), its watch hub, its optional own listener. */
@@ -23,6 +23,8 @@ export interface EtcdApi {
   grpcBound(host: string, port: number): void;
   /** Binds etcd.listen when set; resolves with its port (null when off). */
   listen(interceptors: readonly ServerInterceptor[]): Promise<number | null>;
+  /** The etcd watch hub's figures, for metrics. */
+  watchStats(): WatchStats;
   /** Ends every etcd watch (UNAVAILABLE), as the kvstore hub's close does for its own. */
   closeWatches(): void;
   /** Stops the own listener: in-flight calls get up to `timeoutMs`. */
@@ -92,6 +94,9 @@ export function etcdApi(
       own = server;
       urls.push(`http://${hostOf(config.etcd.listen)}:${port}`);
       return port;
+    },
+    watchStats() {
+      return hub.stats();
     },
     closeWatches() {
       hub.close();

@@ -87,6 +87,18 @@ export async function startServer(
   ops.providers.backups = () => admin.backupsRunning();
   // The etcd v3 API (docs/etcd.md): on grpc.listen beside kvstore.v1, and on etcd.listen when set.
   const etcd = etcdApi(config, { store, admin, ctx }, logger);
+  // Its watch hub in the watch figures, beside gRPC's and SSE's (api="etcd").
+  const otherWatchers = ops.providers.watchers;
+  ops.providers.watchers = () => {
+    const others = otherWatchers?.() ?? { count: 0, maxLagRevisions: 0 };
+    const own = etcd.watchStats();
+    return {
+      count: others.count + own.watchers,
+      maxLagRevisions: Math.max(others.maxLagRevisions, own.maxLagRevisions),
+    };
+  };
+  const otherHubs = ops.providers.watchHubs;
+  ops.providers.watchHubs = () => ({ ...otherHubs?.(), etcd: etcd.watchStats() });
   let grpc: Awaited<ReturnType<typeof startGrpcListener>>;
   try {
     grpc = await startGrpcListener(

@@ -317,6 +317,20 @@ describe('the etcd API through a grpc-js client', () => {
     }
   });
 
+  it('counts etcd watch streams in /metrics as api="etcd"', async () => {
+    const stream = watch.Watch();
+    stream.on('error', () => {});
+    const created = new Promise<void>((resolve) => stream.on('data', () => resolve()));
+    stream.write({ create_request: { key: b('m/'), range_end: b('m0') } });
+    await created;
+    try {
+      const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+      expect(metrics).toMatch(/kvstore_watch_streams\{api="etcd",mode="live"\} 1\b/);
+    } finally {
+      stream.end();
+    }
+  });
+
   it('answers Status with the compatible version and this member as leader', async () => {
     const status = await call<{ header: Header; version: string; leader: number }>(maintenance, 'Status', {});
     expect(status.version).toBe('3.5.13');
