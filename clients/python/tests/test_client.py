@@ -192,7 +192,7 @@ class RetryTest(unittest.TestCase):
         data = temp_dir(self)
         server = start_server(self, data)
         kv = kvstore.connect(endpoints=[server.addr], timeout=2,
-                             retry={"max_attempts": 40, "initial": 0.05, "maximum": 0.5})
+                             retry={"max_attempts": 400, "initial": 0.05, "maximum": 0.25})
         self.addCleanup(kv.close)
         kv.set("r/k", "v")
         addr = server.addr
