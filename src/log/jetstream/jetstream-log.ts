@@ -7,9 +7,9 @@ import { LogClosedError, LogFileError, LogWriteError } from '../event-log.js';
 import type { LogEvent, LogRecord, RawRecord } from '../events.js';
 import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
 import type { OpenLogOptions } from '../open-log.js';
+import { ReadIndex } from '../read-index.js';
 import { Appender, type PublishRequest } from './appender.js';
 import { InterruptedError, Interruptions } from './interruptions.js';
-import { ReadIndex } from './read-index.js';
 import { StreamReader } from './reader.js';
 import {
   connectLog,

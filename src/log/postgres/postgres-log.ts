@@ -15,10 +15,10 @@ import {
   LogWriteError,
 } from '../event-log.js';
 import type { LogEvent, LogRecord, RawRecord } from '../events.js';
-import { ReadIndex } from '../jetstream/read-index.js';
 import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
 import { formatLogUrl, type PostgresLogUrl, redactPassword } from '../log-url.js';
 import type { OpenLogOptions } from '../open-log.js';
+import { ReadIndex } from '../read-index.js';
 import { ensureSchema, headQuery, type PgHead, type PgNames, parseHead, pgNames } from './postgres-schema.js';
 
 /** Most records in one group commit (one INSERT, one transaction, one WAL flush). */
