@@ -1,6 +1,7 @@
 /**
- * The read index of a shared log (JetStream, PostgreSQL), as etcd's: the revision a linearizable read must wait for is the newest
- * one committed anywhere, learnt by a round trip to the stream's leader that started after the read did.
+ * The read index of a shared log (JetStream, PostgreSQL), as etcd's: the revision a linearizable read must
+ * wait for is the newest one committed anywhere, learnt by a round trip to the log's authority (the stream
+ * leader, the database) that started after the read did.
  * Reads that arrive while a round trip is in flight share the next one, so any number of concurrent reads
  * cost at most two round trips in flight.
  */
