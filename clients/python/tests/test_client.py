@@ -8,7 +8,19 @@ import grpc
 import kvstore
 from kvstore import compare, op
 
-from .server import Server, start_server, temp_dir
+from .server import Server, start_server, temp_dir, wait_for
+
+
+def unread_bytes_at(port):
+    """Bytes waiting unread in the established TCP connections to local port ``port`` (/proc/net/tcp)."""
+    total = 0
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            local, state, queues = fields[1], fields[3], fields[4]
+            if state == "01" and int(local.split(":")[1], 16) == port:
+                total += int(queues.split(":")[1], 16)
+    return total
 
 
 class ClientTest(unittest.TestCase):
@@ -187,6 +199,34 @@ class RetryTest(unittest.TestCase):
         kv.set("f/k", "v")
         self.assertEqual(kv.get("f/k").value, b"v")
         self.assertEqual(kv.endpoint, server.addr)
+
+    def test_a_write_lost_with_its_server_is_outcome_unknown_and_not_resent(self):
+        import signal
+
+        data = temp_dir(self)
+        server = start_server(self, data)
+        kv = kvstore.connect(endpoints=[server.addr], timeout=10, retry={"initial": 0.01})
+        self.addCleanup(kv.close)
+        kv.set("o/k", "1")
+        server.process.send_signal(signal.SIGSTOP)
+        self.addCleanup(server.process.send_signal, signal.SIGCONT)
+        result = {}
+
+        def write():
+            try:
+                result["ok"] = kv.set("o/k", "2")
+            except kvstore.KvError as e:
+                result["error"] = e
+
+        t = threading.Thread(target=write)
+        t.start()
+        wait_for("the Set to reach the stopped server's socket", lambda: unread_bytes_at(server.port) > 0)
+        server.stop(signal.SIGKILL)
+        t.join(30)
+        error = result.get("error")
+        self.assertIsInstance(error, kvstore.UnavailableError)
+        self.assertTrue(error.outcome_unknown)
+        self.assertFalse(error.answered)
 
     def test_reads_ride_out_a_restart_on_the_same_port(self):
         data = temp_dir(self)

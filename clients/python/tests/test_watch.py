@@ -100,6 +100,54 @@ class WatchTest(unittest.TestCase):
         self.assertTrue(set(writer.revisions) <= {e.revision for e in collector.events})
         self.assertTrue(all(e.type == "put" and e.key.startswith("w/") for e in collector.events))
 
+    def test_fails_over_to_a_second_endpoint(self):
+        # A standby started on the same data after the first server was killed, at another address.
+        data = temp_dir(self)
+        server = start_server(self, data)
+        kv = self.client([server.addr, "127.0.0.1:%d" % (server.port + 1)])
+        first = kv.set("w/start", "x").revision
+        collector = Collector(kv.watch(prefix="w/", start_revision=first, progress_interval=0.5,
+                                       backoff=kvstore.Retry(initial=0.02, maximum=0.3)))
+        self.addCleanup(collector.stop)
+        writer = Writer([server.addr])
+        self.addCleanup(writer.stop)
+        wait_for("writes before the kill", lambda: writer.acked >= 50)
+        server.stop(signal.SIGKILL)
+        writer.stop()
+        standby = start_server(self, data, grpc_listen="127.0.0.1:%d" % (server.port + 1))
+        more = self.client([standby.addr])
+        for i in range(20):
+            more.set("w/after/%d" % i, "v")
+        last = more.status().header.revision
+        wait_for("the watch to reach the standby's last revision",
+                 lambda: collector.events and collector.events[-1].revision >= last)
+        self.assertIsNone(collector.error)
+        self.assert_every_revision_once(collector.events, first, last)
+        self.assertEqual(kv.endpoint, standby.addr)
+
+    def test_a_silent_server_is_given_up_on_and_the_watch_resumes(self):
+        server = start_server(self)
+        kv = self.client([server.addr])
+        first = kv.set("s/0", "x").revision
+        reasons = []
+        collector = Collector(kv.watch(prefix="s/", start_revision=first, progress_interval=0.3,
+                                       backoff=kvstore.Retry(initial=0.02, maximum=0.2),
+                                       on_reconnect=lambda error, endpoint, resume: reasons.append(str(error))))
+        self.addCleanup(collector.stop)
+        wait_for("the first event", lambda: len(collector.events) == 1)
+        server.process.send_signal(signal.SIGSTOP)
+        self.addCleanup(server.process.send_signal, signal.SIGCONT)
+        try:
+            with self.assertRaises(kvstore.DeadlineExceededError):
+                kv.get("s/0", timeout=0.3)
+            wait_for("the watch to give up on the silent stream", lambda: any("no message" in r for r in reasons))
+        finally:
+            server.process.send_signal(signal.SIGCONT)
+        last = kv.set("s/1", "y").revision
+        wait_for("the event after the pause", lambda: collector.events[-1].revision == last)
+        self.assertEqual([e.revision for e in collector.events], [first, last])
+        self.assertIsNone(collector.error)
+
     def test_watch_from_now_sees_later_changes_with_prev_kv(self):
         server = start_server(self)
         kv = self.client([server.addr])
