@@ -25,6 +25,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'restore', load: async () => (await import('./commands/restore.js')).restoreCommand },
   { name: 'check', load: async () => (await import('./commands/check.js')).checkCommand },
   { name: 'doctor', load: async () => (await import('./commands/doctor.js')).doctorCommand },
+  { name: 'plan', load: async () => (await import('./commands/plan.js')).planCommand },
   { name: 'compact', load: async () => (await import('./commands/compact.js')).compactCommand },
   { name: 'hash', load: async () => (await import('./commands/hash.js')).hashCommand },
   { name: 'export', load: async () => (await import('./commands/export.js')).exportCommand },
