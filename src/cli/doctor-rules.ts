@@ -26,6 +26,14 @@ export interface DoctorFacts {
     readonly newestCheckpointAt: number | null;
   } | null;
   readonly now: number;
+  /**
+   * This machine's clock against the NATS server's (`now` of its monitoring endpoint /varz), when asked
+   * for: skew beyond what the round trip leaves uncertain, or why it could not be read.
+   */
+  readonly clock:
+    | { readonly url: string; readonly skewMs: number; readonly rttMs: number }
+    | { readonly url: string; readonly error: string }
+    | null;
 }
 
 /** Where doctor draws the line; every one is a flag (`kvstore doctor --help`). */
@@ -42,6 +50,8 @@ export interface DoctorThresholds {
   readonly maxLogBytesPerKey: number;
   /** Most revisions NATS may be behind. */
   readonly maxNatsLag: number;
+  /** Most clock skew against the NATS server. */
+  readonly maxClockSkewMs: number;
 }
 
 export const DEFAULT_THRESHOLDS: DoctorThresholds = {
@@ -51,6 +61,7 @@ export const DEFAULT_THRESHOLDS: DoctorThresholds = {
   maxHistoryRevisions: 1_000_000,
   maxLogBytesPerKey: 1024 * 1024,
   maxNatsLag: 1000,
+  maxClockSkewMs: 500,
 };
 
 export interface DoctorCheck {
@@ -157,6 +168,30 @@ export function diagnose(facts: DoctorFacts, limits: DoctorThresholds): DoctorCh
         'NATS is slower than the write rate or catching up after a reconnect: check the NATS server (CPU, disk for JetStream, slow consumers) and the network',
       );
     else ok('NATS', detail);
+  }
+  // Clock skew: expiry times are absolute (expires_at, written by the node that takes the write), and a
+  // cluster's nodes and NATS should agree on the time.
+  const clock = facts.clock;
+  if (clock === null)
+    skipped(
+      'clock skew',
+      'give --nats-monitor http://NATS-HOST:8222 (nats-server -m 8222) to compare clocks',
+    );
+  else if ('error' in clock)
+    problem(
+      'clock skew',
+      `cannot read ${clock.url}/varz: ${clock.error}`,
+      'check the URL and that nats-server runs with monitoring on (-m PORT or http_port in its config)',
+    );
+  else {
+    const detail = `this machine's clock is ${clock.skewMs} ms off the NATS server's (round trip ${clock.rttMs} ms)`;
+    if (clock.skewMs > limits.maxClockSkewMs)
+      problem(
+        'clock skew',
+        `${detail}, over ${limits.maxClockSkewMs} ms`,
+        'run NTP (chrony or systemd-timesyncd) on every kvstore and NATS host: TTLs expire by the wall clock of the node that took the write',
+      );
+    else ok('clock skew', detail);
   }
   return checks;
 }

@@ -1,8 +1,11 @@
+import { spawn } from 'node:child_process';
 import { readdir, utimes } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { kvstore } from '../helpers/cli.js';
-import { natsServer } from '../helpers/nats-server.js';
+import { freePort, natsServer } from '../helpers/nats-server.js';
 import { startServerProcess } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -115,6 +118,62 @@ describe('kvstore doctor', () => {
       expect(report.problems).toBe(1);
     } finally {
       await nats.stop();
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('compares clocks with a NATS server, and names a skewed one', async () => {
+    const server = await startServerProcess(await tempDir());
+    const port = await freePort();
+    const nats = spawn(
+      'nats-server',
+      ['-a', '127.0.0.1', '-p', String(await freePort()), '-m', String(port)],
+      {
+        stdio: 'ignore',
+      },
+    );
+    // A monitoring endpoint whose clock is 10 minutes ahead.
+    const skewed = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ now: new Date(Date.now() + 600_000).toISOString() }));
+    });
+    await new Promise<void>((resolve) => skewed.listen(0, '127.0.0.1', resolve));
+    try {
+      const addr = ['--addr', server.addr];
+      const monitor = `http://127.0.0.1:${port}`;
+      const deadline = Date.now() + 10_000;
+      while (
+        !(await fetch(`${monitor}/varz`).then(
+          (r) => r.ok,
+          () => false,
+        ))
+      ) {
+        if (Date.now() > deadline) throw new Error('nats-server monitoring did not answer');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const ok = await kvstore(['doctor', ...addr, '--nats-monitor', monitor]);
+      expect(ok.code, ok.stdout).toBe(0);
+      expect(line(ok.stdout, 'clock skew')).toMatch(
+        /^ok .*clock is \d+ ms off the NATS server's \(round trip \d+ ms\)/,
+      );
+
+      const far = `http://127.0.0.1:${(skewed.address() as AddressInfo).port}`;
+      const off = await kvstore(['doctor', ...addr, '--nats-monitor', far]);
+      expect(off.code).toBe(5);
+      expect(line(off.stdout, 'clock skew')).toMatch(/^PROBLEM .*clock is 59\d{4} ms off .* over 500 ms/);
+      expect(off.stdout).toContain('fix: run NTP (chrony or systemd-timesyncd)');
+
+      const none = await kvstore(['doctor', ...addr, '--nats-monitor', 'http://127.0.0.1:1']);
+      expect(none.code).toBe(5);
+      expect(line(none.stdout, 'clock skew')).toMatch(
+        /^PROBLEM {2}clock skew: cannot read http:\/\/127\.0\.0\.1:1\/varz/,
+      );
+      expect(line((await kvstore(['doctor', ...addr])).stdout, 'clock skew')).toMatch(
+        /^skipped .*--nats-monitor/,
+      );
+    } finally {
+      skewed.close();
+      nats.kill('SIGTERM');
       await server.stop();
     }
   }, 60_000);

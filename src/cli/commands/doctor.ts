@@ -25,6 +25,8 @@ export const doctorCommand: Command = {
     'max-history': { type: 'string' },
     'max-log-per-key': { type: 'string' },
     'max-nats-lag': { type: 'string' },
+    'nats-monitor': { type: 'string' },
+    'max-clock-skew': { type: 'string' },
   },
   help: `NAME
     kvstore doctor - check a running server and its data directory
@@ -41,7 +43,10 @@ DESCRIPTION
       compaction      revisions of history kept, and whether compaction ever ran
       log size        log bytes per live key (a log far larger than its keys is old history)
       NATS            connected, and how far behind the store it is (when nats.url is set)
-    Clock skew against NATS and TLS certificate expiry are not checked yet.
+      clock skew      this machine's clock against the NATS server's, read from its monitoring
+                      endpoint (--nats-monitor URL, nats-server -m PORT); run doctor on the server's
+                      host to check the server's clock
+    TLS certificate expiry is not checked (kvstore has no TLS settings yet).
 
 THRESHOLDS
     --min-free PERCENT          least free space on DIR's file system (default 10, i.e. 10 %)
@@ -50,6 +55,8 @@ THRESHOLDS
     --max-history N             most revisions of uncompacted history (default 1000000)
     --max-log-per-key SIZE      most log bytes per live key (default 1MiB)
     --max-nats-lag N            most revisions NATS may be behind (default 1000)
+    --nats-monitor URL          NATS monitoring endpoint to compare clocks with (e.g. http://nats:8222)
+    --max-clock-skew DUR        most clock skew against NATS (default 500ms)
 
 EXIT STATUS
     0 no problem found, 5 problems found (each is printed with what to do), 3 the server did not
@@ -85,7 +92,9 @@ EXAMPLES
       clients.close();
     }
     const dataDir = dirFlag === undefined ? null : await dataDirFacts(dirFlag);
-    const checks = diagnose({ server, dataDir, now: Date.now() }, limits);
+    const monitor = stringFlag(ctx, 'nats-monitor');
+    const clock = monitor === undefined ? null : await clockAgainst(monitor, ctx.global.timeoutMs);
+    const checks = diagnose({ server, dataDir, now: Date.now(), clock }, limits);
     const server_: DoctorCheck[] =
       unreachable === null
         ? [{ name: 'server', status: 'ok', detail: `${ctx.global.addr} answered` }]
@@ -133,7 +142,12 @@ function thresholds(ctx: CommandContext): DoctorThresholds {
   const perKeyBytes = perKey === undefined ? DEFAULT_THRESHOLDS.maxLogBytesPerKey : parseBytes(perKey);
   if (perKeyBytes === null || perKeyBytes < 0)
     throw usage(`--max-log-per-key: "${perKey}" is not a size (e.g. 4096, 64KiB, 1MiB)`, 'doctor');
+  const skew = stringFlag(ctx, 'max-clock-skew');
+  const skewMs = skew === undefined ? DEFAULT_THRESHOLDS.maxClockSkewMs : parseDuration(skew, 'ms');
+  if (skewMs === null || skewMs < 0)
+    throw usage(`--max-clock-skew: "${skew}" is not a duration (e.g. 200ms, 1s)`, 'doctor');
   return {
+    maxClockSkewMs: skewMs,
     minFreePercent: number('min-free', DEFAULT_THRESHOLDS.minFreePercent, 100),
     maxCheckpointAgeMs: ageMs,
     maxReplayRevisions: number('max-replay', DEFAULT_THRESHOLDS.maxReplayRevisions),
@@ -165,4 +179,26 @@ async function dataDirFacts(dir: string): Promise<NonNullable<DoctorFacts['dataD
     sizeBytes: fs.blocks * fs.bsize,
     newestCheckpointAt: newest,
   };
+}
+
+/**
+ * This machine's clock against the NATS server's `now` (GET URL/varz): the skew beyond what the round
+ * trip leaves uncertain (the server read its clock somewhere between sending and receiving).
+ */
+async function clockAgainst(url: string, timeoutMs: number): Promise<NonNullable<DoctorFacts['clock']>> {
+  const base = url.replace(/\/+$/, '');
+  try {
+    const sent = Date.now();
+    const res = await fetch(`${base}/varz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = (await res.json()) as { now?: string };
+    const received = Date.now();
+    if (!res.ok) return { url: base, error: `HTTP ${res.status}` };
+    const now = body.now === undefined ? Number.NaN : Date.parse(body.now);
+    if (!Number.isFinite(now)) return { url: base, error: 'no "now" in its answer (is it nats-server?)' };
+    const rtt = received - sent;
+    const skew = Math.max(0, Math.abs(now - (sent + rtt / 2)) - rtt / 2);
+    return { url: base, skewMs: Math.round(skew), rttMs: rtt };
+  } catch (err) {
+    return { url: base, error: (err as Error).message };
+  }
 }
