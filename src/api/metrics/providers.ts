@@ -6,7 +6,7 @@ export interface WatcherStats {
   readonly maxLagRevisions: number;
 }
 
-/** One watch hub's figures (gRPC Watch, or the JSON API's SSE watch), as metrics read them. */
+/** One watch hub's figures (gRPC Watch, the JSON API's SSE watch, the etcd API's Watch), as metrics read them. */
 export interface WatchHubStats {
   /** Open watch streams. */
   readonly watchers: number;
@@ -38,7 +38,7 @@ export interface NatsStats {
  */
 export interface StatsProviders {
   watchers?: () => WatcherStats;
-  /** Each watch hub by the API it serves (`grpc`, `http`). */
+  /** Each watch hub by the API it serves (`grpc`, `http`, `etcd`). */
   watchHubs?: () => Readonly<Record<string, WatchHubStats>>;
   nats?: () => NatsStats;
   /** Backups being sent now (gRPC and HTTP). */

@@ -2,8 +2,9 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { StatsProviders, WatchHubStats } from './providers.js';
 
 /**
- * Watch streams by API (`grpc`: kvstore.v1 Watch; `http`: the JSON API's SSE watch), read from the hubs on
- * every scrape: streams live and catching up, events sent, bytes held for slow watchers, demotions.
+ * Watch streams by API (`grpc`: kvstore.v1 Watch; `http`: the JSON API's SSE watch; `etcd`: the etcd API's
+ * Watch), read from the hubs on every scrape: streams live and catching up, events sent, bytes held for
+ * slow watchers, demotions.
  */
 export class WatchMetrics {
   constructor(registry: Registry, providers: StatsProviders) {
