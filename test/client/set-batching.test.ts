@@ -39,7 +39,7 @@ describe('TypeScript client: batched Sets', () => {
     expect(revisions.size).toBeGreaterThanOrEqual(4);
     expect(revisions.size).toBeLessThan(50);
     const read = await plain.getMany(Array.from({ length: 200 }, (_, i) => `b/${i}`));
-    read.kvs.forEach((kv, i) => expect(kv?.value.toString()).toBe(`v${i}`));
+    for (const [i, kv] of read.kvs.entries()) expect(kv?.value.toString()).toBe(`v${i}`);
   });
 
   it('keeps the order of Sets of one key: the last call wins, at a later revision', async () => {
