@@ -86,7 +86,7 @@ describe('kvstore restore --log-url', () => {
     await writeFile(join(dir, 'empty.kvb'), '');
     const cases = [
       ['nats://127.0.0.1:4222', /names no stream/],
-      ['postgres://db/kv', /is not a log URL/],
+      ['mysql://db/kv', /is not a log URL/],
       ['nats://127.0.0.1:4222/S?replicas=9', /replicas must be a whole number from 1 to 5/],
     ] as const;
     for (const [bad, why] of cases) {
