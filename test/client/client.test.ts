@@ -171,7 +171,10 @@ describe('TypeScript client: endpoints and retries', () => {
     const { existsSync } = await import('node:fs');
     expect(existsSync(pkg.main)).toBe(true);
     expect(existsSync(pkg.exports['./client']!.types)).toBe(true);
-    const mod = (await import('kvstore/client')) as { connect: unknown };
+    // Resolved at run time through package.json's exports (the built package), as a user's import is; a
+    // literal specifier would make the type-check need dist/ too.
+    const specifier = 'kvstore/client';
+    const mod = (await import(specifier)) as { connect: unknown };
     expect(typeof mod.connect).toBe('function');
   });
 });
