@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sharedClusterTests } from '../helpers/cluster-behaviour.js';
 import {
   allApplied,
   cas,
@@ -13,7 +14,6 @@ import {
 import { checkLinearizable, type RegisterOp } from '../helpers/linearizability.js';
 import { landedWrites, settleOutcomes } from '../helpers/log-outcomes.js';
 import { type NatsCluster, natsCluster } from '../helpers/nats-cluster.js';
-import { recordWatch } from '../helpers/watch-client.js';
 
 // Three nats-server processes as an R3 JetStream cluster, and for each test three kvstore nodes on a stream
 // of their own.
@@ -50,51 +50,7 @@ async function startNodes(): Promise<KvCluster> {
 const node = (c: KvCluster, i: number) => c.nodes[i % c.nodes.length]!;
 
 describe('a kvstore cluster on an R3 JetStream log', () => {
-  it('applies compare-and-set increments from 3 nodes x 8 clients exactly', async () => {
-    const c = await startNodes();
-    await set(c.nodes[0]!, 'counter', '0');
-    const perClient = 6;
-    let conflicts = 0;
-    await Promise.all(
-      Array.from({ length: 24 }, async (_, client) => {
-        const n = node(c, client);
-        for (let done = 0; done < perClient; ) {
-          const current = (await get(n, 'counter'))!;
-          const result = await cas(n, 'counter', String(Number(current.value) + 1), current.modRevision);
-          if (result.ok) done++;
-          else conflicts++;
-        }
-      }),
-    );
-    for (const n of c.nodes) expect((await get(n, 'counter'))!.value).toBe(String(24 * perClient));
-    // The contention was real: some increments had to be retried.
-    expect(conflicts).toBeGreaterThan(0);
-  }, 120_000);
-
-  it('shows a watcher on node C every write made through A and B, once each, in revision order', async () => {
-    const c = await startNodes();
-    const from = (await set(c.nodes[0]!, 'before', 'x')) + 1;
-    const watch = recordWatch(c.nodes[2]!.kv, { prefix: 'w/', start_revision: from });
-    try {
-      const written = await Promise.all(
-        Array.from({ length: 60 }, (_, i) =>
-          set(node(c, i % 2), `w/${i}`, `v${i}`).then((revision) => ({ i, revision })),
-        ),
-      );
-      const events = () => watch.messages.flatMap((m) => m.events);
-      await watch.until(() => events().length >= 60);
-      const seen = events().map((e) => ({ key: e.kv!.key, revision: Number(e.kv!.mod_revision) }));
-      expect(seen).toHaveLength(60);
-      const revisions = seen.map((s) => s.revision);
-      expect(revisions).toEqual([...revisions].sort((a, b) => a - b));
-      expect(new Set(revisions).size).toBe(60);
-      expect(new Map(seen.map((s) => [s.key, s.revision]))).toEqual(
-        new Map(written.map((w) => [`w/${w.i}`, w.revision])),
-      );
-    } finally {
-      watch.cancel();
-    }
-  }, 120_000);
+  sharedClusterTests(startNodes);
 
   it('loses no acknowledged write and applies none twice when the stream leader is killed during writes', async () => {
     const c = await startNodes();
@@ -169,30 +125,6 @@ describe('a kvstore cluster on an R3 JetStream log', () => {
     expect(hashes[0]!.keys).toBe(150);
   }, 120_000);
 
-  it('writes each TTL expiry once, whichever node gets there first', async () => {
-    const c = await startNodes();
-    const from = await set(c.nodes[0]!, 'start', 'x');
-    for (let i = 0; i < 20; i++) {
-      await unarySetTtl(c, i);
-    }
-    const watch = recordWatch(c.nodes[1]!.kv, { prefix: 'ttl/', start_revision: from });
-    try {
-      const expiries = () => watch.messages.flatMap((m) => m.events).filter((e) => e.type === 'EXPIRE');
-      await watch.until(() => expiries().length >= 20, 30_000);
-      // A little more time for any duplicate to show up: the sweepers of all three nodes have run by then.
-      const settled = (await set(c.nodes[2]!, 'ttl-done', 'x')) + 0;
-      await allApplied(c, settled);
-      const keys = expiries().map((e) => e.kv!.key);
-      expect(keys).toHaveLength(20);
-      expect(new Set(keys).size).toBe(20);
-    } finally {
-      watch.cancel();
-    }
-  }, 120_000);
-
-  // Skipped until fixed: on a loaded CI machine this test found a history the checker rejects (six CAS
-  // expecting the key's current revision all refused, before or around the first leader kill). The cause
-  // is not found yet; issue 11's note tracks it. It passes on a quiet machine (npx vitest run test/cluster).
   it('keeps a history of gets, sets and compare-and-sets across nodes linearizable through leader kills', async () => {
     const c = await startNodes();
     const keys = ['x', 'y', 'z'];
@@ -290,19 +222,6 @@ describe('a kvstore cluster on an R3 JetStream log', () => {
     expect(ops.filter((o) => o.ret !== undefined).length).toBeGreaterThan(600);
   }, 240_000);
 });
-
-async function unarySetTtl(c: KvCluster, i: number): Promise<void> {
-  const { Metadata } = await import('@grpc/grpc-js');
-  const { unaryCall } = await import('../helpers/server-process.js');
-  await unaryCall((cb) =>
-    node(c, i).kv.Set(
-      { key: `ttl/${i}`, value: Buffer.from('x'), ttl_ms: 300 },
-      new Metadata(),
-      { deadline: new Date(Date.now() + 20_000) },
-      cb,
-    ),
-  );
-}
 
 async function waitFor(
   condition: () => boolean,
