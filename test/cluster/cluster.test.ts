@@ -3,7 +3,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sharedClusterTests } from '../helpers/cluster-behaviour.js';
 import {
   allApplied,
-  cas,
   get,
   hashKv,
   type KvCluster,
@@ -11,9 +10,8 @@ import {
   nodeStatus,
   set,
 } from '../helpers/kv-cluster.js';
-import { checkLinearizable, type RegisterOp } from '../helpers/linearizability.js';
-import { landedWrites, settleOutcomes } from '../helpers/log-outcomes.js';
 import { type NatsCluster, natsCluster } from '../helpers/nats-cluster.js';
+import { expectLinearizable, startRegisterWorkload } from '../helpers/register-workload.js';
 
 // Three nats-server processes as an R3 JetStream cluster, and for each test three kvstore nodes on a stream
 // of their own.
@@ -127,69 +125,8 @@ describe('a kvstore cluster on an R3 JetStream log', () => {
 
   it('keeps a history of gets, sets and compare-and-sets across nodes linearizable through leader kills', async () => {
     const c = await startNodes();
-    const keys = ['x', 'y', 'z'];
-    const ops: RegisterOp[] = [];
-    // What each refused CAS was told (the key's mod revision on the node that refused it), for the verdict.
-    const refusals: string[] = [];
-    let stop = false;
-    const t0 = performance.now();
-    const now = () => performance.now() - t0;
-    const answered = () => ops.filter((o) => o.ret !== undefined).length;
-    // Bounded whatever happens: the history stays small enough to check in seconds.
-    const giveUpAt = Date.now() + 150_000;
-    const clientsDone = Array.from({ length: 9 }, async (_, w) => {
-      const n = node(c, w);
-      for (let i = 0; !stop && ops.length < 4_000 && Date.now() < giveUpAt; i++) {
-        const key = keys[(w + i) % keys.length]!;
-        const invoke = now();
-        const pick = (w * 31 + i) % 3;
-        try {
-          if (pick === 0) {
-            const got = await get(n, key, { ms: 20_000 });
-            ops.push({
-              kind: 'get',
-              key,
-              invoke,
-              ret: now(),
-              value: got?.value ?? null,
-              modRevision: got?.modRevision ?? 0,
-            });
-          } else if (pick === 1) {
-            const value = `${w}-${i}`;
-            const revision = await set(n, key, value);
-            ops.push({ kind: 'set', key, invoke, ret: now(), value, revision });
-          } else {
-            const current = await get(n, key, { serializable: true });
-            const expected = current?.modRevision ?? 0;
-            const value = `${w}-${i}c`;
-            const casInvoke = now();
-            try {
-              const r = await cas(n, key, value, expected);
-              if (!r.ok)
-                refusals.push(
-                  `node ${w % c.nodes.length} ${key} ${value} @${Math.round(now())}: ${r.message}`,
-                );
-              ops.push({
-                kind: 'cas',
-                key,
-                invoke: casInvoke,
-                ret: now(),
-                value,
-                expect: { modRevision: expected },
-                succeeded: r.ok,
-                ...(r.ok ? { revision: r.revision } : {}),
-              });
-            } catch {
-              ops.push({ kind: 'cas', key, invoke: casInvoke, value, expect: { modRevision: expected } });
-            }
-          }
-        } catch {
-          // The outcome is unknown (a deadline or UNAVAILABLE during the election).
-          if (pick === 1) ops.push({ kind: 'set', key, invoke, value: `${w}-${i}` });
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
-    });
+    const workload = startRegisterWorkload(c, { writeDeadlineMs: 20_000, maxOps: 4_000, giveUpMs: 150_000 });
+    const answered = () => workload.answered();
     try {
       await waitFor(() => answered() >= 300, 'operations before the first kill');
       for (let kill = 0; kill < 2; kill++) {
@@ -207,19 +144,9 @@ describe('a kvstore cluster on an R3 JetStream log', () => {
         }
       }
     } finally {
-      stop = true;
-      await Promise.all(clientsDone);
+      await workload.stop();
     }
-    // Every writer stops (the nodes too, so no retry can land later); the log then settles each lost answer.
-    await c.stop();
-    const { ops: settled, broken } = settleOutcomes(ops, await landedWrites(c.logUrl, c.nodes[0]!.dataDir));
-    expect(broken).toEqual([]);
-    const verdict = checkLinearizable(settled, { budgetMs: 30_000 });
-    const said = verdict.ok
-      ? ''
-      : `\nrefusals on ${verdict.key}:\n${refusals.filter((r) => r.includes(` ${verdict.key} `)).join('\n')}`;
-    expect(verdict, `${verdict.explanation}${said}`).toMatchObject({ ok: true });
-    expect(ops.filter((o) => o.ret !== undefined).length).toBeGreaterThan(600);
+    await expectLinearizable(c, workload, 600);
   }, 240_000);
 });
 

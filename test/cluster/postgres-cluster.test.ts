@@ -1,9 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sharedClusterTests } from '../helpers/cluster-behaviour.js';
-import { allApplied, cas, get, hashKv, type KvCluster, kvClusterOn, set } from '../helpers/kv-cluster.js';
-import { checkLinearizable, type RegisterOp } from '../helpers/linearizability.js';
-import { landedWrites, settleOutcomes } from '../helpers/log-outcomes.js';
+import { allApplied, get, hashKv, type KvCluster, kvClusterOn, set } from '../helpers/kv-cluster.js';
 import { type TestDatabase, testDatabase } from '../helpers/postgres.js';
+import { expectLinearizable, startRegisterWorkload } from '../helpers/register-workload.js';
 
 // This machine's PostgreSQL, a fresh database for the run (dropped after), and for each test three kvstore
 // server processes on a log table of their own.
@@ -102,63 +101,9 @@ describe('a kvstore cluster on one PostgreSQL log table', () => {
 
   it('keeps a history of gets, sets and compare-and-sets across nodes linearizable through node kills and lost database sessions', async () => {
     const c = await startNodes();
-    const keys = ['x', 'y', 'z'];
-    const ops: RegisterOp[] = [];
-    let stop = false;
-    const t0 = performance.now();
-    const now = () => performance.now() - t0;
-    const answered = () => ops.filter((o) => o.ret !== undefined).length;
-    const giveUpAt = Date.now() + 100_000;
-    // Clients talk to nodes 0 and 2 (node 1 is the one killed); node 1 still writes while it lives.
-    const clientsDone = Array.from({ length: 9 }, async (_, w) => {
-      for (let i = 0; !stop && ops.length < 3_000 && Date.now() < giveUpAt; i++) {
-        const n = node(c, w);
-        const key = keys[(w + i) % keys.length]!;
-        const invoke = now();
-        const pick = (w * 31 + i) % 3;
-        try {
-          if (pick === 0) {
-            const got = await get(n, key, { ms: 10_000 });
-            ops.push({
-              kind: 'get',
-              key,
-              invoke,
-              ret: now(),
-              value: got?.value ?? null,
-              modRevision: got?.modRevision ?? 0,
-            });
-          } else if (pick === 1) {
-            const value = `${w}-${i}`;
-            const revision = await set(n, key, value, 10_000);
-            ops.push({ kind: 'set', key, invoke, ret: now(), value, revision });
-          } else {
-            const current = await get(n, key, { serializable: true });
-            const expected = current?.modRevision ?? 0;
-            const value = `${w}-${i}c`;
-            const casInvoke = now();
-            try {
-              const r = await cas(n, key, value, expected, 10_000);
-              ops.push({
-                kind: 'cas',
-                key,
-                invoke: casInvoke,
-                ret: now(),
-                value,
-                expect: { modRevision: expected },
-                succeeded: r.ok,
-                ...(r.ok ? { revision: r.revision } : {}),
-              });
-            } catch {
-              ops.push({ kind: 'cas', key, invoke: casInvoke, value, expect: { modRevision: expected } });
-            }
-          }
-        } catch {
-          // Unknown outcome (the node was killed, or its database session was).
-          if (pick === 1) ops.push({ kind: 'set', key, invoke, value: `${w}-${i}` });
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
-    });
+    // Node 1 is the one killed: its clients' ops fail (unknown outcomes) until it is back.
+    const workload = startRegisterWorkload(c, { writeDeadlineMs: 10_000, maxOps: 3_000, giveUpMs: 100_000 });
+    const answered = () => workload.answered();
     try {
       await waitFor(
         () => answered() >= 300,
@@ -180,14 +125,8 @@ describe('a kvstore cluster on one PostgreSQL log table', () => {
         await c.restart(1);
       }
     } finally {
-      stop = true;
-      await Promise.all(clientsDone);
+      await workload.stop();
     }
-    await c.stop();
-    const { ops: settled, broken } = settleOutcomes(ops, await landedWrites(c.logUrl, c.nodes[0]!.dataDir));
-    expect(broken).toEqual([]);
-    const verdict = checkLinearizable(settled, { budgetMs: 30_000 });
-    expect(verdict, verdict.explanation).toMatchObject({ ok: true });
-    expect(answered()).toBeGreaterThan(600);
+    await expectLinearizable(c, workload, 600);
   }, 240_000);
 });
