@@ -26,6 +26,8 @@ import { CliExit, EXIT, exitCodeFor } from './exit-codes.js';
 export interface ClientOptions {
   readonly addr: string;
   readonly timeoutMs: number;
+  /** Sent as `authorization: Bearer <key>` (--api-key, KVSTORE_API_KEY). */
+  readonly apiKey?: string;
 }
 
 /** The unary methods the CLI calls: request and response types by `SERVICE/METHOD`. */
@@ -60,13 +62,13 @@ export interface Clients {
 /** Connects (lazily) to the server at `options.addr`, through the TypeScript client. */
 export function connect(options: ClientOptions): Clients {
   const endpoints = options.addr.split(',');
-  const transport = new Transport(endpoints, options.timeoutMs, {});
+  const transport = new Transport(endpoints, options.timeoutMs, {}, options.apiKey);
   let client: KvClient | undefined;
   return {
     options,
     async client() {
       const { KvClient } = await import('../client/client.js');
-      client ??= new KvClient({ endpoints, timeoutMs: options.timeoutMs });
+      client ??= new KvClient({ endpoints, timeoutMs: options.timeoutMs, apiKey: options.apiKey });
       return client;
     },
     async unary(method, request) {

@@ -30,6 +30,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'hash', load: async () => (await import('./commands/hash.js')).hashCommand },
   { name: 'export', load: async () => (await import('./commands/export.js')).exportCommand },
   { name: 'import', load: async () => (await import('./commands/import.js')).importCommand },
+  { name: 'auth', load: async () => (await import('./commands/auth.js')).authCommand },
 ];
 
 function loadCommand(entry: CommandEntry): Promise<Command> {
@@ -39,6 +40,7 @@ function loadCommand(entry: CommandEntry): Promise<Command> {
 const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   addr: { type: 'string' },
   timeout: { type: 'string' },
+  'api-key': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -61,6 +63,8 @@ GLOBAL OPTIONS
     --addr HOST:PORT     server to talk to (env KVSTORE_ADDR; default 127.0.0.1:50051); several, comma-
                          separated (cluster nodes): the next is tried when one cannot be reached
     --timeout DURATION   give up on a request after this long (default 5s; e.g. 500ms, 30s, 2 = 2s)
+    --api-key KEY        sent as "authorization: Bearer KEY" (env KVSTORE_API_KEY, which other users
+                         cannot read in ps; needed when the server has security.apiKeysFile set)
     --json               machine-readable output: one JSON object per line
     -h, --help           this text, or a command's own with kvstore COMMAND --help
     --version            print the version
@@ -152,7 +156,13 @@ function globalOptions(values: Record<string, unknown>): GlobalOptions {
   if (!addr.split(',').every((a) => /^[^\s,]+:\d{1,5}$/.test(a))) {
     throw usage(`--addr: "${addr}" is not HOST:PORT (or a comma-separated list of them)`);
   }
-  return { addr, timeoutMs, json: values.json === true };
+  const apiKey =
+    typeof values['api-key'] === 'string' ? values['api-key'] : process.env.KVSTORE_API_KEY || undefined;
+  if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey))
+    throw usage(
+      '--api-key: an API key is printable ASCII without spaces (as kvstore auth key create prints it)',
+    );
+  return { addr, timeoutMs, json: values.json === true, ...(apiKey === undefined ? {} : { apiKey }) };
 }
 
 /** `kvstore help [COMMAND]`: the main help, or a command's own. */

@@ -52,6 +52,11 @@ export interface ConnectOptions {
    * revision, each caller gets its own result or error (see {@link SetBatcher} and docs/client.md).
    */
   readonly batch?: BatchOptions;
+  /**
+   * An API key (`kvstore auth key create`), sent as `authorization: Bearer <key>` with every call; needed
+   * when the server has security.apiKeysFile set (docs/security.md).
+   */
+  readonly apiKey?: string;
 }
 
 export interface SetOptions extends CallOptions, WriteCondition {
@@ -115,6 +120,7 @@ export class KvClient {
       options.endpoints ?? ['127.0.0.1:50051'],
       options.timeoutMs ?? 5000,
       options.retry ?? {},
+      options.apiKey,
     );
     this.batcher = options.batch
       ? new SetBatcher(

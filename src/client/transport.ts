@@ -64,12 +64,17 @@ export class Transport {
     readonly endpoints: readonly string[],
     readonly timeoutMs: number,
     readonly retry: RetryOptions,
+    /** Sent as `authorization: Bearer <apiKey>` with every call. */
+    apiKey?: string,
   ) {
     if (endpoints.length === 0) throw new TypeError('connect: at least one endpoint is needed');
     for (const e of endpoints) {
       if (!/^[^\s/]+:\d{1,5}$/.test(e)) throw new TypeError(`connect: endpoint "${e}" is not HOST:PORT`);
     }
-    this.channels = endpoints.map((e) => new UnaryChannel(e));
+    if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey))
+      throw new TypeError('connect: apiKey must be printable ASCII without spaces');
+    const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
+    this.channels = endpoints.map((e) => new UnaryChannel(e, headers));
   }
 
   /** The endpoint calls go to now. */

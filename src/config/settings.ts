@@ -56,6 +56,8 @@ export interface Config {
     readonly slowRequestMs: number;
   };
   readonly shutdown: { readonly timeoutMs: number };
+  /** Authentication (docs/security.md): '' = off, the default. */
+  readonly security: { readonly apiKeysFile: string };
 }
 
 /** How one setting is read, checked, shown and documented. */
@@ -427,6 +429,13 @@ export const SETTINGS: readonly Setting[] = [
     duration(0, 600_000),
     showMs,
   ),
+  setting(
+    'security.apiKeysFile',
+    '',
+    'YAML file of API keys ({name, hash, roles}; kvstore auth key create); when set, every gRPC call and /v1 request needs "authorization: Bearer <key>" ("" = auth off)',
+    'a file path or empty',
+    (raw) => (typeof raw === 'string' ? raw : null),
+  ),
 ];
 
 /** The settings as a map by key. */
@@ -489,5 +498,6 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       slowRequestMs: v('log.slowRequest') as number,
     },
     shutdown: { timeoutMs: v('shutdown.timeout') as number },
+    security: { apiKeysFile: v('security.apiKeysFile') as string },
   };
 }

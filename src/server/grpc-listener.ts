@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { adminHandlers } from '../api/grpc/admin-service.js';
 import { admission } from '../api/grpc/admission.js';
+import { type Authenticator, authInterceptor } from '../api/grpc/auth-interceptor.js';
 import { type ExtraService, type RefusedRequest, startGrpcServer } from '../api/grpc/grpc-server.js';
 import { kvMultiHandlers } from '../api/grpc/kv-multi-service.js';
 import { kvHandlers } from '../api/grpc/kv-service.js';
@@ -23,6 +24,8 @@ export interface GrpcParts {
   readonly ctx: HandlerContext;
   /** Served on the same port beside kvstore.v1 (the etcd API). */
   readonly extraServices?: readonly ExtraService[];
+  /** When set, every call but grpc.health.v1 must carry an accepted credential (security.apiKeysFile). */
+  readonly authenticator?: Authenticator | null;
 }
 
 /**
@@ -46,6 +49,11 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
   const gate = admission({ ...config.limits, maxRequestBytes: maxReceiveBytes }, (path, details) =>
     refused(path, status.RESOURCE_EXHAUSTED, details),
   );
+  // The gate of every call, on every service (kvstore.v1, etcd, reflection): last, so it wraps admission.
+  const auth = parts.authenticator
+    ? authInterceptor(parts.authenticator, (path, details) => refused(path, status.UNAUTHENTICATED, details))
+    : null;
+  const interceptors = auth ? [gate.interceptor, auth] : [gate.interceptor];
   const running = await startGrpcServer(
     {
       kv: {
@@ -60,11 +68,11 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
       maxReceiveBytes,
       maxSendBytes: responseBytes + config.limits.maxValueBytes + ENVELOPE_BYTES,
       onRefused: refused,
-      interceptors: [gate.interceptor],
+      interceptors,
       extraServices: parts.extraServices,
     },
   );
-  return { ...running, admission: gate };
+  return { ...running, admission: gate, interceptors };
 }
 
 /** How an acknowledged write is kept: SQLite's fsync mode, or the shared log's replication. */

@@ -7,6 +7,7 @@ import type { Operations } from '../api/http/operations.js';
 import { encodeSseBatch } from '../api/http/sse-watch.js';
 import { listenError } from '../api/listen-error.js';
 import type { Config } from '../config/settings.js';
+import type { Authenticator } from '../security/api-keys.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -32,6 +33,8 @@ export interface HttpApiParts {
   readonly observe?: RequestObserver;
   /** gRPC's admission controller: HTTP request bodies count against the same in-flight bytes. */
   readonly admission?: Admission;
+  /** When set, every /v1 request needs an accepted credential. */
+  readonly authenticator?: Authenticator | null;
 }
 
 /**
@@ -65,6 +68,7 @@ export async function startHttpApi(
     slowRequestMs: config.log.slowRequestMs,
     observe: parts.observe,
     hold: parts.admission && ((bytes) => parts.admission!.hold(bytes)),
+    authenticator: parts.authenticator,
   });
   if (config.http.api === 'admin') {
     ops.attachApi(api);

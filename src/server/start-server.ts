@@ -6,6 +6,7 @@ import { startOperations } from '../api/http/operations.js';
 import { listenError } from '../api/listen-error.js';
 import type { StatsProviders } from '../api/metrics/providers.js';
 import type { Config } from '../config/settings.js';
+import { ApiKeyAuthenticator, loadApiKeysFile } from '../security/api-keys.js';
 import { AdminOperations } from '../service/admin-operations.js';
 import { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -40,6 +41,10 @@ export async function startServer(
   observe?: RequestObserver,
 ): Promise<RunningServer> {
   const startedAt = Date.now();
+  // API keys are read first: a bad keys file stops the start before anything listens.
+  const authenticator = config.security.apiKeysFile
+    ? new ApiKeyAuthenticator(loadApiKeysFile(config.security.apiKeysFile))
+    : null;
   // The admin listener comes first: during a long replay probes get "starting", not a refused connection.
   const ops = await startOperations(config, logger);
   const store = await openStore(config, ops, logger).catch(async (err: unknown) => {
@@ -103,7 +108,7 @@ export async function startServer(
   try {
     grpc = await startGrpcListener(
       config,
-      { store, kv, admin, watchHub, ctx, extraServices: etcd.services },
+      { store, kv, admin, watchHub, ctx, extraServices: etcd.services, authenticator },
       logger,
     );
   } catch (err) {
@@ -114,11 +119,14 @@ export async function startServer(
     await ops.close();
     throw listenError('grpc.listen', '--grpc-listen', config.grpc.listen, err);
   }
+  // Every method served, as the auth test enumerates them (test/security/auth-gate.test.ts).
+  if (logger.isLevelEnabled('debug'))
+    logger.debug({ methods: grpc.methodPaths, auth: authenticator !== null }, 'grpc methods');
   const grpcHost = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(':'));
   etcd.grpcBound(grpcHost, grpc.port);
   let etcdPort: number | null;
   try {
-    etcdPort = await etcd.listen([grpc.admission.interceptor]);
+    etcdPort = await etcd.listen(grpc.interceptors);
   } catch (err) {
     await grpc.shutdown(0);
     etcd.closeWatches();
@@ -132,7 +140,7 @@ export async function startServer(
   try {
     httpApi = await startHttpApi(
       config,
-      { store, kv, admin, observe: ctx.observe, admission: grpc.admission },
+      { store, kv, admin, observe: ctx.observe, admission: grpc.admission, authenticator },
       ops,
       logger,
     );

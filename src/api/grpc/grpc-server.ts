@@ -48,6 +48,8 @@ export type RefusedRequest = (path: string, code: status, details: string) => vo
 export interface RunningGrpcServer {
   readonly port: number;
   readonly health: HealthImplementation;
+  /** Every method path the server answers (kvstore.v1, extra services, health, reflection). */
+  readonly methodPaths: readonly string[];
   /** Stops accepting calls, lets in-flight ones finish for up to `timeoutMs`, then cancels the rest. */
   shutdown(timeoutMs: number): Promise<void>;
 }
@@ -93,6 +95,7 @@ export async function startGrpcServer(
   return {
     port,
     health,
+    methodPaths: [...server.methodPaths],
     shutdown(timeoutMs) {
       health.setStatus('', 'NOT_SERVING');
       for (const name of SERVICE_NAMES) health.setStatus(name, 'NOT_SERVING');

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import { type Authenticator, Unauthenticated } from '../../security/api-keys.js';
 import type { AdminOperations } from '../../service/admin-operations.js';
 import { classifyError, ServiceError } from '../../service/errors.js';
 import type { KvOperations } from '../../service/kv-operations.js';
@@ -33,6 +34,8 @@ export interface HttpApiOptions {
   readonly observe?: RequestObserver;
   /** Holds a request's body bytes against the server's in-flight limit (limits.maxInflightBytes). */
   readonly hold?: BodyHold;
+  /** When set, every /v1 request needs an accepted `authorization` header (security.apiKeysFile). */
+  readonly authenticator?: Authenticator | null;
 }
 
 /** The JSON API: a node:http handler for /v1/... (and the console at /ui/), and its routes (which the OpenAPI test reads). */
@@ -83,6 +86,9 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const path = url.pathname;
       if (path !== '/v1' && !path.startsWith('/v1/')) return serveConsole(req, res);
+      // The one gate of every /v1 request, before routing: a route cannot be added past it, and an
+      // unauthenticated caller learns nothing of which routes exist.
+      if (options.authenticator && !authenticated(options.authenticator, req, res)) return true;
       const started = performance.now();
       let candidates: Route[] | undefined;
       let key = '';
@@ -163,6 +169,19 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       return true;
     },
   };
+}
+
+/** Checks the request's credential; answers 401 and returns false when it is missing or refused. */
+function authenticated(authenticator: Authenticator, req: IncomingMessage, res: ServerResponse): boolean {
+  try {
+    authenticator.authenticate(req.headers.authorization);
+    return true;
+  } catch (err) {
+    if (!(err instanceof Unauthenticated)) throw err;
+    res.setHeader('www-authenticate', 'Bearer realm="kvstore"');
+    sendError(res, new ServiceError('UNAUTHENTICATED', err.message));
+    return false;
+  }
 }
 
 function sendJsonError(res: ServerResponse, status: number, error: ServiceError): void {

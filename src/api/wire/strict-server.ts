@@ -33,7 +33,11 @@ export class StrictServer extends Server {
     super({ ...options, interceptors: [refuseMalformed(onRefused), ...(options.interceptors ?? [])] });
   }
 
+  /** The path of every method registered (`/package.Service/Method`), in the order added. */
+  readonly methodPaths: string[] = [];
+
   override addService(service: ServiceDefinition, implementation: UntypedServiceImplementation): void {
+    for (const method of Object.values(service)) this.methodPaths.push(method.path);
     super.addService(
       strictDefinition(service),
       refusingImplementation(service, implementation, this.onRefused),

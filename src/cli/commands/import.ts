@@ -133,6 +133,7 @@ async function batchedSets(clients: Clients): Promise<KvClient> {
   return new KvClient({
     endpoints: clients.options.addr.split(','),
     timeoutMs: clients.options.timeoutMs,
+    apiKey: clients.options.apiKey,
     batch: {},
   });
 }

@@ -119,7 +119,11 @@ export class UnaryChannel {
   private session: ClientHttp2Session | undefined;
   private sessionError: Error | undefined;
 
-  constructor(readonly addr: string) {}
+  /** `headers`: sent with every call (e.g. `authorization: Bearer <api key>`). */
+  constructor(
+    readonly addr: string,
+    private readonly headers: Readonly<Record<string, string>> = {},
+  ) {}
 
   private open(): ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
@@ -175,6 +179,7 @@ export class UnaryChannel {
         'content-type': 'application/grpc',
         te: 'trailers',
         'grpc-accept-encoding': 'identity',
+        ...this.headers,
       });
     } catch (err) {
       queueMicrotask(() =>
@@ -275,6 +280,7 @@ export class UnaryChannel {
           // At most 8 digits (gRPC over HTTP/2): milliseconds up to ~27 hours, whole seconds beyond.
           'grpc-timeout': timeoutMs < 1e8 ? `${timeoutMs}m` : `${Math.ceil(timeoutMs / 1000)}S`,
           'grpc-accept-encoding': 'identity',
+          ...this.headers,
         });
       } catch (err) {
         reject(new CallError(GRPC_STATUS.UNAVAILABLE, (err as Error).message, false, {}, false));
