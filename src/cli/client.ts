@@ -20,6 +20,7 @@ import type { KvClient } from '../client/client.js';
 import { KvError } from '../client/errors.js';
 import { type Retry, Transport } from '../client/transport.js';
 import { GRPC_STATUS, statusName } from '../client/wire/status.js';
+import type { TlsOptions } from '../client/wire/unary-channel.js';
 import { CliExit, EXIT, exitCodeFor } from './exit-codes.js';
 
 /** Global options every client command shares. */
@@ -28,6 +29,8 @@ export interface ClientOptions {
   readonly timeoutMs: number;
   /** Sent as `authorization: Bearer <key>` (--api-key, KVSTORE_API_KEY). */
   readonly apiKey?: string;
+  /** TLS (--cacert, --cert, --key): PEM contents, read when the options are parsed. */
+  readonly tls?: TlsOptions;
 }
 
 /** The unary methods the CLI calls: request and response types by `SERVICE/METHOD`. */
@@ -62,13 +65,23 @@ export interface Clients {
 /** Connects (lazily) to the server at `options.addr`, through the TypeScript client. */
 export function connect(options: ClientOptions): Clients {
   const endpoints = options.addr.split(',');
-  const transport = new Transport(endpoints, options.timeoutMs, {}, options.apiKey);
+  const transport = new Transport(
+    endpoints,
+    options.timeoutMs,
+    {},
+    { apiKey: options.apiKey, tls: options.tls },
+  );
   let client: KvClient | undefined;
   return {
     options,
     async client() {
       const { KvClient } = await import('../client/client.js');
-      client ??= new KvClient({ endpoints, timeoutMs: options.timeoutMs, apiKey: options.apiKey });
+      client ??= new KvClient({
+        endpoints,
+        timeoutMs: options.timeoutMs,
+        apiKey: options.apiKey,
+        ...(options.tls === undefined ? {} : { tls: options.tls }),
+      });
       return client;
     },
     async unary(method, request) {

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import type { TlsOptions } from '../client/wire/unary-channel.js';
 import { parseDuration } from '../config/units.js';
 import { VERSION } from '../version.js';
 import type { Command, GlobalOptions } from './command.js';
@@ -41,6 +43,9 @@ const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   addr: { type: 'string' },
   timeout: { type: 'string' },
   'api-key': { type: 'string' },
+  cacert: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -65,6 +70,10 @@ GLOBAL OPTIONS
     --timeout DURATION   give up on a request after this long (default 5s; e.g. 500ms, 30s, 2 = 2s)
     --api-key KEY        sent as "authorization: Bearer KEY" (env KVSTORE_API_KEY, which other users
                          cannot read in ps; needed when the server has security.apiKeysFile set)
+    --cacert FILE        connect over TLS, trusting the CA certificates (PEM) in FILE (env KVSTORE_CACERT)
+    --cert FILE, --key FILE
+                         client certificate and key (PEM) for a server that asks for one (mTLS; env
+                         KVSTORE_CERT, KVSTORE_KEY); either of them alone also means TLS
     --json               machine-readable output: one JSON object per line
     -h, --help           this text, or a command's own with kvstore COMMAND --help
     --version            print the version
@@ -162,7 +171,34 @@ function globalOptions(values: Record<string, unknown>): GlobalOptions {
     throw usage(
       '--api-key: an API key is printable ASCII without spaces (as kvstore auth key create prints it)',
     );
-  return { addr, timeoutMs, json: values.json === true, ...(apiKey === undefined ? {} : { apiKey }) };
+  const tls = tlsOptions(values);
+  return {
+    addr,
+    timeoutMs,
+    json: values.json === true,
+    ...(apiKey === undefined ? {} : { apiKey }),
+    ...(tls === undefined ? {} : { tls }),
+  };
+}
+
+/** --cacert/--cert/--key (or KVSTORE_CACERT/CERT/KEY): the files' contents; undefined = plaintext. */
+function tlsOptions(values: Record<string, unknown>): TlsOptions | undefined {
+  const file = (flag: string, env: string) => {
+    const path = typeof values[flag] === 'string' ? (values[flag] as string) : process.env[env] || undefined;
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      throw usage(`--${flag}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? err})`);
+    }
+  };
+  const ca = file('cacert', 'KVSTORE_CACERT');
+  const cert = file('cert', 'KVSTORE_CERT');
+  const key = file('key', 'KVSTORE_KEY');
+  if ((cert === undefined) !== (key === undefined))
+    throw usage('--cert and --key go together (a client certificate and its key)');
+  if (ca === undefined && cert === undefined) return undefined;
+  return { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert, key: key! }) };
 }
 
 /** `kvstore help [COMMAND]`: the main help, or a command's own. */

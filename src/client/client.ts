@@ -38,6 +38,7 @@ import {
 } from './types.js';
 import { Watch, type WatchOptions } from './watch.js';
 import type { WireMessage } from './wire/codec.js';
+import type { TlsOptions } from './wire/unary-channel.js';
 
 /** Options of {@link connect}; every one has a default. */
 export interface ConnectOptions {
@@ -57,6 +58,11 @@ export interface ConnectOptions {
    * when the server has security.apiKeysFile set (docs/security.md).
    */
   readonly apiKey?: string;
+  /**
+   * Connect over TLS (the server has grpc.tlsCert): `ca` the CA bundle its certificate chains to (PEM
+   * contents; default Node's roots), `cert` + `key` a client certificate for mTLS. Absent: plaintext.
+   */
+  readonly tls?: TlsOptions;
 }
 
 export interface SetOptions extends CallOptions, WriteCondition {
@@ -120,7 +126,7 @@ export class KvClient {
       options.endpoints ?? ['127.0.0.1:50051'],
       options.timeoutMs ?? 5000,
       options.retry ?? {},
-      options.apiKey,
+      { apiKey: options.apiKey, tls: options.tls },
     );
     this.batcher = options.batch
       ? new SetBatcher(

@@ -1,7 +1,20 @@
 import { CancelledError, KvError, toKvError, UnavailableError } from './errors.js';
 import type { WireMessage } from './wire/codec.js';
 import { GRPC_STATUS } from './wire/status.js';
-import { CallError, type StreamHandle, type StreamHandlers, UnaryChannel } from './wire/unary-channel.js';
+import {
+  CallError,
+  type StreamHandle,
+  type StreamHandlers,
+  type TlsOptions,
+  UnaryChannel,
+} from './wire/unary-channel.js';
+
+/** Credentials a transport presents: an API key (sent as `authorization: Bearer <key>`) and TLS. */
+export interface TransportSecurity {
+  readonly apiKey?: string | undefined;
+  /** Set: every connection is TLS. */
+  readonly tls?: TlsOptions | undefined;
+}
 
 /** Backoff between attempts: full jitter, a random delay in [0, min(maxMs, initialMs * 2^attempt)]. */
 export interface BackoffOptions {
@@ -64,9 +77,9 @@ export class Transport {
     readonly endpoints: readonly string[],
     readonly timeoutMs: number,
     readonly retry: RetryOptions,
-    /** Sent as `authorization: Bearer <apiKey>` with every call. */
-    apiKey?: string,
+    security: TransportSecurity = {},
   ) {
+    const { apiKey, tls } = security;
     if (endpoints.length === 0) throw new TypeError('connect: at least one endpoint is needed');
     for (const e of endpoints) {
       if (!/^[^\s/]+:\d{1,5}$/.test(e)) throw new TypeError(`connect: endpoint "${e}" is not HOST:PORT`);
@@ -74,7 +87,9 @@ export class Transport {
     if (apiKey !== undefined && !/^[\x21-\x7e]+$/.test(apiKey))
       throw new TypeError('connect: apiKey must be printable ASCII without spaces');
     const headers: Record<string, string> = apiKey === undefined ? {} : { authorization: `Bearer ${apiKey}` };
-    this.channels = endpoints.map((e) => new UnaryChannel(e, headers));
+    this.channels = endpoints.map(
+      (e) => new UnaryChannel(e, tls === undefined ? { headers } : { headers, tls }),
+    );
   }
 
   /** The endpoint calls go to now. */

@@ -71,6 +71,13 @@ export function loadConfig(inputs: ConfigInputs = {}): LoadedConfig {
       `limits.defaultListLimit (${config.limits.defaultListLimit}) must not exceed limits.maxListLimit (${config.limits.maxListLimit})`,
     );
   }
+  const { tlsCert, tlsKey, tlsClientCa } = config.grpc;
+  if ((tlsCert === '') !== (tlsKey === '')) {
+    throw new ConfigError('grpc.tlsCert and grpc.tlsKey go together: set both (TLS) or neither (plaintext)');
+  }
+  if (tlsClientCa !== '' && tlsCert === '') {
+    throw new ConfigError('grpc.tlsClientCa (mTLS) needs grpc.tlsCert and grpc.tlsKey (TLS) as well');
+  }
   if (config.log.url.scheme === 'nats' && config.nats.url !== '' && config.nats.stream === '') {
     // Every node publishes every event: only a JetStream stream (Nats-Msg-Id dedupe) makes that once.
     throw new ConfigError(

@@ -3,7 +3,15 @@ import { formatMs, parseBytes, parseDuration } from './units.js';
 
 /** The server's whole configuration, one typed object (see docs/configuration.md). */
 export interface Config {
-  readonly grpc: { readonly listen: string; readonly compressMinBytes: number };
+  readonly grpc: {
+    readonly listen: string;
+    readonly compressMinBytes: number;
+    /** TLS certificate chain and key files (PEM); '' = plaintext. Also used by etcd.listen. */
+    readonly tlsCert: string;
+    readonly tlsKey: string;
+    /** CA bundle (PEM) that client certificates must chain to; set = mTLS (a client without one is refused). */
+    readonly tlsClientCa: string;
+  };
   readonly http: {
     readonly listen: string;
     /** Where the JSON API is served: 'admin' (on http.listen), 'off', or its own HOST:PORT. */
@@ -145,6 +153,8 @@ function natsUrl(raw: unknown): string | null {
     : null;
 }
 
+const filePath = (raw: unknown): string | null => (typeof raw === 'string' ? raw : null);
+
 const showMs = (v: unknown) => formatMs(v as number);
 const DAY = 86_400_000;
 
@@ -163,6 +173,21 @@ export const SETTINGS: readonly Setting[] = [
     'responses of at least this size are gzipped for clients that accept gzip (0: never)',
     'a size from 0 to 64MiB (e.g. 16KiB)',
     bytes(0, 64 * 1024 * 1024),
+  ),
+  setting(
+    'grpc.tlsCert',
+    '',
+    'TLS certificate chain (PEM file) of grpc.listen and etcd.listen; with grpc.tlsKey, they serve only TLS ("" = plaintext)',
+    'a file path or empty',
+    filePath,
+  ),
+  setting('grpc.tlsKey', '', 'private key (PEM file) of grpc.tlsCert', 'a file path or empty', filePath),
+  setting(
+    'grpc.tlsClientCa',
+    '',
+    'CA bundle (PEM file) client certificates must chain to: mTLS, a client without a valid certificate is refused ("" = none asked)',
+    'a file path or empty',
+    filePath,
   ),
   setting(
     'http.listen',
@@ -434,7 +459,7 @@ export const SETTINGS: readonly Setting[] = [
     '',
     'YAML file of API keys ({name, hash, roles}; kvstore auth key create); when set, every gRPC call and /v1 request needs "authorization: Bearer <key>" ("" = auth off)',
     'a file path or empty',
-    (raw) => (typeof raw === 'string' ? raw : null),
+    filePath,
   ),
 ];
 
@@ -445,7 +470,13 @@ export const SETTINGS_BY_KEY: ReadonlyMap<string, Setting> = new Map(SETTINGS.ma
 export function toConfig(values: ReadonlyMap<string, unknown>): Config {
   const v = (key: string) => values.get(key);
   return {
-    grpc: { listen: v('grpc.listen') as string, compressMinBytes: v('grpc.compressMinBytes') as number },
+    grpc: {
+      listen: v('grpc.listen') as string,
+      compressMinBytes: v('grpc.compressMinBytes') as number,
+      tlsCert: v('grpc.tlsCert') as string,
+      tlsKey: v('grpc.tlsKey') as string,
+      tlsClientCa: v('grpc.tlsClientCa') as string,
+    },
     http: {
       listen: v('http.listen') as string,
       api: v('http.api') as string,

@@ -22,7 +22,7 @@ export interface EtcdApi {
   /** Tells MemberList where the kvstore gRPC port is, once bound. */
   grpcBound(host: string, port: number): void;
   /** Binds etcd.listen when set; resolves with its port (null when off). */
-  listen(interceptors: readonly ServerInterceptor[]): Promise<number | null>;
+  listen(interceptors: readonly ServerInterceptor[], credentials?: ServerCredentials): Promise<number | null>;
   /** The etcd watch hub's figures, for metrics. */
   watchStats(): WatchStats;
   /** Ends every etcd watch (UNAVAILABLE), as the kvstore hub's close does for its own. */
@@ -68,13 +68,14 @@ export function etcdApi(
     },
   ];
   let own: StrictServer | null = null;
+  const scheme = config.grpc.tlsCert === '' ? 'http' : 'https';
   const hostOf = (listen: string) => listen.slice(0, listen.lastIndexOf(':'));
   return {
     services,
     grpcBound(host, port) {
-      urls.unshift(`http://${host}:${port}`);
+      urls.unshift(`${scheme}://${host}:${port}`);
     },
-    async listen(interceptors) {
+    async listen(interceptors, credentials) {
       if (config.etcd.listen === 'off') return null;
       const server = new StrictServer({
         'grpc.max_receive_message_length': 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
@@ -87,12 +88,14 @@ export function etcdApi(
       });
       for (const s of services) server.addService(s.definition, s.implementation);
       const port = await new Promise<number>((done, fail) =>
-        server.bindAsync(config.etcd.listen, ServerCredentials.createInsecure(), (err, bound) =>
-          err ? fail(err) : done(bound),
+        server.bindAsync(
+          config.etcd.listen,
+          credentials ?? ServerCredentials.createInsecure(),
+          (err, bound) => (err ? fail(err) : done(bound)),
         ),
       );
       own = server;
-      urls.push(`http://${hostOf(config.etcd.listen)}:${port}`);
+      urls.push(`${scheme}://${hostOf(config.etcd.listen)}:${port}`);
       return port;
     },
     watchStats() {

@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { type ServerCredentials, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { adminHandlers } from '../api/grpc/admin-service.js';
 import { admission } from '../api/grpc/admission.js';
@@ -24,6 +24,8 @@ export interface GrpcParts {
   readonly ctx: HandlerContext;
   /** Served on the same port beside kvstore.v1 (the etcd API). */
   readonly extraServices?: readonly ExtraService[];
+  /** TLS of grpc.listen (and etcd.listen); plaintext when absent. */
+  readonly credentials?: ServerCredentials;
   /** When set, every call but grpc.health.v1 must carry an accepted credential (security.apiKeysFile). */
   readonly authenticator?: Authenticator | null;
 }
@@ -70,6 +72,7 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
       onRefused: refused,
       interceptors,
       extraServices: parts.extraServices,
+      credentials: parts.credentials,
     },
   );
   return { ...running, admission: gate, interceptors };

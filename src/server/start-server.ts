@@ -7,6 +7,7 @@ import { listenError } from '../api/listen-error.js';
 import type { StatsProviders } from '../api/metrics/providers.js';
 import type { Config } from '../config/settings.js';
 import { ApiKeyAuthenticator, loadApiKeysFile } from '../security/api-keys.js';
+import { grpcServerCredentials } from '../security/tls.js';
 import { AdminOperations } from '../service/admin-operations.js';
 import { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -45,6 +46,8 @@ export async function startServer(
   const authenticator = config.security.apiKeysFile
     ? new ApiKeyAuthenticator(loadApiKeysFile(config.security.apiKeysFile))
     : null;
+  // TLS files are read before anything listens too: a missing certificate stops the start.
+  const credentials = grpcServerCredentials(config.grpc);
   // The admin listener comes first: during a long replay probes get "starting", not a refused connection.
   const ops = await startOperations(config, logger);
   const store = await openStore(config, ops, logger).catch(async (err: unknown) => {
@@ -108,7 +111,7 @@ export async function startServer(
   try {
     grpc = await startGrpcListener(
       config,
-      { store, kv, admin, watchHub, ctx, extraServices: etcd.services, authenticator },
+      { store, kv, admin, watchHub, ctx, extraServices: etcd.services, authenticator, credentials },
       logger,
     );
   } catch (err) {
@@ -126,7 +129,7 @@ export async function startServer(
   etcd.grpcBound(grpcHost, grpc.port);
   let etcdPort: number | null;
   try {
-    etcdPort = await etcd.listen(grpc.interceptors);
+    etcdPort = await etcd.listen(grpc.interceptors, credentials);
   } catch (err) {
     await grpc.shutdown(0);
     etcd.closeWatches();

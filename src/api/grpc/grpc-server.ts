@@ -33,6 +33,8 @@ export interface GrpcServerOptions {
   readonly interceptors?: readonly ServerInterceptor[];
   /** Further services served beside kvstore.v1 (the etcd API, src/api/etcd/). */
   readonly extraServices?: readonly ExtraService[];
+  /** TLS or mTLS (src/security/tls.ts); plaintext when absent. */
+  readonly credentials?: ServerCredentials;
 }
 
 /** A service and its handlers, added to the server as they are. */
@@ -87,8 +89,10 @@ export async function startGrpcServer(
   new ReflectionService(reflectedPackages()).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(options.listen, ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
+    server.bindAsync(
+      options.listen,
+      options.credentials ?? ServerCredentials.createInsecure(),
+      (err, bound) => (err ? reject(err) : resolve(bound)),
     );
   });
 

@@ -134,6 +134,7 @@ async function batchedSets(clients: Clients): Promise<KvClient> {
     endpoints: clients.options.addr.split(','),
     timeoutMs: clients.options.timeoutMs,
     apiKey: clients.options.apiKey,
+    ...(clients.options.tls === undefined ? {} : { tls: clients.options.tls }),
     batch: {},
   });
 }

@@ -4,6 +4,7 @@
  * several times the call itself (docs/benchmarks.md, CLI start-up). Unary calls and server streams (Watch,
  * Backup) both go through here.
  */
+
 import {
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -11,6 +12,8 @@ import {
   constants,
   type IncomingHttpHeaders,
 } from 'node:http2';
+import { isIP } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { WIRE_DESCRIPTOR } from '../../api/generated/wire-descriptor.js';
 import { decodeMessage, encodeMessage, type WireMessage } from './codec.js';
 import { GRPC_STATUS } from './status.js';
@@ -114,23 +117,61 @@ export interface StreamHandle {
   resume(): void;
 }
 
+/** TLS of a connection: PEM contents (not file names). */
+export interface TlsOptions {
+  /** CA certificates the server's must chain to (default: Node's bundled roots). */
+  readonly ca?: string | Buffer;
+  /** Client certificate chain and key, for servers that ask for one (mTLS). */
+  readonly cert?: string | Buffer;
+  readonly key?: string | Buffer;
+}
+
+/** How a channel connects: headers sent with every call (e.g. authorization), and TLS. */
+export interface ChannelOptions {
+  readonly headers?: Readonly<Record<string, string>>;
+  /** Set: the connection is TLS (https); absent: plaintext HTTP/2. */
+  readonly tls?: TlsOptions;
+}
+
 /** Unary and server-streaming calls to one server over one HTTP/2 connection, opened on the first call. */
 export class UnaryChannel {
   private session: ClientHttp2Session | undefined;
   private sessionError: Error | undefined;
 
-  /** `headers`: sent with every call (e.g. `authorization: Bearer <api key>`). */
+  private readonly headers: Readonly<Record<string, string>>;
+
   constructor(
     readonly addr: string,
-    private readonly headers: Readonly<Record<string, string>> = {},
-  ) {}
+    private readonly options: ChannelOptions = {},
+  ) {
+    this.headers = options.headers ?? {};
+  }
 
   private open(): ClientHttp2Session {
     if (this.session && !this.session.closed && !this.session.destroyed) return this.session;
     this.sessionError = undefined;
     // node:http2 refuses new streams (ENHANCE_YOUR_CALM) past 10 MB of session memory by default: an
     // import with 64 one-MiB Sets in flight needs more. What is in flight is bounded by the caller.
-    const session = connect(`http://${this.addr}`, { maxSessionMemory: 1_000_000 });
+    const tls = this.options.tls;
+    const session = tls
+      ? connect(`https://${this.addr}`, {
+          maxSessionMemory: 1_000_000,
+          // Our own TLS socket: SNI only for a host name (node warns when an IP address is sent as one).
+          createConnection: () => {
+            const at = this.addr.lastIndexOf(':');
+            const host = this.addr.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+            return tlsConnect({
+              host,
+              port: Number(this.addr.slice(at + 1)),
+              ALPNProtocols: ['h2'],
+              ...(isIP(host) === 0 ? { servername: host } : {}),
+              ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+              ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+              ...(tls.key === undefined ? {} : { key: tls.key }),
+            });
+          },
+        })
+      : connect(`http://${this.addr}`, { maxSessionMemory: 1_000_000 });
     session.on('error', (err) => {
       if (this.session === session) this.sessionError = err;
     });
