@@ -34,6 +34,8 @@ beforeAll(async () => {
     keysFile,
     '--log-level',
     'debug',
+    '--etcd-listen',
+    '127.0.0.1:0',
   ]);
   const listed = server.logs.find((l) => l.msg === 'grpc methods');
   methods = (listed?.methods ?? []) as string[];
@@ -113,6 +115,13 @@ describe('one gate for every gRPC method', () => {
       });
       const malformed = await rawCall(path, { authorization: key });
       expect(malformed.code, path).toBe(status.UNAUTHENTICATED);
+    }
+    // etcd.listen, the etcd API's own port, has the same gate.
+    const serving = server.logs.find((l) => l.msg === 'kvstore is serving');
+    const etcdAddr = String(serving?.etcd);
+    expect(etcdAddr).toMatch(/^127\.0\.0\.1:\d+$/);
+    for (const path of gated.filter((m) => m.startsWith('/etcdserverpb.'))) {
+      expect((await rawCall(path, {}, etcdAddr)).code, `etcd.listen ${path}`).toBe(status.UNAUTHENTICATED);
     }
     // Health stays open (probes carry no secret).
     expect((await rawCall('/grpc.health.v1.Health/Check')).code).toBe(status.OK);
