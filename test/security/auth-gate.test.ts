@@ -49,9 +49,10 @@ afterAll(async () => {
 function rawCall(
   path: string,
   headers: Record<string, string> = {},
+  addr = server.addr,
 ): Promise<{ code: number; message: string }> {
   return new Promise((resolve, reject) => {
-    const session = http2Connect(`http://${server.addr}`);
+    const session = http2Connect(`http://${addr}`);
     session.on('error', reject);
     const stream = session.request({
       ':method': 'POST',
@@ -123,6 +124,8 @@ describe('one gate for every gRPC method', () => {
     for (const path of gated.filter((m) => m.startsWith('/etcdserverpb.'))) {
       expect((await rawCall(path, {}, etcdAddr)).code, `etcd.listen ${path}`).toBe(status.UNAUTHENTICATED);
     }
+    const withKey = { authorization: `Bearer ${key}` };
+    expect((await rawCall('/etcdserverpb.Maintenance/Status', withKey, etcdAddr)).code).toBe(status.OK);
     // Health stays open (probes carry no secret).
     expect((await rawCall('/grpc.health.v1.Health/Check')).code).toBe(status.OK);
   }, 60_000);
