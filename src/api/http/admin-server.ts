@@ -25,6 +25,8 @@ export interface RunningAdminServer {
   close(): Promise<void>;
 }
 
+/** How long a watch arriving during start-up waits for the server to serve before it is answered 503. */
+const WATCH_WAITS_FOR_START_MS = 30_000;
 const TEXT = 'text/plain; charset=utf-8';
 
 /**
@@ -74,6 +76,14 @@ export async function listenHttp(
 async function handle(req: IncomingMessage, res: ServerResponse, endpoints: AdminEndpoints): Promise<void> {
   const path = (req.url ?? '/').split('?', 1)[0]!;
   if (path === '/v1' || path.startsWith('/v1/') || path === '/ui' || path.startsWith('/ui/')) {
+    // A browser's EventSource gives up for good on any answer but 200 (a 503 included), so a watch that
+    // reconnects while the server restarts waits for it to serve (bounded) instead of being refused.
+    if (endpoints.api === 'starting' && path === '/v1/watch' && req.method === 'GET') {
+      const until = Date.now() + WATCH_WAITS_FOR_START_MS;
+      while (endpoints.api === 'starting' && Date.now() < until && !req.destroyed) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
     if (endpoints.api === 'starting') {
       res
         .writeHead(503, { 'content-type': 'application/json; charset=utf-8', 'retry-after': '1' })
