@@ -34,6 +34,6 @@ export type { BackoffOptions, RetryOptions } from './transport.js';
 export type { Compare, CompareOp, TxnOp, TxnOpResult, TxnResult } from './txn.js';
 export { compare, op, TxnBuilder } from './txn.js';
 export type { CallOptions, KeyMeta, KeyValue, Selector, Value, WriteCondition } from './types.js';
-export type { TlsOptions } from './wire/unary-channel.js';
 export type { WatchEvent, WatchOptions } from './watch.js';
 export { Watch } from './watch.js';
+export type { TlsOptions } from './wire/unary-channel.js';
