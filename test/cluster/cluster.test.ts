@@ -123,6 +123,47 @@ describe('a kvstore cluster on an R3 JetStream log', () => {
     expect(hashes[0]!.keys).toBe(150);
   }, 120_000);
 
+  it("creates the change-events stream with the log stream's replicas", async () => {
+    const { connect } = await import('nats');
+    const { startServerProcess } = await import('../helpers/server-process.js');
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'kvstore-events-'));
+    const hosts = nats.url
+      .split(',')
+      .map((u) => u.replace(/^nats:\/\//, ''))
+      .join(',');
+    const events = `KVEV${++streams}`;
+    const server = await startServerProcess(dir, [
+      '--log-url',
+      `nats://${hosts}/KVC${streams}?replicas=3`,
+      '--nats-url',
+      nats.url,
+      '--nats-stream',
+      events,
+    ]);
+    const nc = await connect({ servers: nats.url.split(',') });
+    try {
+      const jsm = await nc.jetstreamManager();
+      // The node creates it once it has connected: a lost NATS server must lose neither stream.
+      await expect
+        .poll(
+          () =>
+            jsm.streams.info(events).then(
+              (i) => i.config.num_replicas,
+              () => 0,
+            ),
+          { timeout: 20_000 },
+        )
+        .toBe(3);
+    } finally {
+      await nc.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('keeps a history of gets, sets and compare-and-sets across nodes linearizable through leader kills', async () => {
     const c = await startNodes();
     const workload = startRegisterWorkload(c, { writeDeadlineMs: 20_000, maxOps: 4_000, giveUpMs: 150_000 });
