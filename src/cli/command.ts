@@ -11,6 +11,10 @@ export interface CommandContext {
   readonly positionals: readonly string[];
   readonly values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>;
   readonly global: GlobalOptions;
+  /** Ends a long-running command (watch) early: the shell's Ctrl-C. Without it, SIGINT and SIGTERM do. */
+  readonly signal?: AbortSignal;
+  /** Standard input's contents when the caller already holds them (the shell's multi-line txn). */
+  readonly input?: Buffer;
 }
 
 /** One `kvstore` subcommand. */

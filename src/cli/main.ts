@@ -13,7 +13,7 @@ import { exitQuietlyWhenOutputCloses } from './output.js';
  */
 type CommandEntry = Command | { readonly name: string; load(): Promise<Command> };
 
-const COMMANDS: readonly CommandEntry[] = [
+export const COMMANDS: readonly CommandEntry[] = [
   { name: 'serve', load: async () => (await import('./commands/serve.js')).serveCommand },
   { name: 'get', load: async () => (await import('./commands/get.js')).getCommand },
   { name: 'set', load: async () => (await import('./commands/set.js')).setCommand },
@@ -33,13 +33,14 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'export', load: async () => (await import('./commands/export.js')).exportCommand },
   { name: 'import', load: async () => (await import('./commands/import.js')).importCommand },
   { name: 'auth', load: async () => (await import('./commands/auth.js')).authCommand },
+  { name: 'shell', load: async () => (await import('./commands/shell.js')).shellCommand },
 ];
 
-function loadCommand(entry: CommandEntry): Promise<Command> {
+export function loadCommand(entry: CommandEntry): Promise<Command> {
   return 'load' in entry ? entry.load() : Promise.resolve(entry);
 }
 
-const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
+export const GLOBAL_OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   addr: { type: 'string' },
   timeout: { type: 'string' },
   'api-key': { type: 'string' },
@@ -214,8 +215,14 @@ async function help(args: readonly string[]): Promise<number> {
   return EXIT.OK;
 }
 
-/** Runs the command line and resolves with the exit code (errors already printed). */
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the command line and resolves with the exit code (errors already printed). The shell runs each of
+ * its lines through here, with its Ctrl-C as `signal` and a multi-line txn as `input`.
+ */
+export async function main(
+  argv: readonly string[],
+  session: { signal?: AbortSignal; input?: Buffer } = {},
+): Promise<number> {
   exitQuietlyWhenOutputCloses();
   try {
     const split = splitCommand(hideNegativeNumbers(argv));
@@ -256,6 +263,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       positionals: parsed.positionals.map(unhide),
       values,
       global: globalOptions(values),
+      ...session,
     });
   } catch (err) {
     if (err instanceof CliExit) {

@@ -39,11 +39,16 @@ export function displayValue(value: Buffer): string {
   return JSON.stringify(text).slice(1, -1);
 }
 
+let quietOnClose = false;
+
 /**
  * `kvstore export | head` closes the pipe early: end quietly with 0, as a shell pipeline expects, instead
  * of an unhandled EPIPE stack trace. Other errors on standard output still fail the command.
  */
 export function exitQuietlyWhenOutputCloses(): void {
+  // The shell runs many command lines in one process: one listener is enough.
+  if (quietOnClose) return;
+  quietOnClose = true;
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
     if (err.code === 'EPIPE') process.exit(0);
     process.stderr.write(`kvstore: standard output: ${err.message}\n`);

@@ -155,8 +155,8 @@ function parseOp(verb: string, args: string[], n: number): RequestOp {
   }
 }
 
-/** Splits a line into words; "double quoted" words use JSON string syntax. */
-function tokenize(line: string, n: number): string[] {
+/** Splits a line into words; "double quoted" words use JSON string syntax (the shell's lines too). */
+export function tokenize(line: string, n: number): string[] {
   const words: string[] = [];
   const re = /\s*("(?:[^"\\]|\\.)*"|\S+)/g;
   for (let m = re.exec(line); m !== null; m = re.exec(line)) words.push(unquote(m[1]!, n));

@@ -59,7 +59,7 @@ EXAMPLES
       throw usage('txn reads the transaction from standard input, not arguments', 'txn');
     let request: ReturnType<typeof parseTxn>;
     try {
-      request = parseTxn(await readStdin());
+      request = parseTxn(ctx.input?.toString('utf8') ?? (await readStdin()));
     } catch (err) {
       if (err instanceof TxnSyntaxError) throw usage(`txn: ${err.message}`, 'txn');
       throw err;

@@ -92,6 +92,7 @@ EXAMPLES
     const stop = () => abort.abort();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
+    ctx.signal?.addEventListener('abort', stop, { once: true });
     const watch = (await clients.client()).watch(selector, {
       ...(startRevision === 0 ? {} : { startRevision }),
       prevKv: ctx.values.prev === true,
@@ -137,6 +138,7 @@ EXAMPLES
     } finally {
       process.removeListener('SIGINT', stop);
       process.removeListener('SIGTERM', stop);
+      ctx.signal?.removeEventListener('abort', stop);
       clients.close();
     }
   },
