@@ -1,3 +1,5 @@
+import type { CertificateFacts } from './doctor-certificates.js';
+
 /**
  * What `kvstore doctor` judges, as a pure function of facts it gathered (the server's Status, the data
  * directory's file system and checkpoints): each check says ok, problem (with what to do) or skipped (why).
@@ -34,6 +36,11 @@ export interface DoctorFacts {
     | { readonly url: string; readonly skewMs: number; readonly rttMs: number }
     | { readonly url: string; readonly error: string }
     | null;
+  /**
+   * The certificate files the server's configuration names (--config FILE and KVSTORE_* variables, read as
+   * serve reads them); null when doctor was given no configuration.
+   */
+  readonly certificates: readonly CertificateFacts[] | null;
 }
 
 /** Where doctor draws the line; every one is a flag (`kvstore doctor --help`). */
@@ -52,6 +59,8 @@ export interface DoctorThresholds {
   readonly maxNatsLag: number;
   /** Most clock skew against the NATS server. */
   readonly maxClockSkewMs: number;
+  /** A certificate that expires sooner than this is a warning (an expired one is a problem). */
+  readonly minCertValidityMs: number;
 }
 
 export const DEFAULT_THRESHOLDS: DoctorThresholds = {
@@ -62,11 +71,13 @@ export const DEFAULT_THRESHOLDS: DoctorThresholds = {
   maxLogBytesPerKey: 1024 * 1024,
   maxNatsLag: 1000,
   maxClockSkewMs: 500,
+  minCertValidityMs: 30 * 86_400_000,
 };
 
 export interface DoctorCheck {
   readonly name: string;
-  readonly status: 'ok' | 'problem' | 'skipped';
+  /** A warning does not change doctor's exit status; a problem does. */
+  readonly status: 'ok' | 'warning' | 'problem' | 'skipped';
   /** What was found. */
   readonly detail: string;
   /** What to do (problems only). */
@@ -193,7 +204,67 @@ export function diagnose(facts: DoctorFacts, limits: DoctorThresholds): DoctorCh
       );
     else ok('clock skew', detail);
   }
+  checks.push(...certificateChecks(facts.certificates, facts.now, limits.minCertValidityMs));
   return checks;
+}
+
+/** TLS certificate expiry: expired or not yet valid is a problem, expiring within the limit a warning. */
+function certificateChecks(
+  certificates: readonly CertificateFacts[] | null,
+  now: number,
+  minValidityMs: number,
+): DoctorCheck[] {
+  const name = 'TLS certificates';
+  if (certificates === null)
+    return [
+      {
+        name,
+        status: 'skipped',
+        detail: "give --config FILE (the server's configuration) to check the certificates it names",
+      },
+    ];
+  if (certificates.length === 0)
+    return [{ name, status: 'ok', detail: 'the configuration names no certificate (plaintext)' }];
+  // Files are read once, when the server starts: a renewed file needs a restart.
+  const renew = 'renew it, replace the file and restart the server (it reads certificate files at start)';
+  return certificates.map((c): DoctorCheck => {
+    const check = `TLS ${c.setting}`;
+    if ('error' in c)
+      return {
+        name: check,
+        status: 'problem',
+        detail: `${c.path}: ${c.error}`,
+        fix: `point ${c.setting} at the PEM certificate file (the server does not start TLS without it)`,
+      };
+    const file = `${c.path}${c.count > 1 ? ` (${c.count} certificates, the first to expire: ${c.subject})` : ''}`;
+    if (now < c.validFrom)
+      return {
+        name: check,
+        status: 'problem',
+        detail: `${file} is not valid before ${date(c.validFrom)}`,
+        fix: "TLS clients refuse it until then: check this machine's clock, or issue a certificate valid from now",
+      };
+    if (now >= c.validTo)
+      return {
+        name: check,
+        status: 'problem',
+        detail: `${file} expired on ${date(c.validTo)}, ${duration(now - c.validTo)} ago`,
+        fix: `TLS clients refuse it: ${renew}`,
+      };
+    const detail = `${file} expires on ${date(c.validTo)}, in ${duration(c.validTo - now)}`;
+    if (c.validTo - now < minValidityMs)
+      return {
+        name: check,
+        status: 'warning',
+        detail: `${detail} (under ${duration(minValidityMs)})`,
+        fix: `${renew} before then`,
+      };
+    return { name: check, status: 'ok', detail };
+  });
+}
+
+function date(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 function bytes(n: number): string {

@@ -1,9 +1,11 @@
 import { readdir, stat, statfs } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ConfigError, loadConfig } from '../../config/load.js';
 import { parseBytes, parseDuration } from '../../config/units.js';
 import { connect } from '../client.js';
 import type { Command, CommandContext } from '../command.js';
 import { stringFlag } from '../command.js';
+import { type CertificateFacts, certificateFacts } from '../doctor-certificates.js';
 import {
   DEFAULT_THRESHOLDS,
   type DoctorCheck,
@@ -27,16 +29,18 @@ export const doctorCommand: Command = {
     'max-nats-lag': { type: 'string' },
     'nats-monitor': { type: 'string' },
     'max-clock-skew': { type: 'string' },
+    config: { type: 'string' },
+    'min-cert-validity': { type: 'string' },
   },
   help: `NAME
     kvstore doctor - check a running server and its data directory
 
 SYNOPSIS
-    kvstore doctor [--data-dir DIR] [--addr HOST:PORT] [--json] [THRESHOLDS]
+    kvstore doctor [--data-dir DIR] [--config FILE] [--addr HOST:PORT] [--json] [THRESHOLDS]
 
 DESCRIPTION
     Asks the server for its Status and looks at its data directory (when --data-dir is given), then
-    prints one line per check, ok or PROBLEM, and under each problem what to do:
+    prints one line per check, ok, WARNING or PROBLEM, and under each what to do:
       disk headroom   free space on DIR's file system (a full disk fail-stops the log)
       checkpoint      revisions a restart would replay, and the age of the newest checkpoint in
                       DIR/checkpoints when writes happened after it
@@ -46,7 +50,10 @@ DESCRIPTION
       clock skew      this machine's clock against the NATS server's, read from its monitoring
                       endpoint (--nats-monitor URL, nats-server -m PORT); run doctor on the server's
                       host to check the server's clock
-    TLS certificate expiry is not checked (kvstore has no TLS settings yet).
+      TLS             each certificate file the server's configuration names (grpc.tlsCert,
+                      grpc.tlsClientCa): a PROBLEM when expired, not yet valid or unreadable, a
+                      WARNING when it expires within --min-cert-validity; needs --config FILE (the
+                      file serve reads; KVSTORE_* variables count too, as for serve)
 
 THRESHOLDS
     --min-free PERCENT          least free space on DIR's file system (default 10, i.e. 10 %)
@@ -57,18 +64,21 @@ THRESHOLDS
     --max-nats-lag N            most revisions NATS may be behind (default 1000)
     --nats-monitor URL          NATS monitoring endpoint to compare clocks with (e.g. http://nats:8222)
     --max-clock-skew DUR        most clock skew against NATS (default 500ms)
+    --min-cert-validity DUR     warn when a certificate expires sooner than this (default 30d)
 
 EXIT STATUS
-    0 no problem found, 5 problems found (each is printed with what to do), 3 the server did not
+    0 no problem found (warnings may be printed), 5 problems found (each is printed with what to do), 3 the server did not
     answer (the data directory is still checked), 2 usage error.
 
 EXAMPLES
     kvstore doctor --data-dir /var/lib/kvstore
-    kvstore doctor --addr 10.0.0.5:50051 --data-dir /data --min-free 20 --json`,
+    kvstore doctor --addr 10.0.0.5:50051 --data-dir /data --min-free 20 --json
+    kvstore doctor --config /etc/kvstore.yaml --cacert ca.pem --data-dir /var/lib/kvstore`,
 
   async run(ctx) {
     if (ctx.positionals.length > 0) throw usage('doctor takes no positional arguments', 'doctor');
     const limits = thresholds(ctx);
+    const certificates = await configuredCertificates(stringFlag(ctx, 'config'));
     const dirFlag = stringFlag(ctx, 'data-dir');
     let unreachable: string | null = null;
     const clients = connect(ctx.global);
@@ -94,7 +104,7 @@ EXAMPLES
     const dataDir = dirFlag === undefined ? null : await dataDirFacts(dirFlag);
     const monitor = stringFlag(ctx, 'nats-monitor');
     const clock = monitor === undefined ? null : await clockAgainst(monitor, ctx.global.timeoutMs);
-    const checks = diagnose({ server, dataDir, now: Date.now(), clock }, limits);
+    const checks = diagnose({ server, dataDir, now: Date.now(), clock, certificates }, limits);
     const server_: DoctorCheck[] =
       unreachable === null
         ? [{ name: 'server', status: 'ok', detail: `${ctx.global.addr} answered` }]
@@ -108,10 +118,12 @@ EXAMPLES
           ];
     const all = [...server_, ...checks];
     const problems = all.filter((c) => c.status === 'problem');
-    if (ctx.global.json) printJson({ problems: problems.length, checks: all });
+    const warnings = all.filter((c) => c.status === 'warning').length;
+    if (ctx.global.json) printJson({ problems: problems.length, warnings, checks: all });
     else {
+      const marks = { ok: 'ok     ', warning: 'WARNING', problem: 'PROBLEM', skipped: 'skipped' } as const;
       for (const c of all) {
-        const mark = c.status === 'ok' ? 'ok     ' : c.status === 'problem' ? 'PROBLEM' : 'skipped';
+        const mark = marks[c.status];
         process.stdout.write(`${mark}  ${c.name}: ${c.detail}\n`);
         if (c.fix) process.stdout.write(`         fix: ${c.fix}\n`);
       }
@@ -146,7 +158,13 @@ function thresholds(ctx: CommandContext): DoctorThresholds {
   const skewMs = skew === undefined ? DEFAULT_THRESHOLDS.maxClockSkewMs : parseDuration(skew, 'ms');
   if (skewMs === null || skewMs < 0)
     throw usage(`--max-clock-skew: "${skew}" is not a duration (e.g. 200ms, 1s)`, 'doctor');
+  const validity = stringFlag(ctx, 'min-cert-validity');
+  const validityMs =
+    validity === undefined ? DEFAULT_THRESHOLDS.minCertValidityMs : parseDuration(validity, 's');
+  if (validityMs === null || validityMs < 0)
+    throw usage(`--min-cert-validity: "${validity}" is not a duration (e.g. 14d, 720h)`, 'doctor');
   return {
+    minCertValidityMs: validityMs,
     maxClockSkewMs: skewMs,
     minFreePercent: number('min-free', DEFAULT_THRESHOLDS.minFreePercent, 100),
     maxCheckpointAgeMs: ageMs,
@@ -155,6 +173,20 @@ function thresholds(ctx: CommandContext): DoctorThresholds {
     maxLogBytesPerKey: perKeyBytes,
     maxNatsLag: number('max-nats-lag', DEFAULT_THRESHOLDS.maxNatsLag),
   };
+}
+
+/**
+ * The certificate files named by the server's configuration, read as serve reads it (defaults < FILE <
+ * KVSTORE_* variables); null without --config.
+ */
+async function configuredCertificates(file: string | undefined): Promise<CertificateFacts[] | null> {
+  if (file === undefined) return null;
+  try {
+    return await certificateFacts(loadConfig({ file, env: process.env }).config);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliExit(EXIT.USAGE, `--config ${file}: ${err.message}`);
+    throw err;
+  }
 }
 
 /** The data directory's file system and newest checkpoint. */
