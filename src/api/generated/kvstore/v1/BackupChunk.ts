@@ -2,6 +2,9 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * The next piece of a backup file.
+ */
 export interface BackupChunk {
   /**
    * The next bytes of the backup file.
@@ -11,9 +14,15 @@ export interface BackupChunk {
    * Entries and records written so far, and the number expected (it can grow while records arrive).
    */
   'items_done'?: (number | string | Long);
+  /**
+   * The number of entries and records expected so far.
+   */
   'items_total'?: (number | string | Long);
 }
 
+/**
+ * The next piece of a backup file.
+ */
 export interface BackupChunk__Output {
   /**
    * The next bytes of the backup file.
@@ -23,5 +32,8 @@ export interface BackupChunk__Output {
    * Entries and records written so far, and the number expected (it can grow while records arrive).
    */
   'items_done': (number);
+  /**
+   * The number of entries and records expected so far.
+   */
   'items_total': (number);
 }

@@ -2,6 +2,9 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * Which backup to stream.
+ */
 export interface BackupRequest {
   /**
    * 0 = a full backup; R >= 1 = an incremental backup of the records from revision R on.
@@ -9,6 +12,9 @@ export interface BackupRequest {
   'from_revision'?: (number | string | Long);
 }
 
+/**
+ * Which backup to stream.
+ */
 export interface BackupRequest__Output {
   /**
    * 0 = a full backup; R >= 1 = an incremental backup of the records from revision R on.

@@ -23,6 +23,9 @@ export interface ClusterStatus {
    * The server leading the log stream now (empty when unknown).
    */
   'leader'?: (string);
+  /**
+   * Every copy of the log stream, the leader first.
+   */
   'replicas'?: (_kvstore_v1_LogReplica)[];
   /**
    * Why the log cannot be reached, when it cannot (writes answer UNAVAILABLE, serializable reads go on).
@@ -50,6 +53,9 @@ export interface ClusterStatus__Output {
    * The server leading the log stream now (empty when unknown).
    */
   'leader': (string);
+  /**
+   * Every copy of the log stream, the leader first.
+   */
   'replicas': (_kvstore_v1_LogReplica__Output)[];
   /**
    * Why the log cannot be reached, when it cannot (writes answer UNAVAILABLE, serializable reads go on).

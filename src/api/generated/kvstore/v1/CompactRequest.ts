@@ -2,6 +2,9 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * Where to cut the history.
+ */
 export interface CompactRequest {
   /**
    * Records below this revision are deleted; at most the current revision.
@@ -9,6 +12,9 @@ export interface CompactRequest {
   'revision'?: (number | string | Long);
 }
 
+/**
+ * Where to cut the history.
+ */
 export interface CompactRequest__Output {
   /**
    * Records below this revision are deleted; at most the current revision.

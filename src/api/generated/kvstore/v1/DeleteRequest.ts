@@ -2,7 +2,13 @@
 
 import type { Condition as _kvstore_v1_Condition, Condition__Output as _kvstore_v1_Condition__Output } from '../../kvstore/v1/Condition.js';
 
+/**
+ * Deletes one key.
+ */
 export interface DeleteRequest {
+  /**
+   * The key to delete.
+   */
   'key'?: (string);
   /**
    * Delete only if this holds (see SetRequest.condition).
@@ -10,7 +16,13 @@ export interface DeleteRequest {
   'condition'?: (_kvstore_v1_Condition | null);
 }
 
+/**
+ * Deletes one key.
+ */
 export interface DeleteRequest__Output {
+  /**
+   * The key to delete.
+   */
   'key': (string);
   /**
    * Delete only if this holds (see SetRequest.condition).

@@ -2,7 +2,13 @@
 
 import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Output as _kvstore_v1_ResponseHeader__Output } from '../../kvstore/v1/ResponseHeader.js';
 
+/**
+ * Whether a key was deleted.
+ */
 export interface DeleteResponse {
+  /**
+   * header.revision: the revision of the delete, or the current revision when nothing was deleted.
+   */
   'header'?: (_kvstore_v1_ResponseHeader | null);
   /**
    * False when the key did not exist; nothing was written then.
@@ -10,7 +16,13 @@ export interface DeleteResponse {
   'deleted'?: (boolean);
 }
 
+/**
+ * Whether a key was deleted.
+ */
 export interface DeleteResponse__Output {
+  /**
+   * header.revision: the revision of the delete, or the current revision when nothing was deleted.
+   */
   'header': (_kvstore_v1_ResponseHeader__Output | null);
   /**
    * False when the key did not exist; nothing was written then.

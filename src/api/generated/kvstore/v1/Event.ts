@@ -4,23 +4,56 @@ import type { KeyValue as _kvstore_v1_KeyValue, KeyValue__Output as _kvstore_v1_
 
 // Original file: proto/kvstore/v1/kvstore.proto
 
+/**
+ * What happened to the key.
+ */
 export const _kvstore_v1_Event_EventType = {
+  /**
+   * The key was set (created or updated).
+   */
   PUT: 'PUT',
+  /**
+   * The key was deleted by a request.
+   */
   DELETE: 'DELETE',
+  /**
+   * The key's time to live ran out.
+   */
   EXPIRE: 'EXPIRE',
 } as const;
 
+/**
+ * What happened to the key.
+ */
 export type _kvstore_v1_Event_EventType =
+  /**
+   * The key was set (created or updated).
+   */
   | 'PUT'
   | 0
+  /**
+   * The key was deleted by a request.
+   */
   | 'DELETE'
   | 1
+  /**
+   * The key's time to live ran out.
+   */
   | 'EXPIRE'
   | 2
 
+/**
+ * What happened to the key.
+ */
 export type _kvstore_v1_Event_EventType__Output = typeof _kvstore_v1_Event_EventType[keyof typeof _kvstore_v1_Event_EventType]
 
+/**
+ * One change of one key.
+ */
 export interface Event {
+  /**
+   * What happened.
+   */
   'type'?: (_kvstore_v1_Event_EventType);
   /**
    * The key after the change; for DELETE and EXPIRE only key and mod_revision (the event's revision).
@@ -32,7 +65,13 @@ export interface Event {
   'prev_kv'?: (_kvstore_v1_KeyValue | null);
 }
 
+/**
+ * One change of one key.
+ */
 export interface Event__Output {
+  /**
+   * What happened.
+   */
   'type': (_kvstore_v1_Event_EventType__Output);
   /**
    * The key after the change; for DELETE and EXPIRE only key and mod_revision (the event's revision).

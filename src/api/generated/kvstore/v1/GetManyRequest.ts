@@ -1,7 +1,13 @@
 // Original file: proto/kvstore/v1/kvstore.proto
 
 
+/**
+ * Several keys to read at one revision.
+ */
 export interface GetManyRequest {
+  /**
+   * The keys to read; at most limits.maxBatchOps (default 1000).
+   */
   'keys'?: (string)[];
   /**
    * As GetRequest.serializable.
@@ -9,7 +15,13 @@ export interface GetManyRequest {
   'serializable'?: (boolean);
 }
 
+/**
+ * Several keys to read at one revision.
+ */
 export interface GetManyRequest__Output {
+  /**
+   * The keys to read; at most limits.maxBatchOps (default 1000).
+   */
   'keys': (string)[];
   /**
    * As GetRequest.serializable.

@@ -1,7 +1,13 @@
 // Original file: proto/kvstore/v1/kvstore.proto
 
 
+/**
+ * Reads one key.
+ */
 export interface GetRequest {
+  /**
+   * The key to read.
+   */
   'key'?: (string);
   /**
    * Answer from this node's state without asking the log's leader first. In a cluster (log.url nats://)
@@ -12,7 +18,13 @@ export interface GetRequest {
   'serializable'?: (boolean);
 }
 
+/**
+ * Reads one key.
+ */
 export interface GetRequest__Output {
+  /**
+   * The key to read.
+   */
   'key': (string);
   /**
    * Answer from this node's state without asking the log's leader first. In a cluster (log.url nats://)

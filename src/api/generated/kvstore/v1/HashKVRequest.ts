@@ -2,6 +2,9 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * Which state to hash.
+ */
 export interface HashKVRequest {
   /**
    * The revision whose state to hash; 0 = the current revision.
@@ -9,6 +12,9 @@ export interface HashKVRequest {
   'revision'?: (number | string | Long);
 }
 
+/**
+ * Which state to hash.
+ */
 export interface HashKVRequest__Output {
   /**
    * The revision whose state to hash; 0 = the current revision.

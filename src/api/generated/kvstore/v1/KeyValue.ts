@@ -6,7 +6,13 @@ import type { Long } from '@grpc/proto-loader';
  * A key with its value and metadata.
  */
 export interface KeyValue {
+  /**
+   * The key (UTF-8).
+   */
   'key'?: (string);
+  /**
+   * The value; empty when the request asked for keys only, and in the replies of writes.
+   */
   'value'?: (Buffer | Uint8Array | string);
   /**
    * Revision of the write that created this incarnation of the key.
@@ -30,7 +36,13 @@ export interface KeyValue {
  * A key with its value and metadata.
  */
 export interface KeyValue__Output {
+  /**
+   * The key (UTF-8).
+   */
   'key': (string);
+  /**
+   * The value; empty when the request asked for keys only, and in the replies of writes.
+   */
   'value': (Buffer);
   /**
    * Revision of the write that created this incarnation of the key.

@@ -1,15 +1,21 @@
 // Original file: proto/kvstore/v1/kvstore.proto
 
 
+/**
+ * One page of keys of a prefix, range or pattern.
+ */
 export interface ListRequest {
   /**
    * Keys that start with this prefix ("" = every key). Not combined with start/end.
    */
   'prefix'?: (string);
   /**
-   * Range [start, end): keys >= start and < end; an empty end means no upper bound.
+   * Range [start, end): keys >= start and < end. Not combined with prefix.
    */
   'start'?: (string);
+  /**
+   * End of the range (exclusive); empty = no upper bound.
+   */
   'end'?: (string);
   /**
    * Most keys in this page; 0 = the server default (1000); at most 10000 (configurable).
@@ -39,15 +45,21 @@ export interface ListRequest {
   'serializable'?: (boolean);
 }
 
+/**
+ * One page of keys of a prefix, range or pattern.
+ */
 export interface ListRequest__Output {
   /**
    * Keys that start with this prefix ("" = every key). Not combined with start/end.
    */
   'prefix': (string);
   /**
-   * Range [start, end): keys >= start and < end; an empty end means no upper bound.
+   * Range [start, end): keys >= start and < end. Not combined with prefix.
    */
   'start': (string);
+  /**
+   * End of the range (exclusive); empty = no upper bound.
+   */
   'end': (string);
   /**
    * Most keys in this page; 0 = the server default (1000); at most 10000 (configurable).

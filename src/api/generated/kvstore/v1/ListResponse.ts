@@ -4,8 +4,17 @@ import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Outp
 import type { KeyValue as _kvstore_v1_KeyValue, KeyValue__Output as _kvstore_v1_KeyValue__Output } from '../../kvstore/v1/KeyValue.js';
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * A page of keys in UTF-8 byte order.
+ */
 export interface ListResponse {
+  /**
+   * header.revision: the revision the page was read at.
+   */
   'header'?: (_kvstore_v1_ResponseHeader | null);
+  /**
+   * The keys of this page, in order.
+   */
   'kvs'?: (_kvstore_v1_KeyValue)[];
   /**
    * Pass as page_token for the next page; empty on the last page.
@@ -21,8 +30,17 @@ export interface ListResponse {
   'count'?: (number | string | Long);
 }
 
+/**
+ * A page of keys in UTF-8 byte order.
+ */
 export interface ListResponse__Output {
+  /**
+   * header.revision: the revision the page was read at.
+   */
   'header': (_kvstore_v1_ResponseHeader__Output | null);
+  /**
+   * The keys of this page, in order.
+   */
   'kvs': (_kvstore_v1_KeyValue__Output)[];
   /**
    * Pass as page_token for the next page; empty on the last page.

@@ -6,6 +6,9 @@ import type { Long } from '@grpc/proto-loader';
  * One copy of the shared log.
  */
 export interface LogReplica {
+  /**
+   * The name of the NATS server that holds it.
+   */
   'name'?: (string);
   /**
    * Whether it holds every committed record.
@@ -21,6 +24,9 @@ export interface LogReplica {
  * One copy of the shared log.
  */
 export interface LogReplica__Output {
+  /**
+   * The name of the NATS server that holds it.
+   */
   'name': (string);
   /**
    * Whether it holds every committed record.

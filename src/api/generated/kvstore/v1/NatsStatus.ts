@@ -2,6 +2,9 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * The publishing of changes to NATS subjects (nats.url).
+ */
 export interface NatsStatus {
   /**
    * connecting, connected, disconnected or closed.
@@ -21,6 +24,9 @@ export interface NatsStatus {
   'last_error'?: (string);
 }
 
+/**
+ * The publishing of changes to NATS subjects (nats.url).
+ */
 export interface NatsStatus__Output {
   /**
    * connecting, connected, disconnected or closed.

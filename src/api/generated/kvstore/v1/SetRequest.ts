@@ -3,8 +3,17 @@
 import type { Condition as _kvstore_v1_Condition, Condition__Output as _kvstore_v1_Condition__Output } from '../../kvstore/v1/Condition.js';
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * Writes one key.
+ */
 export interface SetRequest {
+  /**
+   * The key to write.
+   */
   'key'?: (string);
+  /**
+   * The new value (may be empty).
+   */
   'value'?: (Buffer | Uint8Array | string);
   /**
    * Time to live in milliseconds, 1 .. 31536000000 (one year); absent = never expires.
@@ -18,8 +27,17 @@ export interface SetRequest {
   '_ttl_ms'?: "ttl_ms";
 }
 
+/**
+ * Writes one key.
+ */
 export interface SetRequest__Output {
+  /**
+   * The key to write.
+   */
   'key': (string);
+  /**
+   * The new value (may be empty).
+   */
   'value': (Buffer);
   /**
    * Time to live in milliseconds, 1 .. 31536000000 (one year); absent = never expires.

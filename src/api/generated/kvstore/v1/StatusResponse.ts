@@ -7,18 +7,33 @@ import type { HistoryCheck as _kvstore_v1_HistoryCheck, HistoryCheck__Output as 
 import type { ClusterStatus as _kvstore_v1_ClusterStatus, ClusterStatus__Output as _kvstore_v1_ClusterStatus__Output } from '../../kvstore/v1/ClusterStatus.js';
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * What the server is and how its store is doing.
+ */
 export interface StatusResponse {
+  /**
+   * header.revision: the store's current revision.
+   */
   'header'?: (_kvstore_v1_ResponseHeader | null);
+  /**
+   * kvstore's version (semantic versioning, as `kvstore --version` prints and package.json says).
+   */
   'version'?: (string);
   /**
    * Revisions below this one have been compacted away.
    */
   'compact_revision'?: (number | string | Long);
+  /**
+   * Live keys at the current revision (expired keys not counted).
+   */
   'keys'?: (number | string | Long);
   /**
    * Where the log lives, e.g. "sqlite:/var/lib/kvstore/log.sqlite".
    */
   'backend'?: (string);
+  /**
+   * Milliseconds since this server started.
+   */
   'uptime_ms'?: (number | string | Long);
   /**
    * Revision of the newest checkpoint.
@@ -50,18 +65,33 @@ export interface StatusResponse {
   'cluster'?: (_kvstore_v1_ClusterStatus | null);
 }
 
+/**
+ * What the server is and how its store is doing.
+ */
 export interface StatusResponse__Output {
+  /**
+   * header.revision: the store's current revision.
+   */
   'header': (_kvstore_v1_ResponseHeader__Output | null);
+  /**
+   * kvstore's version (semantic versioning, as `kvstore --version` prints and package.json says).
+   */
   'version': (string);
   /**
    * Revisions below this one have been compacted away.
    */
   'compact_revision': (number);
+  /**
+   * Live keys at the current revision (expired keys not counted).
+   */
   'keys': (number);
   /**
    * Where the log lives, e.g. "sqlite:/var/lib/kvstore/log.sqlite".
    */
   'backend': (string);
+  /**
+   * Milliseconds since this server started.
+   */
   'uptime_ms': (number);
   /**
    * Revision of the newest checkpoint.

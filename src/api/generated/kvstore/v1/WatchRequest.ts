@@ -2,13 +2,25 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * What to watch and from which revision. Exactly one of key, prefix, [start, end) or pattern.
+ */
 export interface WatchRequest {
   /**
-   * What to watch: one key, a prefix, or a [start, end) range (exactly one of them).
+   * Watch this one key.
    */
   'key'?: (string);
+  /**
+   * Watch every key that starts with this prefix.
+   */
   'prefix'?: (string);
+  /**
+   * Watch the range [start, end): keys >= start ...
+   */
   'start'?: (string);
+  /**
+   * ... and < end (empty = no upper bound).
+   */
   'end'?: (string);
   /**
    * First revision to deliver (inclusive); 0 = only changes after now.
@@ -19,9 +31,12 @@ export interface WatchRequest {
    */
   'prev_kv'?: (boolean);
   /**
-   * Leave out puts / deletes and expiries.
+   * Leave out puts.
    */
   'no_put'?: (boolean);
+  /**
+   * Leave out deletes and expiries.
+   */
   'no_delete'?: (boolean);
   /**
    * Send a progress message (header only) after this long without events; 0 = server default.
@@ -33,13 +48,25 @@ export interface WatchRequest {
   'pattern'?: (string);
 }
 
+/**
+ * What to watch and from which revision. Exactly one of key, prefix, [start, end) or pattern.
+ */
 export interface WatchRequest__Output {
   /**
-   * What to watch: one key, a prefix, or a [start, end) range (exactly one of them).
+   * Watch this one key.
    */
   'key': (string);
+  /**
+   * Watch every key that starts with this prefix.
+   */
   'prefix': (string);
+  /**
+   * Watch the range [start, end): keys >= start ...
+   */
   'start': (string);
+  /**
+   * ... and < end (empty = no upper bound).
+   */
   'end': (string);
   /**
    * First revision to deliver (inclusive); 0 = only changes after now.
@@ -50,9 +77,12 @@ export interface WatchRequest__Output {
    */
   'prev_kv': (boolean);
   /**
-   * Leave out puts / deletes and expiries.
+   * Leave out puts.
    */
   'no_put': (boolean);
+  /**
+   * Leave out deletes and expiries.
+   */
   'no_delete': (boolean);
   /**
    * Send a progress message (header only) after this long without events; 0 = server default.

@@ -3,6 +3,9 @@
 import type { ResponseHeader as _kvstore_v1_ResponseHeader, ResponseHeader__Output as _kvstore_v1_ResponseHeader__Output } from '../../kvstore/v1/ResponseHeader.js';
 import type { Event as _kvstore_v1_Event, Event__Output as _kvstore_v1_Event__Output } from '../../kvstore/v1/Event.js';
 
+/**
+ * A batch of changes, or a progress message.
+ */
 export interface WatchResponse {
   /**
    * header.revision: the newest revision this message covers; the watcher has seen every change it
@@ -20,6 +23,9 @@ export interface WatchResponse {
   'progress'?: (boolean);
 }
 
+/**
+ * A batch of changes, or a progress message.
+ */
 export interface WatchResponse__Output {
   /**
    * header.revision: the newest revision this message covers; the watcher has seen every change it
