@@ -64,6 +64,8 @@ export interface Config {
     readonly slowRequestMs: number;
   };
   readonly shutdown: { readonly timeoutMs: number };
+  /** OpenTelemetry tracing (docs/tracing.md): off by default; the OTEL_* variables can turn it on too. */
+  readonly tracing: { readonly enabled: boolean };
   /** Authentication (docs/security.md): '' = off, the default. */
   readonly security: { readonly apiKeysFile: string };
 }
@@ -455,6 +457,13 @@ export const SETTINGS: readonly Setting[] = [
     showMs,
   ),
   setting(
+    'tracing.enabled',
+    false,
+    'export OpenTelemetry traces over OTLP/HTTP (endpoint from OTEL_EXPORTER_OTLP_ENDPOINT); OTEL_TRACES_EXPORTER or an OTLP endpoint variable turn it on too (docs/tracing.md)',
+    'true or false',
+    (raw) => (raw === true || raw === 'true' ? true : raw === false || raw === 'false' ? false : null),
+  ),
+  setting(
     'security.apiKeysFile',
     '',
     'YAML file of API keys ({name, hash, roles}; kvstore auth key create); when set, every gRPC call and /v1 request needs "authorization: Bearer <key>" ("" = auth off)',
@@ -529,6 +538,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       slowRequestMs: v('log.slowRequest') as number,
     },
     shutdown: { timeoutMs: v('shutdown.timeout') as number },
+    tracing: { enabled: v('tracing.enabled') as boolean },
     security: { apiKeysFile: v('security.apiKeysFile') as string },
   };
 }

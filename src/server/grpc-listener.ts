@@ -1,4 +1,4 @@
-import { type ServerCredentials, status } from '@grpc/grpc-js';
+import { type ServerCredentials, type ServerInterceptor, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { adminHandlers } from '../api/grpc/admin-service.js';
 import { admission } from '../api/grpc/admission.js';
@@ -28,6 +28,8 @@ export interface GrpcParts {
   readonly credentials?: ServerCredentials;
   /** When set, every call but grpc.health.v1 must carry an accepted credential (security.apiKeysFile). */
   readonly authenticator?: Authenticator | null;
+  /** Tracing's interceptor (tracing on): installed last, so it sees every call the others let through. */
+  readonly tracing?: ServerInterceptor | null;
 }
 
 /**
@@ -56,6 +58,7 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
     ? authInterceptor(parts.authenticator, (path, details) => refused(path, status.UNAUTHENTICATED, details))
     : null;
   const interceptors = auth ? [gate.interceptor, auth] : [gate.interceptor];
+  if (parts.tracing) interceptors.push(parts.tracing);
   const running = await startGrpcServer(
     {
       kv: {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Admission } from '../api/grpc/admission.js';
 import type { RequestObserver } from '../api/grpc/unary.js';
 import { listenHttp } from '../api/http/admin-server.js';
-import { createHttpApi } from '../api/http/json-api.js';
+import { createHttpApi, type HttpApi } from '../api/http/json-api.js';
 import type { Operations } from '../api/http/operations.js';
 import { encodeSseBatch } from '../api/http/sse-watch.js';
 import { listenError } from '../api/listen-error.js';
@@ -35,6 +35,8 @@ export interface HttpApiParts {
   readonly admission?: Admission;
   /** When set, every /v1 request needs an accepted credential. */
   readonly authenticator?: Authenticator | null;
+  /** Wraps the JSON API with a span per request (tracing on). */
+  readonly traced?: (api: HttpApi) => HttpApi;
 }
 
 /**
@@ -55,7 +57,7 @@ export async function startHttpApi(
     maxBufferedBytesTotal: config.watch.maxBufferedBytesTotal,
     progressIntervalMs: config.watch.progressIntervalMs,
   });
-  const api = createHttpApi({
+  const untraced = createHttpApi({
     kv: parts.kv,
     admin: parts.admin,
     sseHub: hub,
@@ -70,6 +72,7 @@ export async function startHttpApi(
     hold: parts.admission && ((bytes) => parts.admission!.hold(bytes)),
     authenticator: parts.authenticator,
   });
+  const api = parts.traced ? parts.traced(untraced) : untraced;
   if (config.http.api === 'admin') {
     ops.attachApi(api);
     return { hub, address: null, stopWatches: () => hub.close(), close: async () => {} };

@@ -4,6 +4,7 @@ import type { Operations } from '../api/http/operations.js';
 import type { Config } from '../config/settings.js';
 import { KvStore } from '../store/kv-store.js';
 import { cursorWitness } from '../streams/nats/cursor-file.js';
+import type { ServerTracing } from './tracing.js';
 
 /** Room for the key and the envelope of a request around the largest value. */
 export const ENVELOPE_BYTES = 64 * 1024;
@@ -14,7 +15,12 @@ export function maxResponseBytes(config: Config): number {
 }
 
 /** Opens the store the configuration describes: its data directory, its log (log.url), its limits. */
-export function openStore(config: Config, ops: Operations, logger: Logger): Promise<KvStore> {
+export function openStore(
+  config: Config,
+  ops: Operations,
+  logger: Logger,
+  tracing: ServerTracing | null = null,
+): Promise<KvStore> {
   return KvStore.open({
     dataDir: config.data.dir,
     log: config.log.url,
@@ -28,7 +34,8 @@ export function openStore(config: Config, ops: Operations, logger: Logger): Prom
     expiry: { intervalMs: config.expiry.sweepIntervalMs },
     compaction: config.compaction,
     logger,
-    commitObserver: ops.metrics.log,
+    commitObserver: tracing ? tracing.observer(ops.metrics.log) : ops.metrics.log,
+    wrapLog: tracing ? (log) => tracing.tracedLog(log) : undefined,
     // The publish cursor proves what was committed, even with NATS turned off since.
     witnesses: [cursorWitness(join(config.data.dir, 'nats-cursor.json'))],
     acceptLogTruncation: config.data.acceptLogTruncation,

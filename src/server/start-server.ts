@@ -17,6 +17,7 @@ import { startEventPublisher } from './event-publisher.js';
 import { durabilityOf, startGrpcListener } from './grpc-listener.js';
 import { type RunningHttpApi, startHttpApi } from './http-api-listener.js';
 import { maxResponseBytes, openStore } from './open-store.js';
+import { startTracing } from './tracing.js';
 
 /** A running kvstore server: the store and its listeners. */
 export interface RunningServer {
@@ -48,10 +49,13 @@ export async function startServer(
     : null;
   // TLS files are read before anything listens too: a missing certificate stops the start.
   const credentials = grpcServerCredentials(config.grpc);
+  // Tracing (off by default) before the store, whose log it wraps; a bad OTEL_* value stops the start here.
+  const tracing = await startTracing(config, logger);
   // The admin listener comes first: during a long replay probes get "starting", not a refused connection.
   const ops = await startOperations(config, logger);
-  const store = await openStore(config, ops, logger).catch(async (err: unknown) => {
+  const store = await openStore(config, ops, logger, tracing).catch(async (err: unknown) => {
     await ops.close();
+    await tracing?.shutdown();
     throw err;
   });
   const ctx = { logger, slowRequestMs: config.log.slowRequestMs, observe: ops.observer(observe) };
@@ -111,7 +115,17 @@ export async function startServer(
   try {
     grpc = await startGrpcListener(
       config,
-      { store, kv, admin, watchHub, ctx, extraServices: etcd.services, authenticator, credentials },
+      {
+        store,
+        kv,
+        admin,
+        watchHub,
+        ctx,
+        extraServices: etcd.services,
+        authenticator,
+        credentials,
+        tracing: tracing?.interceptor,
+      },
       logger,
     );
   } catch (err) {
@@ -143,7 +157,15 @@ export async function startServer(
   try {
     httpApi = await startHttpApi(
       config,
-      { store, kv, admin, observe: ctx.observe, admission: grpc.admission, authenticator },
+      {
+        store,
+        kv,
+        admin,
+        observe: ctx.observe,
+        admission: grpc.admission,
+        authenticator,
+        traced: tracing ? (api) => tracing.tracedHttpApi(api) : undefined,
+      },
       ops,
       logger,
     );
@@ -206,6 +228,8 @@ export async function startServer(
         );
         await store.close();
         await ops.close();
+        // Last: the spans of the shutdown's own calls go out too.
+        await tracing?.shutdown();
         logger.info({ revision: store.revision }, 'shut down cleanly');
       })();
       return closing;

@@ -45,6 +45,8 @@ export interface StoreOptions {
   readonly logger?: Logger;
   /** Told about every group commit of the log (metrics) and a failed one (health). */
   readonly commitObserver?: CommitObserver;
+  /** Wraps the log once it is open, before anything reads it (tracing, when it is on). */
+  readonly wrapLog?: (log: EventLog) => EventLog;
   /** Files besides the checkpoints that prove acknowledged revisions (the NATS cursor); see witness.ts. */
   readonly witnesses?: readonly WitnessReader[];
   /** Start even when a witness proves the log lost acknowledged writes (never reusing their revisions). */
@@ -74,6 +76,7 @@ export async function openStore(options: StoreOptions): Promise<StoreParts> {
   let log: EventLog | undefined;
   try {
     log = await openEventLog(options, dir, logger);
+    if (options.wrapLog) log = options.wrapLog(log);
     const state = new KeyState();
     const checkpointer = new Checkpointer(
       dir.checkpointDir,

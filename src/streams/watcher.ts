@@ -1,5 +1,6 @@
 import { DamagedRecordError, LogCompactedError } from '../log/event-log.js';
 import type { LogRecord } from '../log/events.js';
+import { traceHooks } from '../observability/trace-hooks.js';
 import type { ByteBudget } from './byte-budget.js';
 import type { PrevState, WatchEncoder } from './watch-batch.js';
 import { BatchBuilder } from './watch-batch.js';
@@ -53,6 +54,8 @@ export class Watcher {
   private drainWaiter: (() => void) | null = null;
   /** When the last message went out (for progress messages). */
   lastSentAt = Date.now();
+  /** The watch call's trace context, for the spans of its catch-up reads (tracing on only). */
+  private traceContext: unknown;
 
   constructor(
     readonly filter: WatchFilter,
@@ -89,6 +92,8 @@ export class Watcher {
 
   /** Starts delivering from `startRevision` (inclusive; 0 = only what happens after now). */
   start(startRevision: number): void {
+    const hooks = traceHooks.streams;
+    if (hooks !== null) this.traceContext = hooks.capture();
     if (startRevision === 0 || startRevision > this.source.revision) {
       this.next = startRevision === 0 ? this.source.revision + 1 : startRevision;
       this.state = 'live';
@@ -204,7 +209,20 @@ export class Watcher {
     void this.catchUp();
   }
 
+  /** Reads the log until caught up (or closed), within a span when tracing is on. */
   private async catchUp(): Promise<void> {
+    const hooks = traceHooks.streams;
+    if (hooks === null) return this.readLog();
+    const from = this.next;
+    const scope = hooks.catchUp(this.traceContext, from);
+    await this.readLog();
+    scope.end({
+      'kvstore.watch.to_revision': this.next - 1,
+      'kvstore.watch.revisions_read': this.next - from,
+    });
+  }
+
+  private async readLog(): Promise<void> {
     const log = this.source.eventLog;
     const prevCache: PrevCache = { records: new Map(), bytes: 0, limit: this.options.maxBufferedBytes };
     // Records read per round trip: a page holds at most about maxBufferedBytes (and at least one record).

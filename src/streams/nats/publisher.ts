@@ -10,6 +10,7 @@ import {
 import type { Logger } from 'pino';
 import type { Subscription } from 'rxjs';
 import type { LogEvent, LogRecord } from '../../log/events.js';
+import { traceHooks } from '../../observability/trace-hooks.js';
 import type { WatchSource } from '../watch-source.js';
 import { Alarm } from './alarm.js';
 import { type LinkState, NatsLink, settleWithin } from './connection.js';
@@ -230,13 +231,22 @@ export class NatsPublisher {
       for (let i = first; i < record.events.length; i++) {
         if (this.closed || this.link.state !== 'connected') break;
         const { subject, data, hdrs, id } = this.message(record, i);
+        const hooks = traceHooks.streams;
+        const traced =
+          hooks === null ? null : hooks.publish(record.revision, subject, (k, v) => hdrs.set(k, v));
         if (this.js) {
           const options =
             this.lastMsgId === null
               ? { msgID: id, headers: hdrs }
               : { msgID: id, headers: hdrs, expect: { lastMsgID: this.lastMsgId } };
+          const ack = this.js.publish(subject, data, options);
+          if (traced !== null)
+            ack.then(
+              () => traced.end(),
+              (err: Error) => traced.end(undefined, err),
+            );
           inFlight.push({
-            ack: this.js.publish(subject, data, options),
+            ack,
             revision: record.revision,
             index: i,
             count: record.events.length,
@@ -245,6 +255,7 @@ export class NatsPublisher {
           if (inFlight.length >= window) await settle();
         } else {
           nc.publish(subject, data, { headers: hdrs });
+          traced?.end();
           this.advance(record.revision, i, record.events.length);
         }
       }
