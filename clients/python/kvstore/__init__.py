@@ -21,7 +21,11 @@ from .errors import (
     ResourceExhaustedError,
     UnavailableError,
 )
+from .election import Election, Leader, LeaderWatch
+from .mutex import Mutex
 from .recipes import UNCHANGED, UpdateConflictError, update
+from .security import Tls
+from .session import Session, SessionLostError
 from .txn import TxnBuilder, TxnOpResult, TxnResult, compare, op
 from .types import (
     DeleteManyResult,
@@ -39,7 +43,8 @@ from .watch import Watch
 __version__ = "0.1.0"
 
 __all__ = [
-    "connect", "Client", "Retry", "backoff_delay", "Watch", "update", "UNCHANGED", "UpdateConflictError",
+    "connect", "Client", "Retry", "backoff_delay", "Watch", "Tls", "update", "UNCHANGED", "UpdateConflictError",
+    "Session", "SessionLostError", "Mutex", "Election", "Leader", "LeaderWatch",
     "compare", "op", "TxnBuilder", "TxnResult", "TxnOpResult",
     "KeyValue", "WriteResult", "DeleteResult", "ListPage", "SetManyResult", "GetManyResult",
     "DeleteManyResult", "DeleteRangeResult", "WatchEvent",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import grpc
 
 from .errors import CancelledError, UnavailableError, from_rpc_error
+from .security import auth_metadata, channel_credentials
 from .txn import TxnBuilder, from_wire_txn, is_read_only
 from .types import (
     DeleteManyResult,
@@ -63,35 +64,45 @@ _ENDPOINT = re.compile(r"^[^\s/]+:\d{1,5}$")
 
 
 class _Endpoint:
-    def __init__(self, addr):
+    def __init__(self, addr, tls):
         self.addr = addr
-        self.channel = grpc.insecure_channel(addr, options=_CHANNEL_OPTIONS)
+        if tls is None:
+            self.channel = grpc.insecure_channel(addr, options=_CHANNEL_OPTIONS)
+        else:
+            creds, extra = channel_credentials(tls)
+            self.channel = grpc.secure_channel(addr, creds, options=_CHANNEL_OPTIONS + extra)
         self.kv = pb_grpc.KVStub(self.channel)
         self.admin = pb_grpc.AdminStub(self.channel)
 
 
-def connect(endpoints=("127.0.0.1:50051",), timeout=5.0, retry=None):
+def connect(endpoints=("127.0.0.1:50051",), timeout=5.0, retry=None, api_key=None, tls=None):
     """A client of the kvstore servers at ``endpoints`` (HOST:PORT; cluster nodes, tried in turn).
 
     timeout: seconds one attempt of a call may take (DeadlineExceededError after), per call ``timeout=``.
     retry: a Retry, a dict of its fields, or None for the defaults.
+    api_key: sent as ``authorization: Bearer <key>`` with every call (server: security.apiKeysFile).
+    tls: a kvstore.Tls (CA, client certificate and key, server name), True (system roots) or None (plaintext).
     """
     if isinstance(endpoints, str):
         endpoints = [endpoints]
     if isinstance(retry, dict):
         retry = Retry(**retry)
-    return Client(list(endpoints), timeout, retry or Retry())
+    return Client(list(endpoints), timeout, retry or Retry(), api_key=api_key, tls=tls)
 
 
 class Client:
     """Typed calls over kvstore.v1; use as a context manager or call close()."""
 
-    def __init__(self, endpoints, timeout=5.0, retry=Retry()):
+    def __init__(self, endpoints, timeout=5.0, retry=Retry(), api_key=None, tls=None):
         if not endpoints:
             raise ValueError("connect: at least one endpoint is needed")
         for e in endpoints:
             if not _ENDPOINT.match(e):
                 raise ValueError('connect: endpoint "%s" is not HOST:PORT' % e)
+        self.metadata = auth_metadata(api_key)
+        if tls is not None:
+            channel_credentials(tls)  # a bad option fails here, not on the first call
+        self._tls = tls
         self.endpoints = list(endpoints)
         self.timeout = timeout
         self.retry = retry
@@ -114,7 +125,7 @@ class Client:
                 raise CancelledError(grpc.StatusCode.CANCELLED, "the client is closed", self.endpoint)
             i = self._current
             if self._conns[i] is None:
-                self._conns[i] = _Endpoint(self.endpoints[i])
+                self._conns[i] = _Endpoint(self.endpoints[i], self._tls)
             return self._conns[i]
 
     def _failover(self, conn):
@@ -147,7 +158,7 @@ class Client:
         for attempt in range(attempts):
             conn = self._conn()
             try:
-                return getattr(getattr(conn, stub), method)(request, timeout=timeout)
+                return getattr(getattr(conn, stub), method)(request, timeout=timeout, metadata=self.metadata)
             except grpc.RpcError as err:
                 error = from_rpc_error(err, conn.addr, write)
                 if not isinstance(error, UnavailableError):

@@ -150,7 +150,7 @@ class Watch:
             **self._options,
             **self._sel,
         )
-        call = conn.kv.Watch(request)
+        call = conn.kv.Watch(request, metadata=self._client.metadata)
         with self._lock:
             if self._done:
                 call.cancel()

@@ -90,9 +90,9 @@ def temp_dir(test_case):
     return d
 
 
-def start_server(test_case, data_dir=None, grpc_listen="127.0.0.1:0", cleanup=True):
-    """A server for ``test_case``, SIGKILLed in its cleanups."""
-    server = Server(data_dir or temp_dir(test_case), grpc_listen)
+def start_server(test_case, data_dir=None, grpc_listen="127.0.0.1:0", cleanup=True, extra_args=()):
+    """A server for ``test_case``, SIGKILLed in its cleanups; ``extra_args`` go to ``kvstore serve``."""
+    server = Server(data_dir or temp_dir(test_case), grpc_listen, extra_args)
     if cleanup:
         test_case.addCleanup(server.stop, signal.SIGKILL)
     return server
