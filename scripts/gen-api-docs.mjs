@@ -94,7 +94,7 @@ export function renderApiDocs(protoRoot = 'proto') {
   );
   out.push('');
   out.push(
-    `The gRPC contract of kvstore, from [\`proto/${PROTO}\`](../proto/${PROTO}). The TypeScript client ([client.md](client.md)), the CLI and the Python client ([clients/python](../clients/python)) speak it; the etcd v3 API served beside it is etcd's own contract ([etcd.md](etcd.md)).`,
+    `The gRPC contract of kvstore, from [\`proto/${PROTO}\`](../proto/${PROTO}). The TypeScript client ([client.md](client.md)), the CLI and the Python client ([clients/python](../clients/python)) speak it. The etcd v3 API served beside it (\`proto/etcd\`) is not documented here: it is etcd's own contract, with etcd's API reference; [etcd.md](etcd.md) says what kvstore serves of it and where it differs.`,
   );
   out.push('');
   // The header's indented lines (the status code table) read as a block of plain text.
