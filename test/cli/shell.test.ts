@@ -47,12 +47,20 @@ describe('kvstore shell', () => {
     return t.screen().slice(before);
   }
 
+  it('needs a terminal: with standard input from a pipe it says so (exit 2)', async () => {
+    const r = await kvstore(['shell'], { input: 'get k\n' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('shell needs a terminal');
+  });
+
   it('sets and gets, completes commands and keys, watches until Ctrl-C, runs a multi-line txn, toggles JSON, keeps its history', async () => {
     server = await startServerProcess(await tempDir());
     const dir = await tempDir();
     const history = join(dir, 'state', 'history');
     const t = await shell(history);
 
+    await run(t, 'help', '\\json [on|off]');
+    await run(t, 'serve', '"serve" is not available in the shell');
     await run(t, 'set greeting "hello world"', 'OK revision 1');
     await run(t, 'get greeting', '\nhello world');
     await run(t, 'set config/feature-x on', 'OK revision 2');
