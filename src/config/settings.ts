@@ -1,4 +1,5 @@
 import { formatLogUrl, LOG_URL_FORMS, type LogUrl, parseLogUrl } from '../log/log-url.js';
+import { type ClientCertRoles, parseClientCertRoles, showClientCertRoles } from '../security/client-cert.js';
 import { formatMs, parseBytes, parseDuration } from './units.js';
 
 /** The server's whole configuration, one typed object (see docs/configuration.md). */
@@ -67,7 +68,19 @@ export interface Config {
   /** OpenTelemetry tracing (docs/tracing.md): off by default; the OTEL_* variables can turn it on too. */
   readonly tracing: { readonly enabled: boolean };
   /** Authentication (docs/security.md): '' = off, the default. */
-  readonly security: { readonly apiKeysFile: string };
+  readonly security: {
+    readonly apiKeysFile: string;
+    /** JWT bearer tokens (docs/security.md): keys ('' = not used), and what the claims must say. */
+    readonly jwtSecretFile: string;
+    readonly jwtPublicKeyFile: string;
+    readonly jwtJwksFile: string;
+    readonly jwtIssuer: string;
+    readonly jwtAudience: string;
+    readonly jwtRolesClaim: string;
+    readonly jwtClockSkewMs: number;
+    /** Roles of client-certificate principals by subject CN (`*`: any other CN). */
+    readonly clientCertRoles: ClientCertRoles;
+  };
 }
 
 /** How one setting is read, checked, shown and documented. */
@@ -470,6 +483,64 @@ export const SETTINGS: readonly Setting[] = [
     'a file path or empty',
     filePath,
   ),
+  setting(
+    'security.jwtSecretFile',
+    '',
+    'file holding the HS256 secret (at least 32 bytes) JWT bearer tokens are signed with ("" = none)',
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
+    'security.jwtPublicKeyFile',
+    '',
+    'PEM public key (RSA: RS256, EC P-256: ES256) JWT bearer tokens are signed with ("" = none)',
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
+    'security.jwtJwksFile',
+    '',
+    'JSON Web Key Set file (RS256/ES256 keys chosen by kid) JWT bearer tokens are signed with ("" = none)',
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
+    'security.jwtIssuer',
+    '',
+    'the iss a JWT must carry (required when a JWT key is set)',
+    'text',
+    (raw) => (typeof raw === 'string' ? raw : null),
+  ),
+  setting(
+    'security.jwtAudience',
+    '',
+    'the aud a JWT must carry (required when a JWT key is set)',
+    'text',
+    (raw) => (typeof raw === 'string' ? raw : null),
+  ),
+  setting(
+    'security.jwtRolesClaim',
+    'roles',
+    "the JWT claim holding the principal's roles (a list or a space-separated string; a.b reaches into an object)",
+    'a claim name',
+    (raw) => (typeof raw === 'string' && /^[^\s.]+(\.[^\s.]+)*$/.test(raw) ? raw : null),
+  ),
+  setting(
+    'security.jwtClockSkew',
+    30_000,
+    "clock difference allowed when checking a JWT's exp and nbf",
+    'a duration from 0 to 10m',
+    duration(0, 600_000),
+    (v) => (v === 0 ? '0' : formatMs(v as number)),
+  ),
+  setting(
+    'security.clientCertRoles',
+    new Map(),
+    'with mTLS (grpc.tlsClientCa, http.tlsClientCa), roles of the principal a verified client certificate names by its subject CN; * gives every other CN its roles (none without it)',
+    '{CN: [roles]} in a file, or CN=role,role;*=role',
+    parseClientCertRoles,
+    showClientCertRoles,
+  ),
 ];
 
 /** The settings as a map by key. */
@@ -539,6 +610,16 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
     },
     shutdown: { timeoutMs: v('shutdown.timeout') as number },
     tracing: { enabled: v('tracing.enabled') as boolean },
-    security: { apiKeysFile: v('security.apiKeysFile') as string },
+    security: {
+      apiKeysFile: v('security.apiKeysFile') as string,
+      jwtSecretFile: v('security.jwtSecretFile') as string,
+      jwtPublicKeyFile: v('security.jwtPublicKeyFile') as string,
+      jwtJwksFile: v('security.jwtJwksFile') as string,
+      jwtIssuer: v('security.jwtIssuer') as string,
+      jwtAudience: v('security.jwtAudience') as string,
+      jwtRolesClaim: v('security.jwtRolesClaim') as string,
+      jwtClockSkewMs: v('security.jwtClockSkew') as number,
+      clientCertRoles: v('security.clientCertRoles') as ClientCertRoles,
+    },
   };
 }

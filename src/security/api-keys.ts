@@ -1,6 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
+import { type Authenticator, type Principal, Unauthenticated } from './principal.js';
+
+// Where the gate's types lived first; they are in principal.ts now.
+export { type Authenticator, type Principal, Unauthenticated };
 
 /** One API key as the server keeps it: never the key itself, only its SHA-256 (ADR 0006). */
 export interface ApiKeyEntry {
@@ -8,19 +12,6 @@ export interface ApiKeyEntry {
   /** `sha256:<64 hex digits>` of the whole key string. */
   readonly hash: string;
   readonly roles: readonly string[];
-}
-
-/** Who made a call. */
-export interface Principal {
-  readonly name: string;
-  readonly roles: readonly string[];
-  /** How it proved who it is. */
-  readonly via: 'api-key';
-}
-
-/** Why a call was refused before any handler: said to the caller as UNAUTHENTICATED / 401. */
-export class Unauthenticated extends Error {
-  override readonly name = 'Unauthenticated';
 }
 
 const KEY_PREFIX = 'kvs_';
@@ -84,11 +75,6 @@ export function parseApiKeys(raw: unknown, where: string): ApiKeyEntry[] {
   });
 }
 
-/** Checks a call's `authorization` value; throws {@link Unauthenticated} when it is missing or refused. */
-export interface Authenticator {
-  authenticate(authorization: string | undefined): Principal;
-}
-
 /** Checks `authorization` values against a fixed set of API keys. */
 export class ApiKeyAuthenticator implements Authenticator {
   private readonly digests: readonly { digest: Buffer; principal: Principal }[];
@@ -108,17 +94,24 @@ export class ApiKeyAuthenticator implements Authenticator {
     if (authorization === undefined || authorization === '')
       throw new Unauthenticated(
         'no credentials: send "authorization: Bearer <api key>" (kvstore --api-key, KVSTORE_API_KEY)',
+        'missing',
       );
     const match = /^Bearer[ ]+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw new Unauthenticated('authorization is not "Bearer <api key>"');
-    const presented = createHash('sha256').update(match[1]!, 'utf8').digest();
+    if (!match) throw new Unauthenticated('authorization is not "Bearer <api key>"', 'malformed');
+    return this.verifyKey(match[1]!);
+  }
+
+  /** The principal of a bare API key; throws {@link Unauthenticated} when no entry accepts it. */
+  verifyKey(key: string): Principal {
+    const presented = createHash('sha256').update(key, 'utf8').digest();
     // Every stored digest is compared, in constant time each, so the time taken says nothing of which
     // entry (if any) matched; comparing digests, not keys, also hides the key's length.
     let found: Principal | undefined;
     for (const { digest, principal } of this.digests) {
       if (timingSafeEqual(digest, presented) && found === undefined) found = principal;
     }
-    if (found === undefined) throw new Unauthenticated('the API key was refused (unknown or revoked)');
+    if (found === undefined)
+      throw new Unauthenticated('the API key was refused (unknown or revoked)', 'unknown_key');
     return found;
   }
 }

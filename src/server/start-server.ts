@@ -6,12 +6,12 @@ import { startOperations } from '../api/http/operations.js';
 import { listenError } from '../api/listen-error.js';
 import type { StatsProviders } from '../api/metrics/providers.js';
 import type { Config } from '../config/settings.js';
-import { ApiKeyAuthenticator, loadApiKeysFile } from '../security/api-keys.js';
 import { grpcServerCredentials } from '../security/tls.js';
 import { AdminOperations } from '../service/admin-operations.js';
 import { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub, type WatchStats } from '../streams/watch-hub.js';
+import { buildAuthenticator } from './authentication.js';
 import { etcdApi } from './etcd-api.js';
 import { startEventPublisher } from './event-publisher.js';
 import { durabilityOf, startGrpcListener } from './grpc-listener.js';
@@ -43,10 +43,8 @@ export async function startServer(
   observe?: RequestObserver,
 ): Promise<RunningServer> {
   const startedAt = Date.now();
-  // API keys are read first: a bad keys file stops the start before anything listens.
-  const authenticator = config.security.apiKeysFile
-    ? new ApiKeyAuthenticator(loadApiKeysFile(config.security.apiKeysFile))
-    : null;
+  // Credentials are read first: a bad keys file or JWT key stops the start before anything listens.
+  const authenticator = await buildAuthenticator(config);
   // TLS files are read before anything listens too: a missing certificate stops the start.
   const credentials = grpcServerCredentials(config.grpc);
   // Tracing (off by default) before the store, whose log it wraps; a bad OTEL_* value stops the start here.

@@ -1,5 +1,10 @@
-import { ServerInterceptingCall, type ServerInterceptor, status } from '@grpc/grpc-js';
-import { type Authenticator, Unauthenticated } from '../../security/api-keys.js';
+import {
+  ServerInterceptingCall,
+  type ServerInterceptingCallInterface,
+  type ServerInterceptor,
+  status,
+} from '@grpc/grpc-js';
+import { type Authenticator, type RefusalReason, Unauthenticated } from '../../security/principal.js';
 
 export type { Authenticator };
 
@@ -16,7 +21,7 @@ export const OPEN_SERVICES: readonly string[] = ['/grpc.health.v1.Health/'];
  */
 export function authInterceptor(
   authenticator: Authenticator,
-  onRefused: (path: string, details: string) => void = () => {},
+  onRefused: (path: string, details: string, reason: RefusalReason) => void = () => {},
 ): ServerInterceptor {
   return (method, call) => {
     if (OPEN_SERVICES.some((prefix) => method.path.startsWith(prefix))) return call as ServerInterceptingCall;
@@ -26,22 +31,35 @@ export function authInterceptor(
           onReceiveMetadata(metadata, forward) {
             const values = metadata.get('authorization');
             const value = values.length === 1 ? values[0] : undefined;
-            try {
-              if (values.length > 1) throw new Unauthenticated('more than one authorization entry was sent');
-              if (value !== undefined && typeof value !== 'string')
-                throw new Unauthenticated('authorization must be text, not binary metadata');
-              authenticator.authenticate(value);
-            } catch (err) {
-              if (!(err instanceof Unauthenticated)) throw err;
-              onRefused(method.path, err.message);
-              call.sendStatus({ code: status.UNAUTHENTICATED, details: err.message });
-              return;
-            }
-            metadata.remove('authorization');
-            forward(metadata);
+            const admit = () => {
+              try {
+                if (values.length > 1)
+                  throw new Unauthenticated('more than one authorization entry was sent', 'malformed');
+                if (value !== undefined && typeof value !== 'string')
+                  throw new Unauthenticated('authorization must be text, not binary metadata', 'malformed');
+                authenticator.authenticate(value, () => peerCommonName(call));
+              } catch (err) {
+                if (!(err instanceof Unauthenticated)) throw err;
+                onRefused(method.path, err.message, err.reason);
+                call.sendStatus({ code: status.UNAUTHENTICATED, details: err.message });
+                return;
+              }
+              metadata.remove('authorization');
+              forward(metadata);
+            };
+            // A JWT seen for the first time is verified asynchronously; API keys and known tokens go on now.
+            const pending = typeof value === 'string' ? authenticator.prepare?.(value) : undefined;
+            if (pending === undefined) admit();
+            else pending.then(admit, admit);
           },
         });
       },
     });
   };
+}
+
+/** The subject CN of the call's client certificate, when the TLS handshake verified one (mTLS). */
+function peerCommonName(call: ServerInterceptingCallInterface): string | undefined {
+  const cn = call.getAuthContext().sslPeerCertificate?.subject?.CN;
+  return Array.isArray(cn) ? cn[0] : cn;
 }

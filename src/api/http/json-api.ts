@@ -15,6 +15,7 @@ import { sendError } from './http-errors.js';
 import { toJson } from './json-values.js';
 import { OPENAPI } from './openapi.js';
 import { serveSseWatch } from './sse-watch.js';
+import { httpPeerCommonName } from './tls-peer.js';
 
 /** What the JSON API serves from. */
 export interface HttpApiOptions {
@@ -86,6 +87,13 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const path = url.pathname;
       if (path !== '/v1' && !path.startsWith('/v1/')) return serveConsole(req, res);
+      // A JWT seen for the first time is verified (asynchronously) first; the request then comes back here.
+      const pending = options.authenticator?.prepare?.(req.headers.authorization);
+      if (pending !== undefined) {
+        const again = () => void this.handle(req, res);
+        pending.then(again, again);
+        return true;
+      }
       // The one gate of every /v1 request, before routing: a route cannot be added past it, and an
       // unauthenticated caller learns nothing of which routes exist.
       if (options.authenticator && !authenticated(options.authenticator, req, res)) return true;
@@ -174,7 +182,7 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
 /** Checks the request's credential; answers 401 and returns false when it is missing or refused. */
 function authenticated(authenticator: Authenticator, req: IncomingMessage, res: ServerResponse): boolean {
   try {
-    authenticator.authenticate(req.headers.authorization);
+    authenticator.authenticate(req.headers.authorization, () => httpPeerCommonName(req));
     return true;
   } catch (err) {
     if (!(err instanceof Unauthenticated)) throw err;
