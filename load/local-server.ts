@@ -23,6 +23,10 @@ export interface LocalServerOptions {
   /** Serve this existing data directory (kept on stop); default: a fresh one, removed on stop. */
   readonly dataDir?: string;
   readonly extraArgs?: readonly string[];
+  /** Another build's bin/kvstore (e.g. the code before a change, for a benchmark); default: this one. */
+  readonly bin?: string;
+  /** The server's environment; default: this process's. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Starts `bin/kvstore serve` (built dist/ required) and resolves once it serves. */
@@ -38,7 +42,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       ...(process.env.BENCH_KVSTORE_NODE_FLAGS?.split(' ').filter((f) => f !== '') ?? []),
       // As `npm start` and the container run it (docs/operations.md, "Node flags").
       '--max-semi-space-size=32',
-      BIN,
+      options.bin ?? BIN,
       'serve',
       '--grpc-listen',
       '127.0.0.1:0',
@@ -52,7 +56,7 @@ export async function startLocalServer(options: LocalServerOptions = {}): Promis
       'json',
       ...extraArgs,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env },
   );
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
