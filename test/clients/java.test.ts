@@ -1,0 +1,170 @@
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { kvstore } from '../helpers/cli.js';
+import { deadPort } from '../helpers/ports.js';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { suiteDir, tempDir } from '../helpers/temp-dir.js';
+
+// The Java client (clients/java), built by clients/java/build.sh with Debian's javac, protoc, grpc-java and
+// protobuf-java (.ci/run installs them; Maven is not used), then its test programs run against real servers
+// started here. Outside CI it skips without the packages; in CI it fails.
+const BUILD = 'clients/java/build.sh';
+const missing = spawnSync('bash', [BUILD, '--print-missing'], { encoding: 'utf8' });
+const absent = missing.status !== 0 || missing.stdout.trim() !== '';
+const skip = absent && process.env.CI !== 'true';
+if (skip) {
+  console.warn(
+    `Java client tests skipped: apt-get install -y ${missing.stdout.trim().split('\n').join(' ')} (see clients/java/README.md)`,
+  );
+}
+
+const cleanup: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+/** A Java test program of clients/java/src/test/java, running (stdin piped, stdout and stderr kept). */
+function java(
+  main: string,
+  args: string[],
+): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+  const classpath = `${readFileSync('clients/java/build/classpath.txt', 'utf8').trim()}:clients/java/build/test-classes`;
+  const child = spawn('java', ['-cp', classpath, `kvstore.clienttest.${main}`, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  cleanup.push(() => child.exitCode === null && child.kill('SIGKILL'));
+  return { child, output: () => output, exit };
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe.skipIf(skip)('Java client (clients/java)', () => {
+  beforeAll(() => {
+    expect(missing.stdout.trim(), 'Debian packages the Java client needs (.ci/run installs them)').toBe('');
+    execFileSync('bash', [BUILD], { stdio: ['ignore', 'ignore', 'pipe'] });
+  }, 300_000);
+
+  it('calls, typed errors, CAS with the current revision, list paging, txn, failover, watch basics', {
+    timeout: 120_000,
+  }, async () => {
+    const server = await startServerProcess(await tempDir());
+    cleanup.push(() => server.stop('SIGKILL'));
+    const run = java('ClientTest', [server.addr, `127.0.0.1:${await deadPort()}`]);
+    const code = await run.exit;
+    expect(code, run.output()).toBe(0);
+    expect(run.output()).toMatch(/\nall passed\n$/);
+    expect(run.output().match(/^ok /gm)?.length).toBe(13);
+  });
+
+  it('a watch rides out a SIGKILL and a SIGTERM restart with a writer running: every revision once, in order', {
+    timeout: 180_000,
+  }, async () => {
+    const dataDir = await tempDir();
+    let server: ServerProcess = await startServerProcess(dataDir);
+    cleanup.push(() => server.stop('SIGKILL'));
+    const addr = server.addr;
+    const run = java('WatchRestartTest', [addr]);
+    let acked = 0;
+    let ready = false;
+    createInterface({ input: run.child.stdout! }).on('line', (line) => {
+      if (line.startsWith('ready ')) ready = true;
+      if (line.startsWith('acked ')) acked = Number(line.slice(6));
+    });
+    await waitFor('the Java watch and writer to start', () => ready || run.child.exitCode !== null);
+    expect(ready, run.output()).toBe(true);
+    for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+      const before = acked;
+      await waitFor('writes before the restart', () => acked >= before + 50);
+      await server.stop(signal);
+      server = await startServerProcess(dataDir, ['--grpc-listen', addr]);
+      const after = acked;
+      await waitFor('writes after the restart', () => acked >= after + 50);
+    }
+    run.child.stdin!.end('stop\n');
+    const code = await run.exit;
+    expect(code, run.output()).toBe(0);
+    expect(run.output()).toMatch(/^ok the watch sees every revision once/m);
+    expect(run.output().match(/^reconnect /gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
+  });
+
+  it('API key and TLS options against a server with mTLS and API keys', { timeout: 120_000 }, async () => {
+    const dir = await suiteDir('kvstore-java-tls-');
+    const openssl = (...args: string[]) =>
+      execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+    for (const ca of ['ca', 'stranger-ca']) {
+      openssl(
+        'req',
+        '-x509',
+        ...ec,
+        '-days',
+        '1',
+        '-subj',
+        `/CN=${ca}`,
+        '-keyout',
+        `${ca}.key`,
+        '-out',
+        `${ca}.crt`,
+      );
+    }
+    const leaf = (name: string, ext: string) => {
+      openssl('req', ...ec, '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
+      writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
+      openssl(
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-days',
+        '1',
+        '-extfile',
+        `${name}.ext`,
+        '-out',
+        `${name}.crt`,
+      );
+    };
+    leaf('server', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
+    leaf('client', 'extendedKeyUsage=clientAuth');
+    const created = await kvstore(['auth', 'key', 'create', 'java', '--json']);
+    expect(created.code, created.stderr).toBe(0);
+    const { key, line } = JSON.parse(created.stdout) as { key: string; line: string };
+    writeFileSync(join(dir, 'keys.yaml'), `${line}\n`);
+    const server = await startServerProcess(join(dir, 'data'), [
+      '--grpc-tls-cert',
+      join(dir, 'server.crt'),
+      '--grpc-tls-key',
+      join(dir, 'server.key'),
+      '--grpc-tls-client-ca',
+      join(dir, 'ca.crt'),
+      '--security-api-keys-file',
+      join(dir, 'keys.yaml'),
+    ]);
+    cleanup.push(() => server.stop('SIGKILL'));
+    const run = java('SecurityTest', [server.addr, key, dir]);
+    const code = await run.exit;
+    expect(code, run.output()).toBe(0);
+    expect(run.output().match(/^ok /gm)?.length).toBe(6);
+  });
+});
