@@ -53,7 +53,10 @@ describe('kvstore shell', () => {
     expect(r.stderr).toContain('shell needs a terminal');
   });
 
-  it('sets and gets, completes commands and keys, watches until Ctrl-C, runs a multi-line txn, toggles JSON, keeps its history', async () => {
+  // 13 s on a quiet machine, 40 s with the 2 shared cores loaded: room for the many screen waits.
+  it('sets and gets, completes commands and keys, watches until Ctrl-C, runs a multi-line txn, toggles JSON, keeps its history', {
+    timeout: 180_000,
+  }, async () => {
     server = await startServerProcess(await tempDir());
     const dir = await tempDir();
     const history = join(dir, 'state', 'history');
@@ -125,7 +128,10 @@ describe('kvstore shell', () => {
       version: 2,
     });
     await run(t, '\\json off', 'JSON output off');
-    await run(t, 'list --prefix config/', 'config/feature-x');
+    t.type('list --pre');
+    t.press('Tab');
+    await t.waitFor(() => t.currentLine() === 'kvstore> list --prefix', 'the flag completed');
+    await run(t, 'config/', 'config/feature-x');
 
     // Ctrl-D leaves; the history is in the file, private, and the next session walks it with Up.
     t.press('C-d');

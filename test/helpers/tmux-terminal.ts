@@ -52,7 +52,7 @@ export class TmuxTerminal {
   }
 
   /** Polls the screen until `condition` holds; fails with the screen after `timeoutMs`. */
-  async waitFor(condition: (screen: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
+  async waitFor(condition: (screen: string) => boolean, what: string, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const screen = this.screen();

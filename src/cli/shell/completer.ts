@@ -4,6 +4,8 @@ export interface CompletionSource {
   readonly words: readonly string[];
   /** The flags (`--name`) a command takes, or undefined for a word that is not a command. */
   flagsOf(command: string): readonly string[] | undefined;
+  /** Whether a command's flag takes a value (the next word is the value, not an argument). */
+  takesValue(command: string, flag: string): boolean;
   /** Up to {@link KEY_COMPLETIONS} keys starting with `prefix`, in key order (may reject). */
   keys(prefix: string): Promise<readonly string[]>;
 }
@@ -15,12 +17,17 @@ export const KEY_COMPLETIONS = 50;
 const KEY_FIRST = new Set(['get', 'set', 'del', 'watch']);
 /** Flags whose value is a key or a key prefix. */
 const KEY_FLAGS = new Set(['--prefix', '--start', '--end']);
-/** The words of a line of a multi-line txn (src/cli/txn-syntax.ts). */
+/** The words of a line of a multi-line txn (src/cli/txn-syntax.ts): its operations take `--flag VALUE`. */
 const TXN_WORDS = ['if', 'then', 'else', 'set', 'get', 'del', 'list'];
 const TXN_FLAGS: Record<string, readonly string[]> = {
   set: ['--ttl'],
   del: ['--prefix', '--pattern'],
   list: ['--prefix', '--pattern', '--start', '--end', '--limit'],
+};
+const TXN_SOURCE = {
+  words: TXN_WORDS,
+  flagsOf: (command: string) => TXN_FLAGS[command] ?? [],
+  takesValue: () => true,
 };
 
 /** readline's completer signature (callback form, so keys can come from the server). */
@@ -37,33 +44,38 @@ export function createCompleter(source: CompletionSource, inTxn: () => boolean):
     const cut = line.search(/\S*$/);
     const word = line.slice(cut);
     const before = line.slice(0, cut).trim().split(/\s+/).filter(Boolean);
-    const txn = inTxn();
+    const words = inTxn() ? TXN_SOURCE : source;
     const starts = (c: string) => c.startsWith(word);
-    if (before.length === 0) {
+    if (before.length === 0)
       return done(
-        (txn ? TXN_WORDS : source.words).filter(starts).map((c) => `${c} `),
+        words.words.filter(starts).map((c) => `${c} `),
         word,
       );
-    }
-    const command = before[0]!;
-    if (word.startsWith('-')) {
-      const flags = txn ? (TXN_FLAGS[command] ?? []) : (source.flagsOf(command) ?? []);
+    const [command, ...args] = before as [string, ...string[]];
+    if (word.startsWith('-'))
       return done(
-        flags.filter(starts).map((f) => `${f} `),
+        (words.flagsOf(command) ?? []).filter(starts).map((f) => `${f} `),
         word,
       );
-    }
-    const keyCommands = txn ? new Set(['set', 'get', 'del']) : KEY_FIRST;
-    const previous = before.at(-1)!;
-    const wantsKey =
-      KEY_FLAGS.has(previous) ||
-      (keyCommands.has(command) && before.length === 1 && (txn || source.flagsOf(command) !== undefined));
+    const previous = args.at(-1);
+    const atFirstArgument = KEY_FIRST.has(command) && positionals(command, args, words) === 0;
+    const wantsKey = (previous !== undefined && KEY_FLAGS.has(previous)) || atFirstArgument;
     if (!wantsKey || word.startsWith('"')) return done([], word);
     source.keys(word).then(
       (keys) => done(keys.map(quoteKey), word),
       () => done([], word),
     );
   };
+}
+
+/** How many arguments (not flags, nor a flag's value) come before the word being completed. */
+function positionals(command: string, args: readonly string[], source: Pick<CompletionSource, 'takesValue'>) {
+  let count = 0;
+  for (let i = 0; i < args.length; i++) {
+    if (!args[i]!.startsWith('-')) count++;
+    else if (!args[i]!.includes('=') && source.takesValue(command, args[i]!)) i++;
+  }
+  return count;
 }
 
 /** A key as the shell reads it back: JSON "quoted" when it holds spaces or starts with a quote. */

@@ -19,156 +19,182 @@ export interface ShellOptions {
   readonly historyPath: string | null;
   /** The client completion reads keys through. */
   client(): Promise<KvClient>;
-  readonly input?: NodeJS.ReadableStream;
-  readonly output?: NodeJS.WritableStream;
 }
 
 /**
  * Runs an interactive session until exit, quit or Ctrl-D; resolves with the exit code (0). Each line runs
  * through the CLI's own `main`, so a line means exactly what it means after `kvstore` on a command line.
- * Lines typed (or pasted) while a command runs wait their turn.
  */
 export async function runShell(options: ShellOptions): Promise<number> {
-  const output = options.output ?? process.stdout;
   const commands = await Promise.all(
     SHELL_COMMANDS.map((name) => loadCommand(COMMANDS.find((c) => c.name === name)!)),
   );
-  const history = new HistoryFile(options.historyPath, (m) => process.stderr.write(`kvstore: ${m}\n`));
-  let json = options.json;
-  let txn: TxnInput | null = null;
-  let running: AbortController | null = null;
-  let closed = false;
+  await new ShellSession(options, commands).ended;
+  return EXIT.OK;
+}
 
-  const rl: Interface = createInterface({
-    input: options.input ?? process.stdin,
-    output,
-    terminal: true,
-    history: history.load(),
-    historySize: HISTORY_SIZE,
-    removeHistoryDuplicates: true,
-    completer: createCompleter(completionSource(commands, options), () => txn !== null),
-  });
-  const prompt = () => {
-    rl.setPrompt(txn ? 'txn> ' : json ? 'kvstore[json]> ' : 'kvstore> ');
-    rl.prompt();
-  };
+/** One session at the terminal: the prompt, the line queue, Ctrl-C and Ctrl-D. */
+class ShellSession {
+  readonly ended: Promise<void>;
+  private readonly rl: Interface;
+  private readonly history: HistoryFile;
+  private json: boolean;
+  private txn: TxnInput | null = null;
+  /** Aborts the command running now (Ctrl-C); null at the prompt. */
+  private running: AbortController | null = null;
+  /** Lines typed (or pasted) while a command runs wait their turn. */
+  private readonly queue: string[] = [];
+  private busy = false;
+  private closed = false;
+  private finish: () => void = () => {};
 
-  const runLine = async (line: string): Promise<void> => {
-    if (txn) {
-      if (!txn.add(line)) return;
-      const input = txn.text();
-      const empty = txn.empty;
-      txn = null;
-      if (!empty) await runCommand(['txn'], input);
-      return;
+  constructor(
+    private readonly options: ShellOptions,
+    private readonly commands: readonly Command[],
+  ) {
+    this.json = options.json;
+    this.history = new HistoryFile(options.historyPath, (m) => process.stderr.write(`kvstore: ${m}\n`));
+    this.ended = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+    this.rl = createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      terminal: true,
+      history: this.history.load(),
+      historySize: HISTORY_SIZE,
+      removeHistoryDuplicates: true,
+      completer: createCompleter(completionSource(commands, options), () => this.txn !== null),
+    });
+    this.rl.on('line', (line) => {
+      this.history.append(line);
+      this.queue.push(line);
+      void this.pump();
+    });
+    this.rl.on('SIGINT', () => this.interrupt());
+    this.rl.on('close', () => {
+      this.closed = true;
+      this.running?.abort();
+      if (!this.busy) this.end();
+    });
+    this.say('kvstore shell: type help for the commands, Tab to complete, Ctrl-D to leave.');
+    this.prompt();
+  }
+
+  private prompt(): void {
+    this.rl.setPrompt(this.txn ? 'txn> ' : this.json ? 'kvstore[json]> ' : 'kvstore> ');
+    this.rl.prompt();
+  }
+
+  private say(text: string): void {
+    process.stdout.write(`${text}\n`);
+  }
+
+  private end(): void {
+    this.say('');
+    this.finish();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    while (this.queue.length > 0) {
+      try {
+        await this.runLine(this.queue.shift()!);
+      } catch (err) {
+        this.say(`kvstore: ${(err as Error).message ?? String(err)}`);
+      }
     }
+    this.busy = false;
+    if (this.closed) this.end();
+    else this.prompt();
+  }
+
+  /** Ctrl-C: stops the running command, or drops the txn being typed, or clears the line. */
+  private interrupt(): void {
+    if (this.running) {
+      this.queue.length = 0;
+      this.running.abort();
+    } else if (this.txn) {
+      this.txn = null;
+      this.say('^C (transaction dropped)');
+      this.prompt();
+    } else {
+      // As Ctrl-E then Ctrl-U would: the line typed so far goes.
+      this.rl.write(null, { ctrl: true, name: 'e' });
+      this.rl.write(null, { ctrl: true, name: 'u' });
+    }
+  }
+
+  private async runLine(line: string): Promise<void> {
+    if (this.txn) return this.txnLine(line);
     let words: string[];
     try {
       words = tokenize(line, 0);
     } catch (err) {
-      if (err instanceof TxnSyntaxError) return say(`kvstore: ${err.message}`);
+      if (err instanceof TxnSyntaxError) return this.say(`kvstore: ${err.message}`);
       throw err;
     }
     const [head, ...args] = words;
     if (head === undefined) return;
-    if (head === 'exit' || head === 'quit') return void rl.close();
+    if (head === 'exit' || head === 'quit') return this.rl.close();
     if (head === '\\json') {
-      const next = jsonToggle(args, json);
-      if (typeof next === 'string') return say(`kvstore: ${next}`);
-      json = next;
-      return say(`JSON output ${json ? 'on' : 'off'}`);
+      const next = jsonToggle(args, this.json);
+      if (typeof next === 'string') return this.say(`kvstore: ${next}`);
+      this.json = next;
+      return this.say(`JSON output ${next ? 'on' : 'off'}`);
     }
-    if (head === 'help' && args.length === 0) return say(shellHelp(commands));
-    if (head === 'help') return void (await runCommand(words));
+    if (head === 'help') return args.length === 0 ? this.say(shellHelp(this.commands)) : this.run(words);
     if (!SHELL_COMMANDS.includes(head)) {
-      const what = COMMANDS.some((c) => c.name === head)
-        ? 'is not available in the shell'
-        : 'is not a command';
-      return say(`kvstore: "${head}" ${what} (type help)`);
+      const known = COMMANDS.some((c) => c.name === head);
+      return this.say(
+        `kvstore: "${head}" ${known ? 'is not available in the shell' : 'is not a command'} (type help)`,
+      );
     }
     if (head === 'txn' && args.length === 0) {
-      txn = new TxnInput();
-      return say('(a transaction: type its lines; an empty line runs it, Ctrl-C drops it)');
+      this.txn = new TxnInput();
+      return this.say('(a transaction: type its lines; an empty line runs it, Ctrl-C drops it)');
     }
     if (head === 'set' && args.includes('-'))
-      return say('kvstore: set KEY - reads standard input, which is the shell itself: type the value');
-    await runCommand(words);
-  };
+      return this.say('kvstore: set KEY - reads standard input, which is the shell itself: type the value');
+    return this.run(words);
+  }
 
-  const runCommand = async (words: readonly string[], input?: Buffer): Promise<void> => {
-    running = new AbortController();
+  private async txnLine(line: string): Promise<void> {
+    const txn = this.txn!;
+    if (!txn.add(line)) return;
+    this.txn = null;
+    if (!txn.empty) await this.run(['txn'], txn.text());
+  }
+
+  /** Runs a command line through the CLI's main, with the shell's global flags and JSON setting. */
+  private async run(words: readonly string[], input?: Buffer): Promise<void> {
+    const running = new AbortController();
+    this.running = running;
     try {
-      const argv = [...options.globalArgs, ...(json ? ['--json'] : []), ...words];
+      const argv = [...this.options.globalArgs, ...(this.json ? ['--json'] : []), ...words];
       await main(argv, { signal: running.signal, ...(input === undefined ? {} : { input }) });
     } finally {
-      running = null;
+      this.running = null;
     }
-  };
-
-  const say = (text: string) => void output.write(`${text}\n`);
-
-  const queue: string[] = [];
-  let busy = false;
-  const pump = async () => {
-    if (busy) return;
-    busy = true;
-    while (queue.length > 0) {
-      try {
-        await runLine(queue.shift()!);
-      } catch (err) {
-        say(`kvstore: ${(err as Error).message ?? String(err)}`);
-      }
-    }
-    busy = false;
-    if (closed) finish();
-    else prompt();
-  };
-
-  rl.on('line', (line) => {
-    history.append(line);
-    queue.push(line);
-    void pump();
-  });
-  rl.on('SIGINT', () => {
-    if (running) {
-      queue.length = 0;
-      running.abort();
-    } else if (txn) {
-      txn = null;
-      say('^C (transaction dropped)');
-      prompt();
-    } else {
-      // Clear what was typed, as Ctrl-E then Ctrl-U would.
-      rl.write(null, { ctrl: true, name: 'e' });
-      rl.write(null, { ctrl: true, name: 'u' });
-    }
-  });
-  let finish: () => void = () => {};
-  const ended = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  rl.on('close', () => {
-    closed = true;
-    running?.abort();
-    if (!busy) finish();
-  });
-  say('kvstore shell: type help for the commands, Tab to complete, Ctrl-D to leave.');
-  prompt();
-  await ended;
-  say('');
-  return EXIT.OK;
+  }
 }
 
 /** Completion's view of the shell: commands, builtins, each command's flags, and keys from the server. */
 function completionSource(commands: readonly Command[], options: ShellOptions): CompletionSource {
-  const globalFlags = Object.keys(GLOBAL_OPTIONS).filter((f) => f !== 'version');
+  const globals = Object.entries(GLOBAL_OPTIONS).filter(([name]) => name !== 'version');
+  const flags = (name: string) => {
+    const command = commands.find((c) => c.name === name);
+    return command ? [...Object.entries(command.options), ...globals] : undefined;
+  };
   return {
     words: [...commands.map((c) => c.name), ...BUILTINS],
-    flagsOf(name) {
-      const command = commands.find((c) => c.name === name);
-      if (!command) return undefined;
-      return [...Object.keys(command.options), ...globalFlags].map((f) => `--${f}`).sort();
-    },
+    flagsOf: (name) =>
+      flags(name)
+        ?.map(([f]) => `--${f}`)
+        .sort(),
+    takesValue: (name, flag) =>
+      flags(name)?.some(([f, option]) => `--${f}` === flag && option.type === 'string') ?? false,
     async keys(prefix) {
       const client = await options.client();
       const pages = client.list({ prefix }, { pageSize: KEY_COMPLETIONS, keysOnly: true, timeoutMs: 2000 });
