@@ -26,25 +26,41 @@ afterEach(async () => {
   for (const f of cleanup.splice(0).reverse()) await f();
 });
 
-/** A Java test program of clients/java/src/test/java, running (stdin piped, stdout and stderr kept). */
+/** A Java test program of clients/java/src/test/java, running: its output so far, its lines, its exit. */
 function java(
   main: string,
   args: string[],
-): { child: ChildProcess; output: () => string; exit: Promise<number | null> } {
+): {
+  child: ChildProcess;
+  output: () => string;
+  lines: string[];
+  say: (line: string) => void;
+  exit: Promise<number | null>;
+} {
   const classpath = `${readFileSync('clients/java/build/classpath.txt', 'utf8').trim()}:clients/java/build/test-classes`;
   const child = spawn('java', ['-cp', classpath, `kvstore.clienttest.${main}`, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let output = '';
+  const lines: string[] = [];
   child.stdout!.on('data', (d) => {
     output += d;
   });
   child.stderr!.on('data', (d) => {
     output += d;
   });
+  createInterface({ input: child.stdout! }).on('line', (line) => lines.push(line));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   cleanup.push(() => child.exitCode === null && child.kill('SIGKILL'));
-  return { child, output: () => output, exit };
+  // The program's side of the line protocol (Driver.java): it says what it did, the driver answers.
+  const say = (line: string) => child.stdin!.write(`${line}\n`);
+  return { child, output: () => output, lines, say, exit };
+}
+
+/** How many writes the program's Writer has acknowledged (its last "acked N" line). */
+function acked(lines: string[]): number {
+  const last = lines.findLast((l) => l.startsWith('acked '));
+  return last === undefined ? 0 : Number(last.slice(6));
 }
 
 async function waitFor(what: string, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
@@ -73,6 +89,18 @@ describe.skipIf(skip)('Java client (clients/java)', () => {
     expect(run.output().match(/^ok /gm)?.length).toBe(13);
   });
 
+  /** Waits until the program has said a line starting with `prefix` (or has exited). */
+  async function heard(run: ReturnType<typeof java>, prefix: string): Promise<void> {
+    await waitFor(
+      `"${prefix}" from the Java program`,
+      () => run.lines.some((l) => l.startsWith(prefix)) || run.child.exitCode !== null,
+    );
+    expect(
+      run.lines.some((l) => l.startsWith(prefix)),
+      run.output(),
+    ).toBe(true);
+  }
+
   it('a watch rides out a SIGKILL and a SIGTERM restart with a writer running: every revision once, in order', {
     timeout: 180_000,
   }, async () => {
@@ -81,27 +109,57 @@ describe.skipIf(skip)('Java client (clients/java)', () => {
     cleanup.push(() => server.stop('SIGKILL'));
     const addr = server.addr;
     const run = java('WatchRestartTest', [addr]);
-    let acked = 0;
-    let ready = false;
-    createInterface({ input: run.child.stdout! }).on('line', (line) => {
-      if (line.startsWith('ready ')) ready = true;
-      if (line.startsWith('acked ')) acked = Number(line.slice(6));
-    });
-    await waitFor('the Java watch and writer to start', () => ready || run.child.exitCode !== null);
-    expect(ready, run.output()).toBe(true);
+    await heard(run, 'ready ');
     for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
-      const before = acked;
-      await waitFor('writes before the restart', () => acked >= before + 50);
+      const before = acked(run.lines);
+      await waitFor('writes before the restart', () => acked(run.lines) >= before + 50);
       await server.stop(signal);
       server = await startServerProcess(dataDir, ['--grpc-listen', addr]);
-      const after = acked;
-      await waitFor('writes after the restart', () => acked >= after + 50);
+      const after = acked(run.lines);
+      await waitFor('writes after the restart', () => acked(run.lines) >= after + 50);
     }
-    run.child.stdin!.end('stop\n');
-    const code = await run.exit;
-    expect(code, run.output()).toBe(0);
+    run.say('stop');
+    expect(await run.exit, run.output()).toBe(0);
     expect(run.output()).toMatch(/^ok the watch sees every revision once/m);
-    expect(run.output().match(/^reconnect /gm)?.length ?? 0).toBeGreaterThanOrEqual(2);
+    expect(run.lines.filter((l) => l.startsWith('reconnect ')).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a watch fails over to a second endpoint when the first is SIGKILLed', {
+    timeout: 120_000,
+  }, async () => {
+    const dataDir = await tempDir();
+    const server = await startServerProcess(dataDir);
+    cleanup.push(() => server.stop('SIGKILL'));
+    const standbyAddr = `127.0.0.1:${await deadPort()}`;
+    const run = java('WatchFailoverTest', [server.addr, standbyAddr]);
+    await heard(run, 'ready ');
+    await waitFor('writes before the kill', () => acked(run.lines) >= 50);
+    await server.stop('SIGKILL');
+    const standby = await startServerProcess(dataDir, ['--grpc-listen', standbyAddr]);
+    cleanup.push(() => standby.stop('SIGKILL'));
+    run.say('standby');
+    expect(await run.exit, run.output()).toBe(0);
+    expect(run.output()).toMatch(/^ok the watch resumes on the standby endpoint/m);
+  });
+
+  it('a watch gives up on a silent (SIGSTOPped) server and resumes after SIGCONT', {
+    timeout: 120_000,
+  }, async () => {
+    const server = await startServerProcess(await tempDir());
+    cleanup.push(() => server.stop('SIGKILL'));
+    const run = java('WatchSilenceTest', [server.addr]);
+    await heard(run, 'first');
+    server.process.kill('SIGSTOP');
+    cleanup.push(() => server.process.kill('SIGCONT'));
+    run.say('stopped');
+    try {
+      await heard(run, 'gave-up');
+    } finally {
+      server.process.kill('SIGCONT');
+    }
+    run.say('continued');
+    expect(await run.exit, run.output()).toBe(0);
+    expect(run.output().match(/^ok /gm)?.length).toBe(3);
   });
 
   it('API key and TLS options against a server with mTLS and API keys', { timeout: 120_000 }, async () => {

@@ -1,9 +1,5 @@
 package kvstore.clienttest;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -27,7 +23,7 @@ import kvstore.client.WatchOptions;
 public final class WatchRestartTest {
   private WatchRestartTest() {}
 
-  public static void main(String[] args) throws IOException, InterruptedException {
+  public static void main(String[] args) throws InterruptedException {
     String addr = args[0];
     ClientOptions options =
         ClientOptions.defaults()
@@ -49,16 +45,13 @@ public final class WatchRestartTest {
                   .withOnReconnect(
                       (error, endpoint, resume) -> {
                         reconnects.add(resume);
-                        System.out.println("reconnect " + resume + " " + error.codeName());
+                        Driver.say("reconnect " + resume + " " + error.codeName());
                       }));
       watch.listen(events::add, failure::set);
       Writer writer = new Writer(writerClient);
       writer.start();
-      System.out.println("ready " + first);
-      BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-      for (String line; (line = in.readLine()) != null && !line.equals("stop"); ) {
-        // The driver only ever says "stop".
-      }
+      Driver.say("ready " + first);
+      Driver.await("stop");
       writer.halt();
       long last = kv.status().getHeader().getRevision();
       Check.run(
@@ -86,38 +79,5 @@ public final class WatchRestartTest {
       watch.close();
     }
     Check.exit();
-  }
-
-  /** Writes w/0, w/1, ... until halted; a failed write (the server is down) is skipped, never resent. */
-  private static final class Writer extends Thread {
-    final List<Long> revisions = new CopyOnWriteArrayList<>();
-    private final KvClient kv;
-    private volatile boolean running = true;
-
-    Writer(KvClient kv) {
-      super("writer");
-      this.kv = kv;
-    }
-
-    @Override
-    public void run() {
-      for (int i = 0; running; i++) {
-        try {
-          revisions.add(kv.set("w/" + i, "value-" + i).revision());
-          if (revisions.size() % 10 == 0) System.out.println("acked " + revisions.size());
-        } catch (KvException e) {
-          try {
-            Thread.sleep(5);
-          } catch (InterruptedException ie) {
-            return;
-          }
-        }
-      }
-    }
-
-    void halt() throws InterruptedException {
-      running = false;
-      join(30_000);
-    }
   }
 }
