@@ -167,6 +167,36 @@ describe('OpenTelemetry tracing', () => {
     );
     expect(catchUp.parentSpanId).toBe(watch.spanId);
     expect(catchUp.attributes['kvstore.watch.from_revision']).toBe(1);
+    // The SSE watch: its span lasts as long as the stream, and its catch-up read is its child.
+    const sse = clientTraceparent();
+    await new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: server.httpPort,
+          path: '/v1/watch?prefix=traced/&from_revision=1',
+          headers: { traceparent: sse.header },
+        },
+        (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const sseSpan = await waitFor(
+      () => receiver.spans.find((s) => s.traceId === sse.traceId && s.name === 'GET /v1/watch'),
+      'the SSE watch span',
+    );
+    expect(sseSpan.parentSpanId).toBe(sse.spanId);
+    const sseCatchUp = await waitFor(
+      () => receiver.spans.find((s) => s.traceId === sse.traceId && s.name === 'kvstore.watch.catch_up'),
+      'the SSE catch-up span',
+    );
+    expect(sseCatchUp.parentSpanId).toBe(sseSpan.spanId);
     expect(receiver.refused).toEqual([]);
   });
 
