@@ -70,6 +70,8 @@ export interface Config {
   /** Authentication (docs/security.md): '' = off, the default. */
   readonly security: {
     readonly apiKeysFile: string;
+    /** Roles beyond the built-in admin, readwrite and readonly ('' = those only). */
+    readonly rolesFile: string;
     /** JWT bearer tokens (docs/security.md): keys ('' = not used), and what the claims must say. */
     readonly jwtSecretFile: string;
     readonly jwtPublicKeyFile: string;
@@ -484,6 +486,13 @@ export const SETTINGS: readonly Setting[] = [
     filePath,
   ),
   setting(
+    'security.rolesFile',
+    '',
+    'YAML file of roles ({name: {read: [globs], write: [globs], admin: bool}}) granting key prefixes to principals; the built-in roles admin, readwrite and readonly need no file',
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
     'security.jwtSecretFile',
     '',
     'file holding the HS256 secret (at least 32 bytes) JWT bearer tokens are signed with ("" = none)',
@@ -612,6 +621,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
     tracing: { enabled: v('tracing.enabled') as boolean },
     security: {
       apiKeysFile: v('security.apiKeysFile') as string,
+      rolesFile: v('security.rolesFile') as string,
       jwtSecretFile: v('security.jwtSecretFile') as string,
       jwtPublicKeyFile: v('security.jwtPublicKeyFile') as string,
       jwtJwksFile: v('security.jwtJwksFile') as string,

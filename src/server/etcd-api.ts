@@ -64,7 +64,7 @@ export function etcdApi(
     ...etcdUnaryServices({ store: parts.store, kv, admin: parts.admin, identity, ctx: parts.ctx }),
     {
       definition: etcdWatchDefinition,
-      implementation: { Watch: etcdWatchHandler(hub, parts.store, identity, logger) },
+      implementation: { Watch: etcdWatchHandler(hub, parts.store, identity, logger, parts.ctx.accessOf) },
     },
   ];
   let own: StrictServer | null = null;

@@ -64,7 +64,7 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
       kv: {
         ...kvHandlers(parts.kv, ctx),
         ...kvMultiHandlers(parts.kv, ctx),
-        Watch: watchHandler(parts.watchHub, store.limits, logger),
+        Watch: watchHandler(parts.watchHub, store.limits, logger, ctx.accessOf),
       },
       admin: adminHandlers(parts.admin, ctx),
     },

@@ -7,7 +7,8 @@ import type { Operations } from '../api/http/operations.js';
 import { encodeSseBatch } from '../api/http/sse-watch.js';
 import { listenError } from '../api/listen-error.js';
 import type { Config } from '../config/settings.js';
-import type { Authenticator } from '../security/api-keys.js';
+import type { Authenticator, Principal } from '../security/principal.js';
+import type { Access } from '../service/access.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -37,6 +38,8 @@ export interface HttpApiParts {
   readonly authenticator?: Authenticator | null;
   /** Wraps the JSON API with a span per request (tracing on). */
   readonly traced?: (api: HttpApi) => HttpApi;
+  /** What an authenticated principal may touch. */
+  readonly accessOf?: (principal: Principal) => Access;
 }
 
 /**
@@ -71,6 +74,7 @@ export async function startHttpApi(
     observe: parts.observe,
     hold: parts.admission && ((bytes) => parts.admission!.hold(bytes)),
     authenticator: parts.authenticator,
+    accessOf: parts.accessOf,
   });
   const api = parts.traced ? parts.traced(untraced) : untraced;
   if (config.http.api === 'admin') {

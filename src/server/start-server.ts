@@ -6,12 +6,14 @@ import { startOperations } from '../api/http/operations.js';
 import { listenError } from '../api/listen-error.js';
 import type { StatsProviders } from '../api/metrics/providers.js';
 import type { Config } from '../config/settings.js';
+import { loadApiKeysFile } from '../security/api-keys.js';
 import { grpcServerCredentials } from '../security/tls.js';
 import { AdminOperations } from '../service/admin-operations.js';
 import { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub, type WatchStats } from '../streams/watch-hub.js';
 import { buildAuthenticator } from './authentication.js';
+import { callerAccess } from './caller-access.js';
 import { etcdApi } from './etcd-api.js';
 import { startEventPublisher } from './event-publisher.js';
 import { durabilityOf, startGrpcListener } from './grpc-listener.js';
@@ -43,8 +45,10 @@ export async function startServer(
   observe?: RequestObserver,
 ): Promise<RunningServer> {
   const startedAt = Date.now();
-  // Credentials are read first: a bad keys file or JWT key stops the start before anything listens.
-  const authenticator = await buildAuthenticator(config);
+  // API keys and roles are read first: a bad keys or roles file stops the start before anything listens.
+  const apiKeys = config.security.apiKeysFile ? loadApiKeysFile(config.security.apiKeysFile) : [];
+  const authenticator = await buildAuthenticator(config, apiKeys);
+  const access = callerAccess(config, authenticator !== null, apiKeys);
   // TLS files are read before anything listens too: a missing certificate stops the start.
   const credentials = grpcServerCredentials(config.grpc);
   // Tracing (off by default) before the store, whose log it wraps; a bad OTEL_* value stops the start here.
@@ -56,7 +60,12 @@ export async function startServer(
     await tracing?.shutdown();
     throw err;
   });
-  const ctx = { logger, slowRequestMs: config.log.slowRequestMs, observe: ops.observer(observe) };
+  const ctx = {
+    logger,
+    slowRequestMs: config.log.slowRequestMs,
+    observe: ops.observer(observe),
+    accessOf: access.ofCall,
+  };
   const watchHub = new WatchHub(store, encodeWatchBatch, {
     maxBufferedEvents: config.watch.maxBufferedEvents,
     maxBufferedBytes: config.watch.maxBufferedBytes,
@@ -162,6 +171,7 @@ export async function startServer(
         observe: ctx.observe,
         admission: grpc.admission,
         authenticator,
+        accessOf: access.ofPrincipal,
         traced: tracing ? (api) => tracing.tracedHttpApi(api) : undefined,
       },
       ops,

@@ -6,6 +6,7 @@ import type { HistoryCheckReport } from '../store/history-check.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { PublisherStats } from '../streams/nats/publisher.js';
 import { VERSION } from '../version.js';
+import type { Access } from './access.js';
 import type {
   BackupChunkOutput,
   CompactOutput,
@@ -34,7 +35,11 @@ export interface BackupStream {
   release(): void;
 }
 
-/** The Admin operations: status, compaction, HashKV and backups, for every transport. */
+/**
+ * The Admin operations: status, compaction, HashKV and backups, for every transport. All but Status need a
+ * caller with admin (a backup holds every value); Status answers anyone, with the server's details (key
+ * count, sizes, backend, cluster) for admins only.
+ */
 export class AdminOperations {
   private backupsOpen = 0;
 
@@ -43,9 +48,16 @@ export class AdminOperations {
     private readonly facts: ServerFacts,
   ) {}
 
-  async status(): Promise<StatusOutput> {
+  async status(access: Access): Promise<StatusOutput> {
     const store = this.store;
     const s = store.status();
+    const limits = {
+      max_key_bytes: store.limits.maxKeyBytes,
+      max_value_bytes: store.limits.maxValueBytes,
+      max_ttl_ms: store.limits.maxTtlMs,
+      max_list_limit: store.limits.maxListLimit,
+    };
+    if (!access.isAdmin) return publicStatus(s.revision, s.compactRevision, limits);
     // A shared log's size and cluster figures need its servers: status still answers without them.
     const [logBytes, cluster] = await Promise.all([
       store.eventLog.storageBytes().catch(() => 0),
@@ -71,16 +83,12 @@ export class AdminOperations {
         replicas: (cluster.replicas ?? []).map((r) => ({ name: r.name, current: r.current, lag: r.lag })),
         unavailable: cluster.unavailable ?? '',
       },
-      limits: {
-        max_key_bytes: store.limits.maxKeyBytes,
-        max_value_bytes: store.limits.maxValueBytes,
-        max_ttl_ms: store.limits.maxTtlMs,
-        max_list_limit: store.limits.maxListLimit,
-      },
+      limits,
     };
   }
 
-  async compact(revision: number): Promise<CompactOutput> {
+  async compact(revision: number, access: Access): Promise<CompactOutput> {
+    access.checkAdmin('Compact');
     const result = await this.store.compact(revision);
     return {
       header: { revision: this.store.revision },
@@ -89,7 +97,8 @@ export class AdminOperations {
     };
   }
 
-  async hashKv(revision: number): Promise<HashKvOutput> {
+  async hashKv(revision: number, access: Access): Promise<HashKvOutput> {
+    access.checkAdmin('HashKV');
     const result = await this.store.hashKv(revision);
     return {
       header: { revision: this.store.revision },
@@ -104,7 +113,8 @@ export class AdminOperations {
    * Opens a backup from `fromRevision` (0: full). Its chunks are made as they are read, so a transport that
    * waits for its client before reading the next one never makes the server buffer the backup.
    */
-  async backup(fromRevision: number): Promise<BackupStream> {
+  async backup(fromRevision: number, access: Access): Promise<BackupStream> {
+    access.checkAdmin('Backup');
     const backup = await backupOf(this.store, fromRevision).catch(unavailableWhenClosed);
     this.backupsOpen++;
     let released = false;
@@ -140,6 +150,29 @@ export class AdminOperations {
   backupsRunning(): number {
     return this.backupsOpen;
   }
+}
+
+/** What Status tells a caller without admin: the revisions and the limits its requests must keep. */
+function publicStatus(
+  revision: number,
+  compactRevision: number,
+  limits: StatusOutput['limits'],
+): StatusOutput {
+  return {
+    header: { revision },
+    version: VERSION,
+    compact_revision: compactRevision,
+    keys: 0,
+    backend: '',
+    uptime_ms: 0,
+    checkpoint_revision: 0,
+    durability: '',
+    log_bytes: 0,
+    nats: null,
+    history_check: { state: '', checked_records: 0, damaged_records: 0, damaged_revisions: [] },
+    cluster: null,
+    limits,
+  };
 }
 
 /** A log closed under a backup: the server is shutting down. */

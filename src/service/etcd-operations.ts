@@ -14,6 +14,7 @@ import { validateKey, validateKeyBound } from '../store/limits.js';
 import type { TxnOp, TxnOpResult } from '../store/txn.js';
 import type { KeyRow } from '../store/write-view.js';
 import type { WatchFilter, WatchSelector } from '../streams/watch-filter.js';
+import { type Access, checkTxnAccess } from './access.js';
 import { ServiceError } from './errors.js';
 import { afterCatchUp } from './read-consistency.js';
 
@@ -418,9 +419,10 @@ export class EtcdKvOperations {
     }
   }
 
-  range(request: EtcdRangeInput): EtcdRangeOutput | Promise<EtcdRangeOutput> {
+  range(request: EtcdRangeInput, access: Access): EtcdRangeOutput | Promise<EtcdRangeOutput> {
     const store = this.store;
     const selector = etcdSelector(request.key, request.range_end, store.limits);
+    access.checkSelector('read', selector);
     if (!Number.isSafeInteger(request.revision) || request.revision < 0) {
       throw new InvalidArgumentError('revision', `is ${request.revision}; must be 0 (current) or a revision`);
     }
@@ -490,8 +492,10 @@ export class EtcdKvOperations {
     return index;
   }
 
-  async put(request: EtcdPutInput): Promise<EtcdPutOutput> {
+  async put(request: EtcdPutInput, access: Access): Promise<EtcdPutOutput> {
     const key = this.putKey(request, 'key');
+    access.checkKey('write', key);
+    if (request.prev_kv) access.checkKey('read', key);
     if (request.ignore_value) return this.putKeepingValue(key, request);
     if (!request.prev_kv) {
       const result = await this.store.set(key, request.value);
@@ -512,8 +516,10 @@ export class EtcdKvOperations {
     };
   }
 
-  async deleteRange(request: EtcdDeleteRangeInput): Promise<EtcdDeleteRangeOutput> {
+  async deleteRange(request: EtcdDeleteRangeInput, access: Access): Promise<EtcdDeleteRangeOutput> {
     const selector = etcdSelector(request.key, request.range_end, this.store.limits);
+    access.checkSelector('write', selector);
+    if (request.prev_kv) access.checkSelector('read', selector);
     if (selector.kind === 'key') {
       const result = await this.store.txn({
         compares: [],
@@ -536,7 +542,7 @@ export class EtcdKvOperations {
     };
   }
 
-  async txn(request: EtcdTxnInput): Promise<EtcdTxnOutput> {
+  async txn(request: EtcdTxnInput, access: Access): Promise<EtcdTxnOutput> {
     const limits = this.store.limits;
     if (
       request.compare.length > MAX_ETCD_TXN_OPS ||
@@ -548,6 +554,7 @@ export class EtcdKvOperations {
     const compares: Compare[] = request.compare.map((c, i) => compareOf(c, i, limits));
     const success = this.plan(request.success, 'success');
     const failure = this.plan(request.failure, 'failure');
+    checkTxnAccess(access, { compares, success: success.ops, failure: failure.ops });
     const result = await this.store.txn({ compares, success: success.ops, failure: failure.ops });
     const branch = result.succeeded ? success : failure;
     const revision = result.revision;
@@ -712,7 +719,8 @@ export class EtcdKvOperations {
   }
 
   /** Compact (the physical flag is accepted: kvstore's compaction is always physical once it returns). */
-  async compact(revision: number): Promise<{ header: EtcdHeader }> {
+  async compact(revision: number, access: Access): Promise<{ header: EtcdHeader }> {
+    access.checkAdmin('Compact');
     if (revision > this.store.revision) throw new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.futureRevision);
     if (revision <= this.store.eventLog.compactRevision()) {
       throw new ServiceError('OUT_OF_RANGE', ETCD_ERRORS.compacted);
@@ -778,15 +786,21 @@ function compareOf(c: EtcdCompareInput, i: number, limits: KvStore['limits']): C
 }
 
 /** A watch create request as the watch machinery's filter. */
-export function etcdWatchFilter(request: EtcdWatchCreateInput, limits: KvStore['limits']): WatchFilter {
+export function etcdWatchFilter(
+  request: EtcdWatchCreateInput,
+  limits: KvStore['limits'],
+  access: Access,
+): WatchFilter {
   if (!Number.isSafeInteger(request.start_revision) || request.start_revision < 0) {
     throw new InvalidArgumentError(
       'start_revision',
       `is ${request.start_revision}; must be 0 (from now) or a revision`,
     );
   }
+  const selector = etcdSelector(request.key, request.range_end, limits);
+  access.checkSelector('read', selector);
   return {
-    selector: etcdSelector(request.key, request.range_end, limits),
+    selector,
     noPut: request.filters.includes('NOPUT'),
     noDelete: request.filters.includes('NODELETE'),
     prevKv: request.prev_kv,

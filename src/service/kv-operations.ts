@@ -1,4 +1,5 @@
 import type { KvStore } from '../store/kv-store.js';
+import { type Access, checkTxnAccess } from './access.js';
 import {
   conditionOf,
   decodePageToken,
@@ -41,8 +42,8 @@ export interface KvOperationsOptions {
 }
 
 /**
- * The key-value operations, one per API method, for every transport: each validates its request, asks the
- * store and shapes the answer. Reads answer synchronously when they can (no promise on the hot path).
+ * The key-value operations, one per API method, for every transport: each checks the caller's access,
+ * validates its request, asks the store and shapes the answer. Reads answer synchronously when they can (no promise on the hot path).
  */
 export class KvOperations {
   constructor(
@@ -50,7 +51,8 @@ export class KvOperations {
     private readonly options: KvOperationsOptions,
   ) {}
 
-  get(request: GetInput): GetOutput | Promise<GetOutput> {
+  get(request: GetInput, access: Access): GetOutput | Promise<GetOutput> {
+    access.checkKey('read', request.key);
     const store = this.store;
     return afterCatchUp(store, request.serializable, () => {
       const { revision, entry } = store.get(request.key);
@@ -60,7 +62,8 @@ export class KvOperations {
     });
   }
 
-  async set(request: SetInput): Promise<SetOutput> {
+  async set(request: SetInput, access: Access): Promise<SetOutput> {
+    access.checkKey('write', request.key);
     const result = await this.store.set(request.key, request.value, {
       ttlMs: request.ttl_ms,
       condition: conditionOf(request.condition),
@@ -78,15 +81,18 @@ export class KvOperations {
     };
   }
 
-  async delete(request: DeleteInput): Promise<DeleteOutput> {
+  async delete(request: DeleteInput, access: Access): Promise<DeleteOutput> {
+    access.checkKey('write', request.key);
     const { revision, deleted } = await this.store.delete(request.key, conditionOf(request.condition));
     return { header: { revision }, deleted };
   }
 
-  list(request: ListInput): ListOutput | Promise<ListOutput> {
+  list(request: ListInput, access: Access): ListOutput | Promise<ListOutput> {
+    const span = spanOf(request);
+    access.checkSelector('read', span);
     return afterCatchUp(this.store, request.serializable, () => {
       const page = this.store.list({
-        span: spanOf(request),
+        span,
         limit: request.limit,
         after: decodePageToken(request.page_token),
         count: request.count,
@@ -102,7 +108,8 @@ export class KvOperations {
     });
   }
 
-  async setMany(items: readonly SetManyItemInput[]): Promise<SetManyOutput> {
+  async setMany(items: readonly SetManyItemInput[], access: Access): Promise<SetManyOutput> {
+    for (const item of items) access.checkKey('write', item.key);
     const result = await this.store.setMany(
       items.map((item) => ({ key: item.key, value: item.value, ttlMs: item.ttl_ms })),
     );
@@ -119,7 +126,8 @@ export class KvOperations {
     };
   }
 
-  getMany(request: GetManyInput): GetManyOutput | Promise<GetManyOutput> {
+  getMany(request: GetManyInput, access: Access): GetManyOutput | Promise<GetManyOutput> {
+    for (const key of request.keys) access.checkKey('read', key);
     const store = this.store;
     return afterCatchUp(store, request.serializable, () => {
       const { revision, entries } = store.getMany(request.keys);
@@ -134,13 +142,17 @@ export class KvOperations {
     });
   }
 
-  async deleteMany(keys: readonly string[]): Promise<DeleteManyOutput> {
+  async deleteMany(keys: readonly string[], access: Access): Promise<DeleteManyOutput> {
+    for (const key of keys) access.checkKey('write', key);
     const { revision, deleted } = await this.store.deleteMany(keys);
     return { header: { revision }, deleted: [...deleted] };
   }
 
-  async deleteRange(request: DeleteRangeInput): Promise<DeleteRangeOutput> {
-    const { revision, deleted } = await this.store.deleteRange(spanOf(request), { prevKv: request.prev_kv });
+  async deleteRange(request: DeleteRangeInput, access: Access): Promise<DeleteRangeOutput> {
+    const span = spanOf(request);
+    access.checkSelector('write', span);
+    if (request.prev_kv) access.checkSelector('read', span);
+    const { revision, deleted } = await this.store.deleteRange(span, { prevKv: request.prev_kv });
     return {
       header: { revision },
       deleted: deleted.length,
@@ -148,8 +160,9 @@ export class KvOperations {
     };
   }
 
-  async txn(request: TxnInput): Promise<TxnOutput> {
+  async txn(request: TxnInput, access: Access): Promise<TxnOutput> {
     const txn = txnRequestOf(request, this.options.defaultListLimit);
+    checkTxnAccess(access, txn);
     const result = await this.store.txn(txn);
     const ops = result.succeeded ? txn.success : txn.failure;
     return {

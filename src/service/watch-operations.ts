@@ -5,6 +5,7 @@ import type { WatchFilter, WatchSelector } from '../streams/watch-filter.js';
 import type { WatchHub } from '../streams/watch-hub.js';
 import type { WatchEnd, WatchStream } from '../streams/watch-source.js';
 import type { Watcher } from '../streams/watcher.js';
+import type { Access } from './access.js';
 import { spanOf } from './convert.js';
 import { ServiceError } from './errors.js';
 import type { WatchInput } from './types.js';
@@ -43,7 +44,8 @@ export function watchFilter(request: WatchInput, limits: Limits): WatchFilter {
 
 /**
  * Starts a watch on `stream` (whose messages `hub` encodes for its transport). Throws InvalidArgumentError
- * before anything starts when the request is malformed. The transport calls {@link Watcher.cancelled} when
+ * before anything starts when the request is malformed, PERMISSION_DENIED when the caller may not read all
+ * of what it watches. The transport calls {@link Watcher.cancelled} when
  * its client goes away.
  */
 export function startWatch(
@@ -51,8 +53,10 @@ export function startWatch(
   stream: WatchStream,
   request: WatchInput,
   limits: Limits,
+  access: Access,
 ): { watcher: Watcher; filter: WatchFilter } {
   const filter = watchFilter(request, limits);
+  access.checkSelector('read', filter.selector);
   const watcher = hub.watch(stream, filter, request.start_revision, request.progress_interval_ms);
   return { watcher, filter };
 }

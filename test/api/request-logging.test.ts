@@ -3,6 +3,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { unary } from '../../src/api/grpc/unary.js';
 import { prettyLine } from '../../src/config/logging.js';
+import { UNRESTRICTED } from '../../src/service/access.js';
 import { InvalidArgumentError } from '../../src/store/errors.js';
 import { rawCall } from '../helpers/raw-grpc.js';
 import { clients, startServerProcess, unaryCall } from '../helpers/server-process.js';
@@ -48,7 +49,7 @@ describe('request logging', () => {
   it('warns about requests slower than log.slowRequest at any level, and stays quiet otherwise', async () => {
     const lines: Record<string, unknown>[] = [];
     const logger = pino({ level: 'info' }, { write: (l: string) => lines.push(JSON.parse(l)) });
-    const ctx = { logger, slowRequestMs: 20 };
+    const ctx = { logger, slowRequestMs: 20, accessOf: () => UNRESTRICTED };
     const slow = unary<{ key: string }, object>(
       'Slow',
       ctx,

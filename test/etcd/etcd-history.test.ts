@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { UNRESTRICTED } from '../../src/service/access.js';
 import type { EtcdRangeInput } from '../../src/service/etcd-operations.js';
 import { EtcdKvOperations } from '../../src/service/etcd-operations.js';
 import { KvStore } from '../../src/store/kv-store.js';
@@ -19,10 +20,10 @@ it('starts the history index at the first read of a past revision, not before', 
   for (let i = 0; i < 10; i++) await store.set('key', Buffer.from(`v${i}`));
   expect(ops.historySize).toBe(0);
   // The first past read is rebuilt; it starts the index, which holds what changes from then on.
-  expect((await ops.range(all(5))).kvs[0]!.value.toString()).toBe('v4');
+  expect((await ops.range(all(5), UNRESTRICTED)).kvs[0]!.value.toString()).toBe('v4');
   await store.set('key', Buffer.from('v10'));
   expect(ops.historySize).toBe(2);
-  expect((await ops.range(all(10))).kvs[0]!.value.toString()).toBe('v9');
+  expect((await ops.range(all(10), UNRESTRICTED)).kvs[0]!.value.toString()).toBe('v9');
 });
 
 afterEach(async () => {
@@ -60,7 +61,7 @@ async function scenario(maxHistoryBytes?: number) {
   for (let i = 0; i < 5; i++) await store.set(`k/${i}`, Buffer.from(`before-${i}`));
   const states = new Map<number, string>();
   const show = async (revision: number) => {
-    const out = await ops.range(all(revision));
+    const out = await ops.range(all(revision), UNRESTRICTED);
     return out.kvs.map((kv) => `${kv.key}=${kv.value}@${kv.mod_revision}/${kv.version}`).join(' ');
   };
   states.set(store.revision, await show(0));
@@ -74,7 +75,10 @@ async function scenario(maxHistoryBytes?: number) {
     const roll = random(10);
     if (roll < 6) await store.set(key, Buffer.from(`v${i}`));
     else if (roll < 9)
-      await ops.deleteRange({ key: Buffer.from(key), range_end: Buffer.alloc(0), prev_kv: false });
+      await ops.deleteRange(
+        { key: Buffer.from(key), range_end: Buffer.alloc(0), prev_kv: false },
+        UNRESTRICTED,
+      );
     else await store.deleteRange({ kind: 'prefix', prefix: `k/1` });
     states.set(store.revision, await show(0));
   }
@@ -95,7 +99,7 @@ describe('etcd Range at a past revision', () => {
     const revisions = [...states.keys()].filter((r) => r < store.revision);
     const compactTo = revisions[Math.floor(revisions.length / 2)]!;
     const before = ops.historySize;
-    await ops.compact(compactTo);
+    await ops.compact(compactTo, UNRESTRICTED);
     // Compaction trimmed the index: fewer states, the ones still readable kept.
     await store.set('k/after', Buffer.from('x'));
     expect(ops.historySize).toBeLessThan(before);

@@ -6,6 +6,7 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
+import type { Access } from '../../service/access.js';
 import type { AdminOperations, BackupStream } from '../../service/admin-operations.js';
 import {
   ETCD_ERRORS,
@@ -77,8 +78,10 @@ export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
   const log = (method: string) => (err: unknown) =>
     ctx.logger.error({ method, err }, 'request failed unexpectedly');
   // Each handler: the operation's answer with full headers, errors as etcd's (see errors.ts).
-  const call = <Req, Res>(method: string, run: (request: Req) => Res | Promise<Res>) =>
-    unary<Req, Res>(`etcd.${method}`, ctx, (request) => asEtcd(() => run(request), log(method)));
+  const call = <Req, Res>(method: string, run: (request: Req, access: Access) => Res | Promise<Res>) =>
+    unary<Req, Res>(`etcd.${method}`, ctx, (request, access) =>
+      asEtcd(() => run(request, access), log(method)),
+    );
   const unsupported = (message: string) => () => {
     throw new UnsupportedError(message);
   };
@@ -102,20 +105,20 @@ export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
     value instanceof Promise ? value.then(map) : map(value);
 
   const kvHandlers: UntypedServiceImplementation = {
-    Range: call('Range', (r: EtcdRangeInput) =>
-      thenOrNow(kv.range(r), (out) => ({ ...out, header: header(out.header) })),
+    Range: call('Range', (r: EtcdRangeInput, access) =>
+      thenOrNow(kv.range(r, access), (out) => ({ ...out, header: header(out.header) })),
     ),
-    Put: call('Put', async (r: EtcdPutInput) => {
-      const out = await kv.put(r);
+    Put: call('Put', async (r: EtcdPutInput, access) => {
+      const out = await kv.put(r, access);
       return { ...out, header: header(out.header) };
     }),
-    DeleteRange: call('DeleteRange', async (r: EtcdDeleteRangeInput) => {
-      const out = await kv.deleteRange(r);
+    DeleteRange: call('DeleteRange', async (r: EtcdDeleteRangeInput, access) => {
+      const out = await kv.deleteRange(r, access);
       return { ...out, header: header(out.header) };
     }),
-    Txn: call('Txn', async (r: EtcdTxnInput) => txnAnswer(await kv.txn(r))),
-    Compact: call('Compact', async (r: { revision: number; physical: boolean }) => {
-      const out = await kv.compact(r.revision);
+    Txn: call('Txn', async (r: EtcdTxnInput, access) => txnAnswer(await kv.txn(r, access))),
+    Compact: call('Compact', async (r: { revision: number; physical: boolean }, access) => {
+      const out = await kv.compact(r.revision, access);
       return { header: header(out.header) };
     }),
   };
@@ -166,8 +169,8 @@ export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
 
   const hash32 = (hex: string) => Number.parseInt(hex.slice(0, 8), 16) >>> 0;
   const maintenanceHandlers: UntypedServiceImplementation = {
-    Status: call('Status', async () => {
-      const s = await admin.status();
+    Status: call('Status', async (_r: unknown, access) => {
+      const s = await admin.status(access);
       return {
         header: header(s.header),
         version: ETCD_COMPAT_VERSION,
@@ -181,8 +184,8 @@ export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
         isLearner: false,
       };
     }),
-    HashKV: call('HashKV', async (r: { revision: number }) => {
-      const h = await admin.hashKv(r.revision);
+    HashKV: call('HashKV', async (r: { revision: number }, access) => {
+      const h = await admin.hashKv(r.revision, access);
       return {
         header: header(h.header),
         hash: hash32(h.hash),
@@ -190,8 +193,8 @@ export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
         hash_revision: h.hash_revision,
       };
     }),
-    Hash: call('Hash', async () => {
-      const h = await admin.hashKv(0);
+    Hash: call('Hash', async (_r: unknown, access) => {
+      const h = await admin.hashKv(0, access);
       return { header: header(h.header), hash: hash32(h.hash) };
     }),
     Alarm: call('Alarm', (r: { action: string }) => {
@@ -234,7 +237,7 @@ async function streamSnapshot(parts: EtcdParts, call: ServerWritableStream<unkno
   });
   let backup: BackupStream | null = null;
   try {
-    backup = await parts.admin.backup(0);
+    backup = await parts.admin.backup(0, parts.ctx.accessOf(call.metadata));
     const sha = createHash('sha256');
     let size = 0;
     let held: Buffer | null = null;

@@ -1,5 +1,6 @@
-import type { ServerDuplexStream, ServiceDefinition } from '@grpc/grpc-js';
+import type { Metadata, ServerDuplexStream, ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { Access } from '../../service/access.js';
 import { ETCD_ERRORS, type EtcdWatchCreateInput, etcdWatchFilter } from '../../service/etcd-operations.js';
 import { watchEndError } from '../../service/watch-operations.js';
 import type { KvStore } from '../../store/kv-store.js';
@@ -126,8 +127,15 @@ class EtcdWatch implements WatchStream {
  * watch_id, cancel, progress request), each a watcher of the hub, so the same no-gap catch-up-then-live
  * guarantee as kvstore.v1 Watch holds. A compacted start cancels that watch with compact_revision set.
  */
-export function etcdWatchHandler(hub: WatchHub, store: KvStore, identity: EtcdIdentity, logger: Logger) {
+export function etcdWatchHandler(
+  hub: WatchHub,
+  store: KvStore,
+  identity: EtcdIdentity,
+  logger: Logger,
+  accessOf: (metadata: Metadata) => Access,
+) {
   return (call: EtcdWatchCall): void => {
+    const access = accessOf(call.metadata);
     const watches = new Map<number, EtcdWatch>();
     let nextId = 0;
     let open = true;
@@ -179,7 +187,7 @@ export function etcdWatchHandler(hub: WatchHub, store: KvStore, identity: EtcdId
       }
       let filter: ReturnType<typeof etcdWatchFilter>;
       try {
-        filter = etcdWatchFilter(request, store.limits);
+        filter = etcdWatchFilter(request, store.limits, access);
       } catch (err) {
         send({ watch_id: -1, created: true, canceled: true, cancel_reason: etcdRpcError(err).error.message });
         return;

@@ -14,6 +14,8 @@ export function adminHandlers(
 ): AdminHandlers & UntypedServiceImplementation {
   return {
     ...maintenanceHandlers(ops, ctx),
-    Status: unary<StatusRequest__Output, StatusResponse>('Status', ctx, () => ops.status()),
+    Status: unary<StatusRequest__Output, StatusResponse>('Status', ctx, (_request, access) =>
+      ops.status(access),
+    ),
   };
 }

@@ -5,6 +5,7 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { type Authenticator, type RefusalReason, Unauthenticated } from '../../security/principal.js';
+import { admitPrincipal } from './call-principal.js';
 
 export type { Authenticator };
 
@@ -37,7 +38,10 @@ export function authInterceptor(
                   throw new Unauthenticated('more than one authorization entry was sent', 'malformed');
                 if (value !== undefined && typeof value !== 'string')
                   throw new Unauthenticated('authorization must be text, not binary metadata', 'malformed');
-                authenticator.authenticate(value, () => peerCommonName(call));
+                admitPrincipal(
+                  metadata,
+                  authenticator.authenticate(value, () => peerCommonName(call)),
+                );
               } catch (err) {
                 if (!(err instanceof Unauthenticated)) throw err;
                 onRefused(method.path, err.message, err.reason);

@@ -19,30 +19,36 @@ import { unary } from './unary.js';
 /** Handlers of the multi-key methods of kvstore.v1.KV: batches, range deletes and transactions. */
 export function kvMultiHandlers(ops: KvOperations, ctx: HandlerContext): UntypedServiceImplementation {
   return {
-    SetMany: unary<SetManyRequest__Output, SetManyResponse>('SetMany', ctx, (request) =>
+    SetMany: unary<SetManyRequest__Output, SetManyResponse>('SetMany', ctx, (request, access) =>
       ops.setMany(
         request.items.map((item) => ({
           key: item.key,
           value: item.value,
           ttl_ms: item._ttl_ms === 'ttl_ms' ? item.ttl_ms : undefined,
         })),
+        access,
       ),
     ),
-    GetMany: unary<GetManyRequest__Output, GetManyResponse>('GetMany', ctx, (request) =>
-      ops.getMany(request),
+    GetMany: unary<GetManyRequest__Output, GetManyResponse>('GetMany', ctx, (request, access) =>
+      ops.getMany(request, access),
     ),
-    DeleteMany: unary<DeleteManyRequest__Output, DeleteManyResponse>('DeleteMany', ctx, (request) =>
-      ops.deleteMany(request.keys),
+    DeleteMany: unary<DeleteManyRequest__Output, DeleteManyResponse>('DeleteMany', ctx, (request, access) =>
+      ops.deleteMany(request.keys, access),
     ),
-    DeleteRange: unary<DeleteRangeRequest__Output, DeleteRangeResponse>('DeleteRange', ctx, (request) =>
-      ops.deleteRange(request),
+    DeleteRange: unary<DeleteRangeRequest__Output, DeleteRangeResponse>(
+      'DeleteRange',
+      ctx,
+      (request, access) => ops.deleteRange(request, access),
     ),
-    Txn: unary<TxnRequest__Output, TxnResponse>('Txn', ctx, (request) =>
-      ops.txn({
-        compare: request.compare,
-        success: request.success.map(opInputOf),
-        failure: request.failure.map(opInputOf),
-      }),
+    Txn: unary<TxnRequest__Output, TxnResponse>('Txn', ctx, (request, access) =>
+      ops.txn(
+        {
+          compare: request.compare,
+          success: request.success.map(opInputOf),
+          failure: request.failure.map(opInputOf),
+        },
+        access,
+      ),
     ),
   };
 }

@@ -21,10 +21,16 @@ export function kvHandlers(
   ctx: HandlerContext,
 ): Omit<KVHandlers, 'Watch'> & UntypedServiceImplementation {
   return {
-    Get: unary<GetRequest__Output, GetResponse>('Get', ctx, (request) => ops.get(request)),
-    Set: unary<SetRequest__Output, SetResponse>('Set', ctx, (request) => ops.set(setInputOf(request))),
-    Delete: unary<DeleteRequest__Output, DeleteResponse>('Delete', ctx, (request) => ops.delete(request)),
-    List: unary<ListRequest__Output, ListResponse>('List', ctx, (request) => ops.list(request)),
+    Get: unary<GetRequest__Output, GetResponse>('Get', ctx, (request, access) => ops.get(request, access)),
+    Set: unary<SetRequest__Output, SetResponse>('Set', ctx, (request, access) =>
+      ops.set(setInputOf(request), access),
+    ),
+    Delete: unary<DeleteRequest__Output, DeleteResponse>('Delete', ctx, (request, access) =>
+      ops.delete(request, access),
+    ),
+    List: unary<ListRequest__Output, ListResponse>('List', ctx, (request, access) =>
+      ops.list(request, access),
+    ),
   };
 }
 

@@ -26,11 +26,11 @@ export function maintenanceHandlers(
 ): MaintenanceHandlers & UntypedServiceImplementation {
   return {
     Backup: backupHandler(ops, ctx),
-    Compact: unary<CompactRequest__Output, CompactResponse>('Compact', ctx, (request) =>
-      ops.compact(request.revision),
+    Compact: unary<CompactRequest__Output, CompactResponse>('Compact', ctx, (request, access) =>
+      ops.compact(request.revision, access),
     ),
-    HashKV: unary<HashKVRequest__Output, HashKVResponse>('HashKV', ctx, (request) =>
-      ops.hashKv(request.revision),
+    HashKV: unary<HashKVRequest__Output, HashKVResponse>('HashKV', ctx, (request, access) =>
+      ops.hashKv(request.revision, access),
     ),
   };
 }
@@ -60,7 +60,7 @@ async function streamBackup(
   });
   let backup: BackupStream | null = null;
   try {
-    backup = await ops.backup(call.request.from_revision);
+    backup = await ops.backup(call.request.from_revision, ctx.accessOf(call.metadata));
     for await (const chunk of backup.chunks) {
       if (cancelled) break;
       if (!call.write(chunk)) await drained(call);

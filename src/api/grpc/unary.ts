@@ -1,26 +1,29 @@
-import type { handleUnaryCall, ServerUnaryCall } from '@grpc/grpc-js';
+import type { handleUnaryCall, Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { Access } from '../../service/access.js';
 import { toRpcError } from './status-errors.js';
 
 /** Observes every finished request (for metrics); `code` is the gRPC status code. */
 export type RequestObserver = (method: string, code: status, seconds: number) => void;
 
-/** What every handler shares: where to log, what counts as slow, who observes requests. */
+/** What every handler shares: where to log, what counts as slow, who observes requests, who is calling. */
 export interface HandlerContext {
   readonly logger: Logger;
   readonly slowRequestMs: number;
   readonly observe?: RequestObserver;
+  /** What the caller of a call (known by its metadata) may touch: everything when auth is off. */
+  readonly accessOf: (metadata: Metadata) => Access;
 }
 
 /**
- * Wraps a handler: maps thrown errors to gRPC statuses, logs each request at debug and slow ones at warn,
+ * Wraps a handler: hands it the caller's access, maps thrown errors to gRPC statuses, logs each request at debug and slow ones at warn,
  * and reports it to the observer. A handler that returns synchronously never touches a promise.
  */
 export function unary<Req, Res>(
   method: string,
   ctx: HandlerContext,
-  handler: (request: Req, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
+  handler: (request: Req, access: Access, call: ServerUnaryCall<Req, Res>) => Res | Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     const started = performance.now();
@@ -41,7 +44,7 @@ export function unary<Req, Res>(
     };
     let result: Res | Promise<Res>;
     try {
-      result = handler(call.request, call);
+      result = handler(call.request, ctx.accessOf(call.metadata), call);
     } catch (err) {
       fail(err);
       return;

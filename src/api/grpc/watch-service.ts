@@ -1,6 +1,7 @@
 import type { Http2Stream } from 'node:http2';
-import type { ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
+import type { Metadata, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { Access } from '../../service/access.js';
 import { startWatch, watchEndError } from '../../service/watch-operations.js';
 import type { Limits } from '../../store/limits.js';
 import type { WatchBatch, WatchEncoder } from '../../streams/watch-batch.js';
@@ -141,12 +142,17 @@ class GrpcWatchStream implements WatchStream {
   }
 }
 
-/** The KV.Watch handler. */
-export function watchHandler(hub: WatchHub, limits: Limits, logger: Logger) {
+/** The KV.Watch handler; `accessOf` says what the caller may read. */
+export function watchHandler(
+  hub: WatchHub,
+  limits: Limits,
+  logger: Logger,
+  accessOf: (metadata: Metadata) => Access,
+) {
   return (call: ServerWritableStream<WatchRequest__Output, WatchResponse>): void => {
     let started: ReturnType<typeof startWatch>;
     try {
-      started = startWatch(hub, new GrpcWatchStream(call), call.request, limits);
+      started = startWatch(hub, new GrpcWatchStream(call), call.request, limits, accessOf(call.metadata));
     } catch (err) {
       const { error } = toRpcError(err);
       call.emit('error', error.toServiceError());

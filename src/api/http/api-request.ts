@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseDuration } from '../../config/units.js';
+import type { Access } from '../../service/access.js';
 import { ServiceError } from '../../service/errors.js';
 import type { ConditionInput } from '../../service/types.js';
 import { InvalidArgumentError } from '../../store/errors.js';
@@ -19,6 +20,8 @@ export class ApiRequest {
     readonly url: URL,
     /** The `{key}` of the path, percent-decoded ("" when the route has none). */
     readonly key: string,
+    /** What the caller may touch (every operation checks it). */
+    readonly access: Access,
     private readonly maxBodyBytes: number,
     private readonly hold?: BodyHold,
   ) {}

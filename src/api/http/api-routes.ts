@@ -40,7 +40,7 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
       path: '/v1/kv/{key}',
       operation: 'Get',
       async handle(r) {
-        const out = await kv.get({ key: r.key, serializable: r.bool('serializable') });
+        const out = await kv.get({ key: r.key, serializable: r.bool('serializable') }, r.access);
         if (!out.found || out.kv === null) {
           throw new ServiceError('NOT_FOUND', `key: "${r.key}" does not exist`, {
             field: 'key',
@@ -93,7 +93,7 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
         } else {
           value = await r.body();
         }
-        const out = await kv.set({ key: r.key, value, ttl_ms: ttlMs, condition });
+        const out = await kv.set({ key: r.key, value, ttl_ms: ttlMs, condition }, r.access);
         return { headers: { etag: etag(out.kv.mod_revision) }, json: out };
       },
     },
@@ -102,7 +102,7 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
       path: '/v1/kv/{key}',
       operation: 'Delete',
       async handle(r) {
-        return { json: await kv.delete({ key: r.key, condition: r.condition() }) };
+        return { json: await kv.delete({ key: r.key, condition: r.condition() }, r.access) };
       },
     },
     {
@@ -121,7 +121,7 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
           count: r.bool('count'),
           serializable: r.bool('serializable'),
         };
-        const out = await kv.list(input);
+        const out = await kv.list(input, r.access);
         const headers: Record<string, string> = {};
         if (out.more) {
           const next = new URL(r.url.toString());
@@ -137,7 +137,9 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
       operation: 'GetMany',
       async handle(r) {
         const j = await r.json();
-        return { json: await kv.getMany({ keys: j.strings('keys'), serializable: j.bool('serializable') }) };
+        return {
+          json: await kv.getMany({ keys: j.strings('keys'), serializable: j.bool('serializable') }, r.access),
+        };
       },
     },
     {
@@ -152,7 +154,7 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
             throw new InvalidArgumentError(`items[${i}].condition`, 'is not allowed in set-many');
           return { key: s.key, value: s.value, ttl_ms: s.ttl_ms };
         });
-        return { json: await kv.setMany(items) };
+        return { json: await kv.setMany(items, r.access) };
       },
     },
     {
@@ -160,7 +162,7 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
       path: '/v1/delete-many',
       operation: 'DeleteMany',
       async handle(r) {
-        return { json: await kv.deleteMany((await r.json()).strings('keys')) };
+        return { json: await kv.deleteMany((await r.json()).strings('keys'), r.access) };
       },
     },
     {
@@ -168,7 +170,7 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
       path: '/v1/delete-range',
       operation: 'DeleteRange',
       async handle(r) {
-        return { json: await kv.deleteRange(deleteRangeJson(await r.json())) };
+        return { json: await kv.deleteRange(deleteRangeJson(await r.json()), r.access) };
       },
     },
     {
@@ -176,15 +178,15 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
       path: '/v1/txn',
       operation: 'Txn',
       async handle(r) {
-        return { json: await kv.txn(txnJson(await r.json())) };
+        return { json: await kv.txn(txnJson(await r.json()), r.access) };
       },
     },
     {
       method: 'GET',
       path: '/v1/status',
       operation: 'Status',
-      async handle() {
-        return { json: await admin.status() };
+      async handle(r) {
+        return { json: await admin.status(r.access) };
       },
     },
     {
@@ -192,7 +194,7 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
       path: '/v1/compact',
       operation: 'Compact',
       async handle(r) {
-        return { json: await admin.compact((await r.json()).int('revision')) };
+        return { json: await admin.compact((await r.json()).int('revision'), r.access) };
       },
     },
     {
@@ -200,7 +202,7 @@ export function kvRoutes({ kv, admin }: RouteDeps): Route[] {
       path: '/v1/hash-kv',
       operation: 'HashKV',
       async handle(r) {
-        return { json: await admin.hashKv(r.int('revision')) };
+        return { json: await admin.hashKv(r.int('revision'), r.access) };
       },
     },
   ];

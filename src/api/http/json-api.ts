@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { type Authenticator, Unauthenticated } from '../../security/api-keys.js';
+import { type Authenticator, type Principal, Unauthenticated } from '../../security/principal.js';
+import { type Access, NO_ACCESS, UNRESTRICTED } from '../../service/access.js';
 import type { AdminOperations } from '../../service/admin-operations.js';
 import { classifyError, ServiceError } from '../../service/errors.js';
 import type { KvOperations } from '../../service/kv-operations.js';
@@ -37,6 +38,8 @@ export interface HttpApiOptions {
   readonly hold?: BodyHold;
   /** When set, every /v1 request needs an accepted `authorization` header (security.apiKeysFile). */
   readonly authenticator?: Authenticator | null;
+  /** What an authenticated principal may touch (with an authenticator; absent: nothing). */
+  readonly accessOf?: (principal: Principal) => Access;
 }
 
 /** The JSON API: a node:http handler for /v1/... (and the console at /ui/), and its routes (which the OpenAPI test reads). */
@@ -96,7 +99,12 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       }
       // The one gate of every /v1 request, before routing: a route cannot be added past it, and an
       // unauthenticated caller learns nothing of which routes exist.
-      if (options.authenticator && !authenticated(options.authenticator, req, res)) return true;
+      let access = UNRESTRICTED;
+      if (options.authenticator) {
+        const principal = authenticated(options.authenticator, req, res);
+        if (principal === null) return true;
+        access = options.accessOf?.(principal) ?? NO_ACCESS;
+      }
       const started = performance.now();
       let candidates: Route[] | undefined;
       let key = '';
@@ -132,7 +140,7 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         sendJsonError(res, 405, err);
         return true;
       }
-      const request = new ApiRequest(req, res, url, key, options.maxBodyBytes, options.hold);
+      const request = new ApiRequest(req, res, url, key, access, options.maxBodyBytes, options.hold);
       const finish = (err: unknown) => {
         const seconds = (performance.now() - started) / 1000;
         if (err === undefined) {
@@ -179,16 +187,19 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
   };
 }
 
-/** Checks the request's credential; answers 401 and returns false when it is missing or refused. */
-function authenticated(authenticator: Authenticator, req: IncomingMessage, res: ServerResponse): boolean {
+/** Checks the request's credential; answers 401 and returns null when it is missing or refused. */
+function authenticated(
+  authenticator: Authenticator,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Principal | null {
   try {
-    authenticator.authenticate(req.headers.authorization, () => httpPeerCommonName(req));
-    return true;
+    return authenticator.authenticate(req.headers.authorization, () => httpPeerCommonName(req));
   } catch (err) {
     if (!(err instanceof Unauthenticated)) throw err;
     res.setHeader('www-authenticate', 'Bearer realm="kvstore"');
     sendError(res, new ServiceError('UNAUTHENTICATED', err.message));
-    return false;
+    return null;
   }
 }
 
@@ -229,7 +240,7 @@ function send(res: ServerResponse, reply: Reply | null): void {
  * paced by the client (the next chunk is made once the last one is handed to the network).
  */
 async function streamBackup(r: ApiRequest, options: HttpApiOptions): Promise<null> {
-  const backup = await options.admin.backup(r.int('from_revision'));
+  const backup = await options.admin.backup(r.int('from_revision'), r.access);
   const res = r.res;
   let gone = false;
   res.on('close', () => {

@@ -163,7 +163,7 @@ export function serveSseWatch(r: ApiRequest, deps: SseWatchDeps): null {
   const stream = new SseStream(res, stop);
   const now = deps.revision();
   // Throws (400) before anything is written when the request is malformed.
-  const { watcher, filter } = startWatch(deps.hub, stream, request, deps.limits);
+  const { watcher, filter } = startWatch(deps.hub, stream, request, deps.limits, r.access);
   if (res.writableEnded) return null; // ended at once (compacted, or the server is shutting down)
   // From now: the revision it starts after, so a reconnect resumes without a gap even before the first
   // change.

@@ -20,8 +20,8 @@ DESCRIPTION
     Nothing is sent to a server. See docs/security.md.
 
 OPTIONS
-    --role ROLE   a role the key holds (repeatable; default admin). Roles are recorded for RBAC, which
-                  is not enforced yet: every accepted key may do everything.
+    --role ROLE   a role the key holds (repeatable; default admin). Built in: admin, readwrite,
+                  readonly; others come from the server's security.rolesFile (docs/security.md).
     --json        print {name, key, hash, roles, line} as one JSON object
 
 EXAMPLES

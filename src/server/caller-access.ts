@@ -1,0 +1,39 @@
+import type { Metadata } from '@grpc/grpc-js';
+import { principalOf } from '../api/grpc/call-principal.js';
+import type { Config } from '../config/settings.js';
+import type { ApiKeyEntry } from '../security/api-keys.js';
+import type { Principal } from '../security/principal.js';
+import { BUILT_IN_ROLES, checkRolesKnown, loadRolesFile, type RoleTable } from '../security/roles.js';
+import { type Access, AccessControl, NO_ACCESS, UNRESTRICTED } from '../service/access.js';
+
+/** How each transport learns what its caller may touch. */
+export interface CallerAccess {
+  /** gRPC (kvstore.v1 and the etcd API): by the metadata object the gate admitted. */
+  readonly ofCall: (metadata: Metadata) => Access;
+  /** HTTP: by the principal its gate admitted. */
+  readonly ofPrincipal: (principal: Principal) => Access;
+}
+
+/** Everything, for every call: authentication is off. */
+const OPEN: CallerAccess = { ofCall: () => UNRESTRICTED, ofPrincipal: () => UNRESTRICTED };
+
+/**
+ * Reads the roles (security.rolesFile beside the built-in ones) and checks that every API key names known
+ * roles, so a typo stops the start rather than locking a key out. With authentication off every call may
+ * do everything; with it on, a gRPC call the gate did not admit gets nothing (fail closed).
+ */
+export function callerAccess(config: Config, authOn: boolean, apiKeys: readonly ApiKeyEntry[]): CallerAccess {
+  const roles: RoleTable = config.security.rolesFile
+    ? loadRolesFile(config.security.rolesFile)
+    : BUILT_IN_ROLES;
+  for (const key of apiKeys) checkRolesKnown(roles, key.roles, `security.apiKeysFile: key "${key.name}"`);
+  if (!authOn) return OPEN;
+  const control = new AccessControl(roles);
+  return {
+    ofCall: (metadata) => {
+      const principal = principalOf(metadata);
+      return principal === undefined ? NO_ACCESS : control.accessOf(principal);
+    },
+    ofPrincipal: (principal) => control.accessOf(principal),
+  };
+}
