@@ -1,4 +1,4 @@
-import { context, propagation, type Tracer, trace } from '@opentelemetry/api';
+import { context, DiagLogLevel, diag, propagation, type Tracer, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import {
@@ -16,6 +16,9 @@ import {
 import { AsyncContextManager } from './async-context.js';
 import type { TracingSettings } from './tracing-settings.js';
 
+/** Where the SDK's own complaints go (an unreachable collector, a refused export): a warning at most every 30 s. */
+export type TracingWarn = (message: string) => void;
+
 /** The OpenTelemetry SDK as kvstore runs it: the tracer its spans come from, and the way to stop it. */
 export interface TracingRuntime {
   readonly tracer: Tracer;
@@ -30,7 +33,22 @@ export interface TracingRuntime {
  * AsyncLocalStorage context manager. The resource says service.name (OTEL_SERVICE_NAME, else `kvstore`) and
  * service.version; OTEL_RESOURCE_ATTRIBUTES adds to it.
  */
-export function startTracerProvider(settings: TracingSettings, version: string): TracingRuntime {
+export function startTracerProvider(
+  settings: TracingSettings,
+  version: string,
+  warn: TracingWarn,
+): TracingRuntime {
+  let warnedAt = 0;
+  const throttled = (message: string, ...args: unknown[]) => {
+    if (Date.now() - warnedAt < 30_000) return;
+    warnedAt = Date.now();
+    warn([message, ...args.map((a) => (a instanceof Error ? a.message : String(a)))].join(' '));
+  };
+  const quiet = () => {};
+  diag.setLogger(
+    { error: throttled, warn: throttled, info: quiet, debug: quiet, verbose: quiet },
+    DiagLogLevel.WARN,
+  );
   const exporter: SpanExporter =
     settings.exporter === 'console' ? new ConsoleSpanExporter() : new OTLPTraceExporter();
   const resource = defaultResource()
@@ -48,6 +66,7 @@ export function startTracerProvider(settings: TracingSettings, version: string):
       trace.disable();
       propagation.disable();
       context.disable();
+      diag.disable();
     },
   };
 }

@@ -37,7 +37,9 @@ export async function startTracing(config: Config, logger: Logger): Promise<Serv
     import('../api/grpc/tracing-interceptor.js'),
     import('../api/http/http-tracing.js'),
   ]);
-  const runtime = sdk.startTracerProvider(settings, VERSION);
+  const runtime = sdk.startTracerProvider(settings, VERSION, (message) =>
+    logger.warn({ detail: message }, 'tracing: the OpenTelemetry SDK reports a problem'),
+  );
   const logTracer = new logTracing.LogTracer(runtime.tracer);
   traceHooks.streams = streams.streamTraceHooks(runtime.tracer, logTracer);
   logger.info(
