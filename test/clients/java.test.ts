@@ -86,7 +86,7 @@ describe.skipIf(skip)('Java client (clients/java)', () => {
     const code = await run.exit;
     expect(code, run.output()).toBe(0);
     expect(run.output()).toMatch(/\nall passed\n$/);
-    expect(run.output().match(/^ok /gm)?.length).toBe(13);
+    expect(run.output().match(/^ok /gm)?.length).toBe(14);
   });
 
   /** Waits until the program has said a line starting with `prefix` (or has exited). */
@@ -160,6 +160,21 @@ describe.skipIf(skip)('Java client (clients/java)', () => {
     run.say('continued');
     expect(await run.exit, run.output()).toBe(0);
     expect(run.output().match(/^ok /gm)?.length).toBe(3);
+  });
+
+  it('a write lost with its SIGKILLed server is not resent and says its outcome is unknown', {
+    timeout: 120_000,
+  }, async () => {
+    const server = await startServerProcess(await tempDir());
+    cleanup.push(() => server.stop('SIGKILL'));
+    const run = java('LostWriteTest', [server.addr]);
+    await heard(run, 'connected');
+    server.process.kill('SIGSTOP');
+    run.say('stopped');
+    await heard(run, 'sent');
+    await server.stop('SIGKILL');
+    run.say('killed');
+    expect(await run.exit, run.output()).toBe(0);
   });
 
   it('API key and TLS options against a server with mTLS and API keys', { timeout: 120_000 }, async () => {

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.Set;
@@ -21,9 +22,10 @@ import kvstore.v1.Kvstore;
  * connections and watches.
  *
  * <p>Retried on UNAVAILABLE (with the backoff of {@link ClientOptions#retry()}, moving to the next endpoint):
- * get, list (each page), status and a transaction of only gets and ranges. Writes (set, delete, compact, a
- * transaction with a write) are resent only when the request provably never reached a server; otherwise
- * {@link UnavailableException#outcomeUnknown()} is true and the write is not resent.
+ * get, getMany, list (each page), status and a transaction of only gets and ranges. Writes (set, setMany,
+ * delete, deleteRange, compact, a transaction with a write) are resent only when the request provably never
+ * reached a server; otherwise {@link UnavailableException#outcomeUnknown()} is true and the write is not
+ * resent.
  */
 public final class KvClient implements AutoCloseable {
   private final Transport transport;
@@ -172,6 +174,64 @@ public final class KvClient implements AutoCloseable {
         Transport.Kind.IDEMPOTENT,
         transport.timeoutMs(),
         (ep, ms) -> ep.kv().withDeadlineAfter(ms, TimeUnit.MILLISECONDS).list(request));
+  }
+
+  /** Several keys read at one revision (retried like a read). */
+  public GetManyResult getMany(List<String> keys) {
+    Kvstore.GetManyRequest request = Kvstore.GetManyRequest.newBuilder().addAllKeys(keys).build();
+    Kvstore.GetManyResponse r =
+        transport.unary(
+            Transport.Kind.IDEMPOTENT,
+            transport.timeoutMs(),
+            (ep, ms) -> ep.kv().withDeadlineAfter(ms, TimeUnit.MILLISECONDS).getMany(request));
+    List<Optional<KeyValue>> kvs =
+        r.getResultsList().stream()
+            .map(g -> g.getFound() ? Optional.of(KeyValue.fromWire(g.getKv())) : Optional.<KeyValue>empty())
+            .toList();
+    return new GetManyResult(r.getHeader().getRevision(), kvs);
+  }
+
+  /**
+   * Sets several distinct keys atomically, as one revision, in the map's iteration order (use a
+   * LinkedHashMap to choose it); {@code ttlMs} 0 = never expire. A write: never resent once it may have
+   * reached a server.
+   */
+  public SetManyResult setMany(Map<String, String> items, long ttlMs) {
+    if (ttlMs < 0) throw new IllegalArgumentException("setMany: ttlMs must not be negative");
+    Kvstore.SetManyRequest.Builder b = Kvstore.SetManyRequest.newBuilder();
+    items.forEach(
+        (key, value) -> {
+          Kvstore.SetItem.Builder item =
+              Kvstore.SetItem.newBuilder().setKey(key).setValue(ByteString.copyFromUtf8(value));
+          if (ttlMs > 0) item.setTtlMs(ttlMs);
+          b.addItems(item);
+        });
+    Kvstore.SetManyRequest request = b.build();
+    Kvstore.SetManyResponse r =
+        transport.unary(
+            Transport.Kind.WRITE,
+            transport.timeoutMs(),
+            (ep, ms) -> ep.kv().withDeadlineAfter(ms, TimeUnit.MILLISECONDS).setMany(request));
+    return new SetManyResult(
+        r.getHeader().getRevision(), r.getKvsList().stream().map(KeyValue::fromWire).toList());
+  }
+
+  /** Deletes every key of a prefix, range or pattern as one revision (a write: never resent once sent). */
+  public DeleteRangeResult deleteRange(Selector selector) {
+    if (!selector.key().isEmpty()) throw new IllegalArgumentException("deleteRange: a key is not a span");
+    Kvstore.DeleteRangeRequest request =
+        Kvstore.DeleteRangeRequest.newBuilder()
+            .setPrefix(selector.prefix())
+            .setStart(selector.start())
+            .setEnd(selector.end())
+            .setPattern(selector.pattern())
+            .build();
+    Kvstore.DeleteRangeResponse r =
+        transport.unary(
+            Transport.Kind.WRITE,
+            transport.timeoutMs(),
+            (ep, ms) -> ep.kv().withDeadlineAfter(ms, TimeUnit.MILLISECONDS).deleteRange(request));
+    return new DeleteRangeResult(r.getHeader().getRevision(), r.getDeleted());
   }
 
   /** A transaction builder: {@code txn().when(...).onSuccess(...).onFailure(...).commit()}. */

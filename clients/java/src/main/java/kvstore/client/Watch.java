@@ -87,7 +87,8 @@ public final class Watch implements Iterator<WatchEvent>, Iterable<WatchEvent>, 
 
   /**
    * Delivers the events to {@code onEvent} on a daemon thread of its own until the watch is closed; an
-   * error that ends it (e.g. {@link CompactedException}) goes to {@code onError}. Returns this watch.
+   * error that ends it (e.g. {@link CompactedException}) goes to {@code onError}; an exception thrown by
+   * {@code onEvent} ends the watch too. Returns this watch.
    */
   public Watch listen(Consumer<WatchEvent> onEvent, Consumer<KvException> onError) {
     Thread t =
@@ -97,6 +98,9 @@ public final class Watch implements Iterator<WatchEvent>, Iterable<WatchEvent>, 
                 while (hasNext()) onEvent.accept(next());
               } catch (KvException e) {
                 onError.accept(e);
+              } finally {
+                // Also when onEvent throws: a watch nobody reads any more must not hold its stream.
+                close();
               }
             },
             "kvstore-watch");

@@ -52,6 +52,7 @@ public final class ClientTest {
       Check.run("invalid argument names the field", () -> invalidArgument(kv));
       Check.run("list pages", () -> listPages(kv));
       Check.run("txn", () -> txn(kv));
+      Check.run("getMany, setMany, deleteRange", () -> many(kv));
       Check.run("status", () -> equal(true, kv.status().getHeader().getRevision() > 0, "status revision"));
       Check.run("failover from a dead endpoint", () -> failover(options, addr, dead));
       Check.run("unreachable write is never sent, so it says outcome known", () -> unreachable(dead));
@@ -171,6 +172,24 @@ public final class ClientTest {
             .onSuccess(Op.delete("jobs/42"))
             .commit();
     that(cas.succeeded() && cas.results().get(0).deleted(), "delete by compare");
+  }
+
+  static void many(KvClient kv) {
+    java.util.Map<String, String> items = new java.util.LinkedHashMap<>();
+    items.put("m/b", "2");
+    items.put("m/a", "1");
+    kvstore.client.SetManyResult set = kv.setMany(items, 60_000);
+    equal(List.of("m/b", "m/a"), set.kvs().stream().map(KeyValue::key).toList(), "request order");
+    that(set.kvs().stream().allMatch(k -> k.modRevision() == set.revision()), "one revision for the batch");
+    kvstore.client.GetManyResult got = kv.getMany(List.of("m/a", "m/none", "m/b"));
+    equal("1", got.kvs().get(0).orElseThrow().valueUtf8(), "m/a");
+    that(got.kvs().get(1).isEmpty(), "an absent key");
+    equal("2", got.kvs().get(2).orElseThrow().valueUtf8(), "m/b");
+    that(got.kvs().get(0).orElseThrow().expiresAtMs() > 0, "the batch's TTL");
+    kvstore.client.DeleteRangeResult deleted = kv.deleteRange(kvstore.client.Selector.prefix("m/"));
+    equal(2L, deleted.deleted(), "deleted count");
+    equal(set.revision() + 1, deleted.revision(), "one revision for the delete");
+    that(kv.listAll(ListOptions.prefix("m/")).isEmpty(), "the prefix is empty");
   }
 
   static void failover(ClientOptions options, String addr, String dead) {
