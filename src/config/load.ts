@@ -78,6 +78,15 @@ export function loadConfig(inputs: ConfigInputs = {}): LoadedConfig {
   if (tlsClientCa !== '' && tlsCert === '') {
     throw new ConfigError('grpc.tlsClientCa (mTLS) needs grpc.tlsCert and grpc.tlsKey (TLS) as well');
   }
+  const http = config.http;
+  if ((http.tlsCert === '') !== (http.tlsKey === '')) {
+    throw new ConfigError(
+      'http.tlsCert and http.tlsKey go together: set both (HTTPS) or neither (plaintext)',
+    );
+  }
+  if (http.tlsClientCa !== '' && http.tlsCert === '') {
+    throw new ConfigError('http.tlsClientCa (mTLS) needs http.tlsCert and http.tlsKey (HTTPS) as well');
+  }
   if (config.log.url.scheme === 'nats' && config.nats.url !== '' && config.nats.stream === '') {
     // Every node publishes every event: only a JetStream stream (Nats-Msg-Id dedupe) makes that once.
     throw new ConfigError(

@@ -18,6 +18,10 @@ export interface Config {
     /** Where the JSON API is served: 'admin' (on http.listen), 'off', or its own HOST:PORT. */
     readonly api: string;
     readonly sseHeartbeatMs: number;
+    /** TLS of http.listen and the JSON API's own listener ('' = plaintext); tlsClientCa set = mTLS. */
+    readonly tlsCert: string;
+    readonly tlsKey: string;
+    readonly tlsClientCa: string;
   };
   /** The etcd v3 API's own listener: 'off' or HOST:PORT (it is always served on grpc.listen too). */
   readonly etcd: { readonly listen: string };
@@ -82,6 +86,8 @@ export interface Config {
     readonly jwtClockSkewMs: number;
     /** Roles of client-certificate principals by subject CN (`*`: any other CN). */
     readonly clientCertRoles: ClientCertRoles;
+    /** How often TLS files are looked at for changes (0 = read once, at start). */
+    readonly tlsReloadIntervalMs: number;
   };
 }
 
@@ -227,6 +233,21 @@ export const SETTINGS: readonly Setting[] = [
     'a duration from 1s to 10m',
     duration(1_000, 600_000),
     showMs,
+  ),
+  setting(
+    'http.tlsCert',
+    '',
+    "TLS certificate chain (PEM file) of http.listen and the JSON API's own listener; with http.tlsKey they serve only HTTPS ('' = plaintext)",
+    'a file path or empty',
+    filePath,
+  ),
+  setting('http.tlsKey', '', 'private key (PEM file) of http.tlsCert', 'a file path or empty', filePath),
+  setting(
+    'http.tlsClientCa',
+    '',
+    'CA bundle (PEM file) client certificates of the HTTP listeners must chain to: mTLS, probes and scrapers need a certificate too ("" = none asked)',
+    'a file path or empty',
+    filePath,
   ),
   setting(
     'etcd.listen',
@@ -550,6 +571,14 @@ export const SETTINGS: readonly Setting[] = [
     parseClientCertRoles,
     showClientCertRoles,
   ),
+  setting(
+    'security.tlsReloadInterval',
+    10_000,
+    'how often the TLS files (grpc.tls*, http.tls*) are looked at; a changed certificate, key or CA is used for new connections without a restart (0: read once, at start)',
+    'a duration from 0 to 1d',
+    duration(0, DAY),
+    (v) => (v === 0 ? '0' : formatMs(v as number)),
+  ),
 ];
 
 /** The settings as a map by key. */
@@ -570,6 +599,9 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       listen: v('http.listen') as string,
       api: v('http.api') as string,
       sseHeartbeatMs: v('http.sseHeartbeat') as number,
+      tlsCert: v('http.tlsCert') as string,
+      tlsKey: v('http.tlsKey') as string,
+      tlsClientCa: v('http.tlsClientCa') as string,
     },
     etcd: { listen: v('etcd.listen') as string },
     data: {
@@ -630,6 +662,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       jwtRolesClaim: v('security.jwtRolesClaim') as string,
       jwtClockSkewMs: v('security.jwtClockSkew') as number,
       clientCertRoles: v('security.clientCertRoles') as ClientCertRoles,
+      tlsReloadIntervalMs: v('security.tlsReloadInterval') as number,
     },
   };
 }

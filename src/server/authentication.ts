@@ -32,5 +32,5 @@ export async function buildAuthenticator(
 
 /** True when a listener asks clients for certificates (mTLS). */
 export function clientCertCa(config: Config): boolean {
-  return config.grpc.tlsClientCa !== '';
+  return config.grpc.tlsClientCa !== '' || config.http.tlsClientCa !== '';
 }

@@ -83,13 +83,17 @@ export async function startHttpApi(
   }
   let own: Awaited<ReturnType<typeof listenHttp>>;
   try {
-    own = await listenHttp(config.http.api, (req, res) => {
-      if (!api.handle(req, res)) {
-        res
-          .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
-          .end('not found: the JSON API is under /v1/\n');
-      }
-    });
+    own = await listenHttp(
+      config.http.api,
+      (req, res) => {
+        if (!api.handle(req, res)) {
+          res
+            .writeHead(404, { 'content-type': 'text/plain; charset=utf-8' })
+            .end('not found: the JSON API is under /v1/\n');
+        }
+      },
+      ops.httpTls,
+    );
   } catch (err) {
     hub.close();
     throw listenError('http.api', '--http-api', config.http.api, err);

@@ -50,7 +50,11 @@ export async function startServer(
   const authenticator = await buildAuthenticator(config, apiKeys);
   const access = callerAccess(config, authenticator !== null, apiKeys);
   // TLS files are read before anything listens too: a missing certificate stops the start.
-  const credentials = grpcServerCredentials(config.grpc);
+  const credentials = grpcServerCredentials(config.grpc, config.security.tlsReloadIntervalMs, (event) =>
+    event.kind === 'reloaded'
+      ? logger.info({ subject: event.subject, validTo: event.validTo }, 'grpc TLS certificate reloaded')
+      : logger.warn(event.reason),
+  );
   // Tracing (off by default) before the store, whose log it wraps; a bad OTEL_* value stops the start here.
   const tracing = await startTracing(config, logger);
   // The admin listener comes first: during a long replay probes get "starting", not a refused connection.

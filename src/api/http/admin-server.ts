@@ -1,6 +1,8 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { secureContextOptions, type TlsFileWatch } from '../../security/tls-files.js';
 import type { ServerMetrics } from '../metrics/server-metrics.js';
 import type { Readiness } from './readiness.js';
 
@@ -34,22 +36,45 @@ const TEXT = 'text/plain; charset=utf-8';
  * `GET /healthz` (200 while the process runs its event loop) and `GET /readyz` (200 when ready, else 503 with
  * the reasons, one per line). It binds before the store opens so that probes see start-up progress.
  */
-export function startAdminServer(listen: string, endpoints: AdminEndpoints): Promise<RunningAdminServer> {
-  return listenHttp(listen, (req, res) => {
-    handle(req, res, endpoints).catch((err: unknown) => {
-      endpoints.logger.error({ err, path: req.url }, 'admin request failed');
-      if (!res.headersSent) res.writeHead(500, { 'content-type': TEXT });
-      res.end('internal error\n');
-    });
-  });
+export function startAdminServer(
+  listen: string,
+  endpoints: AdminEndpoints,
+  tls: TlsFileWatch | null = null,
+): Promise<RunningAdminServer> {
+  return listenHttp(
+    listen,
+    (req, res) => {
+      handle(req, res, endpoints).catch((err: unknown) => {
+        endpoints.logger.error({ err, path: req.url }, 'admin request failed');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': TEXT });
+        res.end('internal error\n');
+      });
+    },
+    tls,
+  );
 }
 
-/** Binds a node:http server on HOST:PORT (port 0 picks a free one). */
+/**
+ * Binds a node:http server on HOST:PORT (port 0 picks a free one); HTTPS with `tls` (mTLS when it has a
+ * client CA), whose certificate follows the files when they change (new connections get the new one).
+ */
 export async function listenHttp(
   listen: string,
   handler: (req: IncomingMessage, res: ServerResponse) => void,
+  tls: TlsFileWatch | null = null,
 ): Promise<RunningAdminServer> {
-  const server = createServer(handler);
+  let server: Server;
+  let unwatch = () => {};
+  if (tls === null) server = createServer(handler);
+  else {
+    const mtls = tls.current.ca !== null;
+    const https = createHttpsServer(
+      { ...secureContextOptions(tls.current), requestCert: mtls, rejectUnauthorized: mtls },
+      handler,
+    );
+    unwatch = tls.subscribe((material) => https.setSecureContext(secureContextOptions(material)));
+    server = https;
+  }
   // Probes and scrapes are short requests; do not let an idle keep-alive connection delay shutdown.
   server.keepAliveTimeout = 5_000;
   const split = listen.lastIndexOf(':');
@@ -65,6 +90,7 @@ export async function listenHttp(
   return {
     port: (server.address() as AddressInfo).port,
     close() {
+      unwatch();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

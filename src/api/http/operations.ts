@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../../config/settings.js';
+import { TlsFileWatch } from '../../security/tls-files.js';
 import type { KvStore } from '../../store/kv-store.js';
 import { VERSION } from '../../version.js';
 import type { RequestObserver } from '../grpc/unary.js';
@@ -26,6 +27,8 @@ export interface Operations {
   readonly providers: StatsProviders;
   /** The bound admin port (useful with port 0). */
   readonly httpPort: number;
+  /** TLS of the HTTP listeners (http.tlsCert), reloaded when its files change; null = plaintext. */
+  readonly httpTls: TlsFileWatch | null;
   /** The admin address as HOST:PORT, for the start-up log line. */
   readonly httpAddress: string;
   /** The request observer for the gRPC handlers, with `also` (if any) called after the metrics. */
@@ -53,6 +56,15 @@ export async function startOperations(config: Config, logger: Logger): Promise<O
   readiness.starting(
     'starting: opening the log, loading the newest checkpoint and replaying the log after it',
   );
+  // The HTTP listeners' certificate is read now: a missing or mismatched file stops the start.
+  const httpTls =
+    config.http.tlsCert === ''
+      ? null
+      : new TlsFileWatch(config.http, 'http', config.security.tlsReloadIntervalMs, (event) =>
+          event.kind === 'reloaded'
+            ? logger.info({ subject: event.subject, validTo: event.validTo }, 'http TLS certificate reloaded')
+            : logger.warn(event.reason),
+        );
   let http: RunningAdminServer;
   const endpoints: AdminEndpoints = {
     metrics,
@@ -61,7 +73,7 @@ export async function startOperations(config: Config, logger: Logger): Promise<O
     api: config.http.api === 'admin' ? 'starting' : undefined,
   };
   try {
-    http = await startAdminServer(config.http.listen, endpoints);
+    http = await startAdminServer(config.http.listen, endpoints, httpTls);
   } catch (err) {
     throw listenError('http.listen', '--http-listen', config.http.listen, err);
   }
@@ -86,6 +98,7 @@ export async function startOperations(config: Config, logger: Logger): Promise<O
     readiness,
     providers,
     httpPort: http.port,
+    httpTls,
     httpAddress,
     observer(also) {
       const own = metrics.requests.observe;
