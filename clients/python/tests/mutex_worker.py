@@ -1,8 +1,11 @@
-"""One contender of the mutex test, run as a separate process: python3 -m tests.mutex_worker ADDR PREFIX LOG N.
+"""A Python process that contends for a kvstore mutex, or takes it and holds it until killed: the twin of
+test/fixtures/lock-worker.ts (same arguments, same shared-file check), so both languages can contend at once.
 
-Takes the lock N times; inside each critical section it appends "enter" and "exit" lines (its id and the
-fencing token) to the shared LOG file, and checks that nobody else's line came in between. With N = 0 it
-takes the lock once, prints "locked" and holds it until killed.
+    python3 -m tests.mutex_worker contend|hold ADDR PREFIX FILE ITERATIONS TTL_MS
+
+contend: ITERATIONS critical sections; inside each, FILE must be empty on entry and still hold this
+process's id on exit; the fencing token is appended to FILE.tokens. Prints "done VIOLATIONS".
+hold: takes the lock, prints "locked TOKEN", holds it until killed.
 """
 import os
 import random
@@ -12,35 +15,37 @@ import time
 import kvstore
 
 
-def main(addr, prefix, log, rounds):
+def main(mode, addr, prefix, path, iterations, ttl_ms):
     me = str(os.getpid())
     # A generous retry budget: the shared test machine can be loaded enough to stall connections for
     # seconds; a Set is still resent only when it provably never reached the server.
     kv = kvstore.connect(endpoints=[addr], timeout=10, retry={"max_attempts": 20, "maximum": 1.0})
-    session = kvstore.Session(kv, ttl_ms=int(os.environ.get("KVSTORE_TEST_TTL_MS", "3000")))
+    session = kvstore.Session(kv, ttl_ms=ttl_ms)
     mutex = kvstore.Mutex(session, prefix)
-    if rounds == 0:
+    if mode == "hold":
         mutex.lock()
         print("locked %d" % mutex.fencing_token, flush=True)
         while True:
             time.sleep(3600)
-    for _ in range(rounds):
+    violations = 0
+    for _ in range(iterations):
         with mutex:
-            token = mutex.fencing_token
-            with open(log, "a") as f:
-                f.write("enter %s %d\n" % (me, token))
-            time.sleep(random.random() * 0.004)  # work inside the critical section, to widen any overlap
-            with open(log) as f:
-                last = f.read().splitlines()[-1]
-            if last != "enter %s %d" % (me, token):
-                print("overlap: %r came in while %s held the lock" % (last, me), flush=True)
-                return 1
-            with open(log, "a") as f:
-                f.write("exit %s %d\n" % (me, token))
+            with open(path) as f:
+                violations += f.read() != ""
+            with open(path, "w") as f:
+                f.write(me)
+            time.sleep(random.random() * 0.003)  # work inside the critical section, to widen any overlap
+            with open(path) as f:
+                violations += f.read() != me
+            with open(path + ".tokens", "a") as f:
+                f.write("%d\n" % mutex.fencing_token)
+            open(path, "w").close()
+    print("done %d" % violations, flush=True)
     session.close()
     kv.close()
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])))
+    mode, addr, prefix, path, iterations, ttl_ms = sys.argv[1:7]
+    sys.exit(main(mode, addr, prefix, path, int(iterations), int(ttl_ms)))

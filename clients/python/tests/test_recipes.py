@@ -1,4 +1,5 @@
-"""Session, Mutex and Election on CAS + TTL + watch, against a real server (several processes for the mutex)."""
+"""Session, Mutex and Election on CAS + TTL + watch, against a real server (several processes for the mutex,
+Python ones and TypeScript ones contending for the same lock)."""
 import os
 import signal
 import subprocess
@@ -9,7 +10,7 @@ import unittest
 
 import kvstore
 
-from .server import start_server, temp_dir, wait_for
+from .server import NODE, REPO, start_server, temp_dir, wait_for
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -23,39 +24,47 @@ class RecipesTest(unittest.TestCase):
         self.addCleanup(kv.close)
         return kv
 
-    def worker(self, prefix, log, rounds, ttl_ms=3000):
-        env = dict(os.environ, KVSTORE_TEST_TTL_MS=str(ttl_ms))
-        p = subprocess.Popen(
-            [sys.executable, "-m", "tests.mutex_worker", self.server.addr, prefix, log, str(rounds)],
-            cwd=HERE, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
+    def worker(self, mode, prefix, path, iterations, ttl_ms=3000, language="python"):
+        """A mutex_worker process (or its TypeScript twin, test/fixtures/lock-worker.ts)."""
+        args = [mode, self.server.addr, prefix, path, str(iterations), str(ttl_ms)]
+        if language == "python":
+            command, cwd = [sys.executable, "-m", "tests.mutex_worker", *args], HERE
+        else:
+            command, cwd = [NODE, "--import", "tsx", "test/fixtures/lock-worker.ts", *args], REPO
+        p = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.addCleanup(lambda: (p.poll() is None and p.kill(), p.wait(), p.stdout.close()))
         return p
 
-    def test_mutex_excludes_across_four_processes_of_twenty_critical_sections(self):
-        log = os.path.join(temp_dir(self), "log")
-        open(log, "w").close()
-        workers = [self.worker("locks/m", log, 20) for _ in range(4)]
+    def contend(self, languages, iterations):
+        """Runs one contending worker per language given; returns the fencing tokens in file order."""
+        path = os.path.join(temp_dir(self), "critical")
+        open(path, "w").close()
+        open(path + ".tokens", "w").close()
+        workers = [self.worker("contend", "locks/m", path, iterations, language=lang) for lang in languages]
         for w in workers:
-            out = w.communicate(timeout=120)[0]
-            self.assertEqual(w.returncode, 0, out)
-        with open(log) as f:
-            lines = [line.split() for line in f.read().splitlines()]
-        self.assertEqual(len(lines), 4 * 20 * 2)
-        tokens = []
-        for enter, leave in zip(lines[0::2], lines[1::2]):
-            # Never two inside at once: each enter is followed by the same holder's exit.
-            self.assertEqual((enter[0], leave[0]), ("enter", "exit"))
-            self.assertEqual(enter[1:], leave[1:])
-            tokens.append(int(enter[2]))
-        self.assertEqual(len({line[1] for line in lines}), 4)
+            out = w.communicate(timeout=180)[0]
+            self.assertEqual((w.returncode, out.strip().splitlines()[-1:]), (0, ["done 0"]), out)
+        with open(path + ".tokens") as f:
+            tokens = [int(t) for t in f.read().split()]
+        self.assertEqual(self.client().list_all(prefix="locks/m/"), [])
+        return tokens
+
+    def test_mutex_excludes_across_four_processes_of_twenty_critical_sections(self):
+        # Never two inside at once: each worker checks the shared file on entry and exit ("done 0").
+        tokens = self.contend(["python"] * 4, 20)
+        self.assertEqual(len(tokens), 80)
         # Fencing tokens grow with every acquisition.
         self.assertEqual(tokens, sorted(set(tokens)))
-        self.assertEqual(self.client().list_all(prefix="locks/m/"), [])
+
+    @unittest.skipUnless(os.path.isdir(os.path.join(REPO, "node_modules", "tsx")), "needs npm ci (tsx)")
+    def test_python_and_typescript_processes_share_one_mutex(self):
+        tokens = self.contend(["python", "typescript", "python", "typescript"], 10)
+        self.assertEqual(len(tokens), 40)
+        self.assertEqual(tokens, sorted(set(tokens)))
 
     def test_a_killed_holder_releases_the_lock_within_its_ttl(self):
         ttl_ms = 2000
-        holder = self.worker("locks/k", os.devnull, 0, ttl_ms=ttl_ms)
+        holder = self.worker("hold", "locks/k", "-", 0, ttl_ms=ttl_ms)
         line = holder.stdout.readline()
         if not line.startswith("locked"):
             self.fail("the holder did not take the lock: " + line + holder.stdout.read())
