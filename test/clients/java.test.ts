@@ -86,7 +86,7 @@ describe.skipIf(skip)('Java client (clients/java)', () => {
     const code = await run.exit;
     expect(code, run.output()).toBe(0);
     expect(run.output()).toMatch(/\nall passed\n$/);
-    expect(run.output().match(/^ok /gm)?.length).toBe(14);
+    expect(run.output().match(/^ok /gm)?.length).toBe(15);
   });
 
   /** Waits until the program has said a line starting with `prefix` (or has exited). */

@@ -53,6 +53,7 @@ public final class ClientTest {
       Check.run("list pages", () -> listPages(kv));
       Check.run("txn", () -> txn(kv));
       Check.run("getMany, setMany, deleteRange", () -> many(kv));
+      Check.run("update() under 4 contending threads loses no increment", () -> update(kv));
       Check.run("status", () -> equal(true, kv.status().getHeader().getRevision() > 0, "status revision"));
       Check.run("failover from a dead endpoint", () -> failover(options, addr, dead));
       Check.run("unreachable write is never sent, so it says outcome known", () -> unreachable(dead));
@@ -190,6 +191,41 @@ public final class ClientTest {
     equal(2L, deleted.deleted(), "deleted count");
     equal(set.revision() + 1, deleted.revision(), "one revision for the delete");
     that(kv.listAll(ListOptions.prefix("m/")).isEmpty(), "the prefix is empty");
+  }
+
+  static void update(KvClient kv) {
+    java.util.function.Function<java.util.Optional<KeyValue>, byte[]> increment =
+        cur -> {
+          long n = cur.map(k -> Long.parseLong(k.valueUtf8())).orElse(0L);
+          return Long.toString(n + 1).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        };
+    List<Thread> threads = new ArrayList<>();
+    List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  for (int i = 0; i < 25; i++) that(kvstore.client.Update.update(kv, "u/n", increment) > 0, "wrote");
+                } catch (Throwable e) {
+                  errors.add(e);
+                }
+              });
+      threads.add(thread);
+      thread.start();
+    }
+    for (Thread t : threads) {
+      try {
+        t.join(60_000);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+    equal(List.of(), errors, "no thread failed");
+    equal("100", kv.get("u/n").orElseThrow().valueUtf8(), "every increment counted");
+    equal(0L, kvstore.client.Update.update(kv, "u/n", cur -> kvstore.client.Update.UNCHANGED), "unchanged");
+    that(kvstore.client.Update.update(kv, "u/n", cur -> null) > 0, "null deletes");
+    that(kv.get("u/n").isEmpty(), "deleted");
   }
 
   static void failover(ClientOptions options, String addr, String dead) {
