@@ -88,6 +88,8 @@ export interface Config {
     readonly clientCertRoles: ClientCertRoles;
     /** How often TLS files are looked at for changes (0 = read once, at start). */
     readonly tlsReloadIntervalMs: number;
+    /** Serve on non-loopback addresses without authentication (Redis's protected mode off). */
+    readonly insecure: boolean;
   };
 }
 
@@ -579,6 +581,13 @@ export const SETTINGS: readonly Setting[] = [
     duration(0, DAY),
     (v) => (v === 0 ? '0' : formatMs(v as number)),
   ),
+  setting(
+    'security.insecure',
+    false,
+    'serve keys on a non-loopback address with no authentication (serve --insecure); without it such a start is refused',
+    'true or false',
+    (raw) => (raw === true || raw === 'true' ? true : raw === false || raw === 'false' ? false : null),
+  ),
 ];
 
 /** The settings as a map by key. */
@@ -663,6 +672,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       jwtClockSkewMs: v('security.jwtClockSkew') as number,
       clientCertRoles: v('security.clientCertRoles') as ClientCertRoles,
       tlsReloadIntervalMs: v('security.tlsReloadInterval') as number,
+      insecure: v('security.insecure') as boolean,
     },
   };
 }

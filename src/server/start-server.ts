@@ -16,6 +16,7 @@ import { buildAuthenticator } from './authentication.js';
 import { callerAccess } from './caller-access.js';
 import { etcdApi } from './etcd-api.js';
 import { startEventPublisher } from './event-publisher.js';
+import { exposureProblem } from './exposure.js';
 import { durabilityOf, startGrpcListener } from './grpc-listener.js';
 import { type RunningHttpApi, startHttpApi } from './http-api-listener.js';
 import { maxResponseBytes, openStore } from './open-store.js';
@@ -48,6 +49,8 @@ export async function startServer(
   // API keys and roles are read first: a bad keys or roles file stops the start before anything listens.
   const apiKeys = config.security.apiKeysFile ? loadApiKeysFile(config.security.apiKeysFile) : [];
   const authenticator = await buildAuthenticator(config, apiKeys);
+  const exposure = exposureProblem(config, authenticator !== null);
+  if (exposure !== null) throw new Error(exposure);
   const access = callerAccess(config, authenticator !== null, apiKeys);
   // TLS files are read before anything listens too: a missing certificate stops the start.
   const credentials = grpcServerCredentials(config.grpc, config.security.tlsReloadIntervalMs, (event) =>

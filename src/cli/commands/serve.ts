@@ -21,6 +21,7 @@ export const serveCommand: Command = {
     config: { type: 'string' },
     'print-config': { type: 'boolean' },
     'accept-log-truncation': { type: 'boolean' },
+    insecure: { type: 'boolean' },
   },
   help: `NAME
     kvstore serve - run the kvstore server
@@ -44,6 +45,9 @@ OPTIONS
     --accept-log-truncation
         Short for --data-accept-log-truncation true: start although a checkpoint or the NATS cursor
         shows the log lost acknowledged writes (docs/operations.md).
+    --insecure
+        Short for --security-insecure true: serve on a non-loopback address although no authentication
+        is configured (otherwise such a start is refused; docs/security.md).
 ${settingsHelp}
 
 EXIT STATUS
@@ -56,7 +60,7 @@ EXIT STATUS
 
 EXAMPLES
     kvstore serve
-    kvstore serve --grpc-listen 0.0.0.0:50051 --data-dir /var/lib/kvstore
+    kvstore serve --grpc-listen 0.0.0.0:50051 --security-api-keys-file keys.yaml --data-dir /var/lib/kvstore
     KVSTORE_DATA_DURABILITY=relaxed kvstore serve --print-config`,
 
   async run(ctx) {
@@ -68,6 +72,7 @@ EXAMPLES
       if (v !== undefined) flags.set(s.key, v);
     }
     if (ctx.values['accept-log-truncation'] === true) flags.set('data.acceptLogTruncation', 'true');
+    if (ctx.values.insecure === true) flags.set('security.insecure', 'true');
     let loaded: ReturnType<typeof loadConfig>;
     try {
       loaded = loadConfig({ file: stringFlag(ctx, 'config'), env: process.env, flags });
