@@ -52,6 +52,11 @@ export function createCompleter(source: CompletionSource, inTxn: () => boolean):
         word,
       );
     const [command, ...args] = before as [string, ...string[]];
+    if (command === 'help' && args.length === 0)
+      return done(
+        source.words.filter((w) => starts(w) && source.flagsOf(w) !== undefined),
+        word,
+      );
     if (word.startsWith('-'))
       return done(
         (words.flagsOf(command) ?? []).filter(starts).map((f) => `${f} `),
