@@ -1,7 +1,9 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kvstore } from '../helpers/cli.js';
 import { deadPort } from '../helpers/ports.js';
@@ -239,5 +241,31 @@ describe.skipIf(skip)('Java client (clients/java)', () => {
     const code = await run.exit;
     expect(code, run.output()).toBe(0);
     expect(run.output().match(/^ok /gm)?.length).toBe(6);
+  });
+
+  it('JWT bearer tokens through the API key option: roles, a refusal for an expired one', {
+    timeout: 120_000,
+  }, async () => {
+    const dir = await tempDir();
+    const secret = randomBytes(48);
+    writeFileSync(join(dir, 'jwt.secret'), secret);
+    const now = Math.floor(Date.now() / 1000);
+    const jwt = (roles: string[], exp = now + 600) =>
+      new SignJWT({ sub: 'java', iss: 'https://id.test', aud: 'kvstore', exp, roles })
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(secret);
+    const server = await startServerProcess(join(dir, 'data'), [
+      '--security-jwt-secret-file',
+      join(dir, 'jwt.secret'),
+      '--security-jwt-issuer',
+      'https://id.test',
+      '--security-jwt-audience',
+      'kvstore',
+    ]);
+    cleanup.push(() => server.stop('SIGKILL'));
+    const tokens = [await jwt(['admin']), await jwt(['readonly']), await jwt(['admin'], now - 3600)];
+    const run = java('JwtTest', [server.addr, ...tokens]);
+    expect(await run.exit, run.output()).toBe(0);
+    expect(run.output().match(/^ok /gm)?.length).toBe(3);
   });
 });
