@@ -1,11 +1,14 @@
 """TLS, mTLS and API keys against real servers, with certificates made here by openssl."""
+import base64
 import hashlib
+import hmac
 import json
 import os
 import secrets
 import shutil
 import subprocess
 import tempfile
+import time
 import unittest
 
 import kvstore
@@ -37,6 +40,18 @@ def make_certificates(d):
                  "-CAcreateserial", "-days", "1", "-extfile", name + ".ext", "-out", name + ".crt")
 
 
+def _b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def hs256_jwt(secret, claims):
+    """A JWT signed with HS256, as an identity provider would issue it."""
+    signing_input = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}).encode()) + "." + _b64url(
+        json.dumps(claims).encode())
+    signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + _b64url(signature)
+
+
 @unittest.skipIf(OPENSSL is None, "openssl is needed to make the test certificates")
 class SecurityTest(unittest.TestCase):
     @classmethod
@@ -54,6 +69,13 @@ class SecurityTest(unittest.TestCase):
         # TLS with API keys; and mTLS (a client certificate of our CA is required).
         cls.keyed = cls.start(os.path.join(cls.dir, "keyed"), tls + ["--security-api-keys-file", keys_file])
         cls.mtls = cls.start(os.path.join(cls.dir, "mtls"), tls + ["--grpc-tls-client-ca", cls.pem("ca.crt")])
+        # JWTs from an identity provider sharing an HS256 secret with the server.
+        cls.jwt_secret = secrets.token_bytes(32)
+        with open(cls.pem("jwt.secret"), "wb") as f:
+            f.write(cls.jwt_secret)
+        cls.jwt = cls.start(os.path.join(cls.dir, "jwt"), tls + [
+            "--security-jwt-secret-file", cls.pem("jwt.secret"),
+            "--security-jwt-issuer", "https://id.example", "--security-jwt-audience", "kvstore"])
 
     @classmethod
     def start(cls, data, args):
@@ -97,6 +119,20 @@ class SecurityTest(unittest.TestCase):
                 self.assertEqual(caught.exception.code_name, "UNAUTHENTICATED")
                 with self.assertRaises(kvstore.AuthError):
                     next(iter(kv.watch(prefix="secure/", start_revision=1)))
+
+    def test_a_jwt_goes_where_an_api_key_does(self):
+        tls = kvstore.Tls(ca=self.pem("ca.crt"))
+        claims = {"sub": "py", "iss": "https://id.example", "aud": "kvstore", "roles": ["admin"],
+                  "exp": int(time.time()) + 600}
+        kv = self.client(self.jwt, tls=tls, api_key=hs256_jwt(self.jwt_secret, claims))
+        rev = kv.set("jwt/a", "1").revision
+        with kv.watch(prefix="jwt/", start_revision=rev) as watch:
+            self.assertEqual(next(iter(watch)).revision, rev)
+        expired = dict(claims, exp=int(time.time()) - 3600)
+        with self.assertRaisesRegex(kvstore.AuthError, "expired"):
+            self.client(self.jwt, tls=tls, api_key=hs256_jwt(self.jwt_secret, expired)).get("jwt/a")
+        with self.assertRaises(kvstore.AuthError):
+            self.client(self.jwt, tls=tls, api_key=hs256_jwt(b"x" * 32, claims)).get("jwt/a")
 
     def test_mtls_needs_a_client_certificate_of_the_servers_ca(self):
         good = self.client(self.mtls, tls=kvstore.Tls(ca=self.pem("ca.crt"), cert=self.pem("client.crt"),
