@@ -54,3 +54,22 @@ export interface Authenticator {
    */
   prepare?(authorization: string | undefined): Promise<void> | undefined;
 }
+
+/** `inner`, telling `onRefused` the reason of each refusal (for metrics); everything else passes through. */
+export function countingRefusals(
+  inner: Authenticator,
+  onRefused: (reason: RefusalReason) => void,
+): Authenticator {
+  const counted: Authenticator = {
+    authenticate(authorization, peer) {
+      try {
+        return inner.authenticate(authorization, peer);
+      } catch (err) {
+        if (err instanceof Unauthenticated) onRefused(err.reason);
+        throw err;
+      }
+    },
+  };
+  if (inner.prepare) counted.prepare = (authorization) => inner.prepare!(authorization);
+  return counted;
+}

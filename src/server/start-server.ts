@@ -7,6 +7,7 @@ import { listenError } from '../api/listen-error.js';
 import type { StatsProviders } from '../api/metrics/providers.js';
 import type { Config } from '../config/settings.js';
 import { loadApiKeysFile } from '../security/api-keys.js';
+import { countingRefusals } from '../security/principal.js';
 import { grpcServerCredentials } from '../security/tls.js';
 import { AdminOperations } from '../service/admin-operations.js';
 import { KvOperations } from '../service/kv-operations.js';
@@ -136,7 +137,8 @@ export async function startServer(
         watchHub,
         ctx,
         extraServices: etcd.services,
-        authenticator,
+        authenticator:
+          authenticator && countingRefusals(authenticator, (r) => ops.metrics.auth.refused('grpc', r)),
         credentials,
         tracing: tracing?.interceptor,
       },
@@ -177,7 +179,8 @@ export async function startServer(
         admin,
         observe: ctx.observe,
         admission: grpc.admission,
-        authenticator,
+        authenticator:
+          authenticator && countingRefusals(authenticator, (r) => ops.metrics.auth.refused('http', r)),
         accessOf: access.ofPrincipal,
         traced: tracing ? (api) => tracing.tracedHttpApi(api) : undefined,
       },

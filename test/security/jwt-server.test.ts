@@ -122,6 +122,22 @@ describe('JWT bearer tokens on a running server', () => {
     const forgedMessage = 'the JWT signature does not verify with any trusted key';
     expect((await grpcRefusal(forged)).message).toContain(forgedMessage);
     expect(await httpRefusal(forged)).toBe(forgedMessage);
+
+    // Each refusal is counted by transport and reason (kvstore_auth_refusals_total).
+    expect((await fetch(`http://127.0.0.1:${server.httpPort}/v1/kv/k`)).status).toBe(401);
+    const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    const count = (transport: string, reason: string) =>
+      Number(
+        new RegExp(
+          `^kvstore_auth_refusals_total\\{transport="${transport}",reason="${reason}"\\} (\\d+)`,
+          'm',
+        ).exec(metrics)?.[1] ?? 0,
+      );
+    for (const reason of ['expired', 'audience', 'bad_signature']) {
+      expect(count('grpc', reason), `grpc ${reason}`).toBeGreaterThanOrEqual(1);
+      expect(count('http', reason), `http ${reason}`).toBe(1);
+    }
+    expect(count('http', 'missing')).toBe(1);
   }, 30_000);
 
   it('refuses an API key once it is removed from the keys file, and keeps serving the others', async () => {

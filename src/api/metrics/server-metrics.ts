@@ -1,6 +1,7 @@
 import { statfsSync } from 'node:fs';
 import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { StoreStatus } from '../../store/kv-store.js';
+import { AuthMetrics } from './auth-metrics.js';
 import { CallbackGauge } from './callback-gauge.js';
 import { LogMetrics } from './log-metrics.js';
 import type { StatsProviders } from './providers.js';
@@ -33,6 +34,8 @@ export class ServerMetrics {
   readonly requests: RequestMetrics;
   /** The log's group commits; pass as the store's commit observer. */
   readonly log: LogMetrics;
+  /** Calls the authentication gate refused, by transport and reason. */
+  readonly auth: AuthMetrics;
   private store: StatusSource | undefined;
 
   constructor(options: ServerMetricsOptions) {
@@ -41,6 +44,7 @@ export class ServerMetrics {
     collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 10 });
     this.requests = new RequestMetrics(registry);
     this.log = new LogMetrics(registry);
+    this.auth = new AuthMetrics(registry);
 
     new Gauge({
       name: 'kvstore_build_info',
