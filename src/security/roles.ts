@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { compilePattern } from '../keys/key-pattern.js';
+import { parseRateLimit, type RateLimit } from './rate-limit.js';
 
 /** What one role grants: key globs it may read and write, and whether it may make admin calls. */
 export interface RoleGrants {
@@ -9,6 +10,8 @@ export interface RoleGrants {
   readonly write: readonly string[];
   /** Backup, Compact, HashKV, history checks and Status's server details. */
   readonly admin: boolean;
+  /** Requests and bytes a second its principals may send (absent: this role sets no limit). */
+  readonly rateLimit?: RateLimit;
 }
 
 /** Roles by name. */
@@ -26,6 +29,7 @@ export const BUILT_IN_ROLES: RoleTable = new Map<string, RoleGrants>([
 ]);
 
 const ROLE_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
+const ROLE_FIELDS = ['read', 'write', 'admin', 'rateLimit'];
 
 /** Reads a roles file (YAML or JSON: `roles: {name: {read: [globs], write: [globs], admin: bool}}`). */
 export function loadRolesFile(path: string): RoleTable {
@@ -52,15 +56,18 @@ export function parseRoles(raw: unknown, where: string): RoleTable {
       throw new Error(`${at}: is built in (admin, readwrite, readonly); pick another name`);
     if (!isRecord(definition))
       throw new Error(`${at}: expected {read: [globs], write: [globs], admin: true|false}`);
-    const unknown = Object.keys(definition).filter((k) => k !== 'read' && k !== 'write' && k !== 'admin');
+    const unknown = Object.keys(definition).filter((k) => !ROLE_FIELDS.includes(k));
     if (unknown.length > 0)
-      throw new Error(`${at}: unknown field ${unknown.join(', ')} (read, write, admin)`);
+      throw new Error(`${at}: unknown field ${unknown.join(', ')} (${ROLE_FIELDS.join(', ')})`);
     const admin = definition.admin ?? false;
     if (typeof admin !== 'boolean') throw new Error(`${at}: admin must be true or false`);
     table.set(name, {
       read: globs(definition.read, `${at}: read`),
       write: globs(definition.write, `${at}: write`),
       admin,
+      ...(definition.rateLimit === undefined
+        ? {}
+        : { rateLimit: parseRateLimit(definition.rateLimit, `${at}: rateLimit`) }),
     });
   }
   return table;

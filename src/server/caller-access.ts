@@ -5,6 +5,7 @@ import type { ApiKeyEntry } from '../security/api-keys.js';
 import type { Principal } from '../security/principal.js';
 import { BUILT_IN_ROLES, checkRolesKnown, loadRolesFile, type RoleTable } from '../security/roles.js';
 import { type Access, AccessControl, NO_ACCESS, UNRESTRICTED } from '../service/access.js';
+import { RateLimiter, type RateLimitKind } from '../service/rate-limiter.js';
 
 /** How each transport learns what its caller may touch. */
 export interface CallerAccess {
@@ -12,17 +13,28 @@ export interface CallerAccess {
   readonly ofCall: (metadata: Metadata) => Access;
   /** HTTP: by the principal its gate admitted. */
   readonly ofPrincipal: (principal: Principal) => Access;
+  /** Per-principal rate limits, shared by every transport; null when no role sets one. */
+  readonly rateLimiter: RateLimiter | null;
 }
 
 /** Everything, for every call: authentication is off. */
-const OPEN: CallerAccess = { ofCall: () => UNRESTRICTED, ofPrincipal: () => UNRESTRICTED };
+const OPEN: CallerAccess = {
+  ofCall: () => UNRESTRICTED,
+  ofPrincipal: () => UNRESTRICTED,
+  rateLimiter: null,
+};
 
 /**
  * Reads the roles (security.rolesFile beside the built-in ones) and checks that every API key names known
  * roles, so a typo stops the start rather than locking a key out. With authentication off every call may
  * do everything; with it on, a gRPC call the gate did not admit gets nothing (fail closed).
  */
-export function callerAccess(config: Config, authOn: boolean, apiKeys: readonly ApiKeyEntry[]): CallerAccess {
+export function callerAccess(
+  config: Config,
+  authOn: boolean,
+  apiKeys: readonly ApiKeyEntry[],
+  onRateLimited?: (kind: RateLimitKind) => void,
+): CallerAccess {
   const roles: RoleTable = config.security.rolesFile
     ? loadRolesFile(config.security.rolesFile)
     : BUILT_IN_ROLES;
@@ -35,5 +47,6 @@ export function callerAccess(config: Config, authOn: boolean, apiKeys: readonly 
       return principal === undefined ? NO_ACCESS : control.accessOf(principal);
     },
     ofPrincipal: (principal) => control.accessOf(principal),
+    rateLimiter: [...roles.values()].some((role) => role.rateLimit) ? new RateLimiter(onRateLimited) : null,
   };
 }

@@ -6,11 +6,13 @@ import { type Authenticator, authInterceptor } from '../api/grpc/auth-intercepto
 import { type ExtraService, type RefusedRequest, startGrpcServer } from '../api/grpc/grpc-server.js';
 import { kvMultiHandlers } from '../api/grpc/kv-multi-service.js';
 import { kvHandlers } from '../api/grpc/kv-service.js';
+import { rateLimitInterceptor } from '../api/grpc/rate-limit-interceptor.js';
 import type { HandlerContext } from '../api/grpc/unary.js';
 import { watchHandler } from '../api/grpc/watch-service.js';
 import type { Config } from '../config/settings.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { KvOperations } from '../service/kv-operations.js';
+import type { RateLimiter } from '../service/rate-limiter.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { WatchHub } from '../streams/watch-hub.js';
 import { ENVELOPE_BYTES, maxResponseBytes } from './open-store.js';
@@ -28,6 +30,8 @@ export interface GrpcParts {
   readonly credentials?: ServerCredentials;
   /** When set, every call but grpc.health.v1 must carry an accepted credential (security.apiKeysFile). */
   readonly authenticator?: Authenticator | null;
+  /** Per-principal rate limits, when a role sets one (shared with the HTTP API). */
+  readonly rateLimiter?: RateLimiter | null;
   /** Tracing's interceptor (tracing on): installed last, so it sees every call the others let through. */
   readonly tracing?: ServerInterceptor | null;
 }
@@ -57,7 +61,14 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
   const auth = parts.authenticator
     ? authInterceptor(parts.authenticator, (path, details) => refused(path, status.UNAUTHENTICATED, details))
     : null;
-  const interceptors = auth ? [gate.interceptor, auth] : [gate.interceptor];
+  // Rate limits (roles' rateLimit), charged to the principal the gate admitted.
+  const limited = parts.rateLimiter
+    ? rateLimitInterceptor(parts.rateLimiter, ctx.accessOf, (path, details) =>
+        refused(path, status.RESOURCE_EXHAUSTED, details),
+      )
+    : null;
+  // grpc-js hands metadata to the first interceptor of the list first: the limiter comes after the gate.
+  const interceptors = [gate.interceptor, ...(auth ? [auth] : []), ...(limited ? [limited] : [])];
   if (parts.tracing) interceptors.push(parts.tracing);
   const running = await startGrpcServer(
     {

@@ -11,6 +11,7 @@ import type { Authenticator, Principal } from '../security/principal.js';
 import type { Access } from '../service/access.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { KvOperations } from '../service/kv-operations.js';
+import type { RateLimiter } from '../service/rate-limiter.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub } from '../streams/watch-hub.js';
 import { ENVELOPE_BYTES } from './open-store.js';
@@ -40,6 +41,8 @@ export interface HttpApiParts {
   readonly traced?: (api: HttpApi) => HttpApi;
   /** What an authenticated principal may touch. */
   readonly accessOf?: (principal: Principal) => Access;
+  /** Per-principal rate limits (shared with gRPC). */
+  readonly rateLimiter?: RateLimiter | null;
 }
 
 /**
@@ -75,6 +78,7 @@ export async function startHttpApi(
     hold: parts.admission && ((bytes) => parts.admission!.hold(bytes)),
     authenticator: parts.authenticator,
     accessOf: parts.accessOf,
+    rateLimiter: parts.rateLimiter,
   });
   const api = parts.traced ? parts.traced(untraced) : untraced;
   if (config.http.api === 'admin') {

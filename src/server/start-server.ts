@@ -52,7 +52,9 @@ export async function startServer(
   const authenticator = await buildAuthenticator(config, apiKeys);
   const exposure = exposureProblem(config, authenticator !== null);
   if (exposure !== null) throw new Error(exposure);
-  const access = callerAccess(config, authenticator !== null, apiKeys);
+  const access = callerAccess(config, authenticator !== null, apiKeys, (kind) =>
+    ops.metrics.rateLimits.observe(kind),
+  );
   // TLS files are read before anything listens too: a missing certificate stops the start.
   const credentials = grpcServerCredentials(config.grpc, config.security.tlsReloadIntervalMs, (event) =>
     event.kind === 'reloaded'
@@ -139,6 +141,7 @@ export async function startServer(
         extraServices: etcd.services,
         authenticator:
           authenticator && countingRefusals(authenticator, (r) => ops.metrics.auth.refused('grpc', r)),
+        rateLimiter: access.rateLimiter,
         credentials,
         tracing: tracing?.interceptor,
       },
@@ -182,6 +185,7 @@ export async function startServer(
         authenticator:
           authenticator && countingRefusals(authenticator, (r) => ops.metrics.auth.refused('http', r)),
         accessOf: access.ofPrincipal,
+        rateLimiter: access.rateLimiter,
         traced: tracing ? (api) => tracing.tracedHttpApi(api) : undefined,
       },
       ops,

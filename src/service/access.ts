@@ -1,6 +1,7 @@
 import { describeSpan } from '../keys/key-order.js';
 import { KeyGrants, type KeySelector } from '../security/key-grants.js';
 import type { Principal } from '../security/principal.js';
+import { combineRateLimits, type RateLimit } from '../security/rate-limit.js';
 import type { RoleTable } from '../security/roles.js';
 import type { TxnRequest } from '../store/txn.js';
 import { ServiceError } from './errors.js';
@@ -18,6 +19,8 @@ export interface Access {
   readonly principal: string;
   /** True when the caller may make admin calls and see Status's server details. */
   readonly isAdmin: boolean;
+  /** What the caller may send per second (its roles' rateLimit), null for no limit. */
+  readonly rateLimit: RateLimit | null;
   checkKey(permission: KeyPermission, key: string): void;
   /** The whole selector must be granted: a prefix watch needs read on every key under the prefix. */
   checkSelector(permission: KeyPermission, selector: KeySelector): void;
@@ -29,6 +32,7 @@ export interface Access {
 export const UNRESTRICTED: Access = {
   principal: '',
   isAdmin: true,
+  rateLimit: null,
   checkKey() {},
   checkSelector() {},
   checkAdmin() {},
@@ -38,6 +42,7 @@ export const UNRESTRICTED: Access = {
 export const NO_ACCESS: Access = {
   principal: '(unauthenticated)',
   isAdmin: false,
+  rateLimit: null,
   checkKey(permission, key) {
     throw denied(this.principal, permission, `key "${key}"`);
   },
@@ -93,6 +98,7 @@ export class AccessControl {
   private resolve(principal: Principal): Access {
     const read: string[] = [];
     const write: string[] = [];
+    const limits: RateLimit[] = [];
     let admin = false;
     // A role the table does not know grants nothing (a token may carry roles meant for other services).
     for (const name of principal.roles) {
@@ -101,8 +107,15 @@ export class AccessControl {
       read.push(...role.read);
       write.push(...role.write);
       admin ||= role.admin;
+      if (role.rateLimit) limits.push(role.rateLimit);
     }
-    return new RoleAccess(principal.name, new KeyGrants(read), new KeyGrants(write), admin);
+    return new RoleAccess(
+      principal.name,
+      new KeyGrants(read),
+      new KeyGrants(write),
+      admin,
+      combineRateLimits(limits),
+    );
   }
 }
 
@@ -116,6 +129,7 @@ class RoleAccess implements Access {
     private readonly reads: KeyGrants,
     private readonly writes: KeyGrants,
     readonly isAdmin: boolean,
+    readonly rateLimit: RateLimit | null,
   ) {
     this.readsAll = reads.everything;
     this.writesAll = writes.everything;

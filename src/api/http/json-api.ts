@@ -5,6 +5,7 @@ import { type Access, NO_ACCESS, UNRESTRICTED } from '../../service/access.js';
 import type { AdminOperations } from '../../service/admin-operations.js';
 import { classifyError, ServiceError } from '../../service/errors.js';
 import type { KvOperations } from '../../service/kv-operations.js';
+import type { RateLimiter } from '../../service/rate-limiter.js';
 import type { Limits } from '../../store/limits.js';
 import type { WatchHub } from '../../streams/watch-hub.js';
 import { GRPC_STATUS } from '../grpc/status-errors.js';
@@ -40,6 +41,8 @@ export interface HttpApiOptions {
   readonly authenticator?: Authenticator | null;
   /** What an authenticated principal may touch (with an authenticator; absent: nothing). */
   readonly accessOf?: (principal: Principal) => Access;
+  /** Per-principal rate limits (shared with gRPC), when a role sets one. */
+  readonly rateLimiter?: RateLimiter | null;
 }
 
 /** The JSON API: a node:http handler for /v1/... (and the console at /ui/), and its routes (which the OpenAPI test reads). */
@@ -104,6 +107,12 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         const principal = authenticated(options.authenticator, req, res);
         if (principal === null) return true;
         access = options.accessOf?.(principal) ?? NO_ACCESS;
+        // The principal's rate limit, shared with gRPC (a body without content-length counts 0 bytes).
+        const limited = options.rateLimiter?.admit(access, Number(req.headers['content-length']) || 0);
+        if (limited) {
+          sendError(res, limited);
+          return true;
+        }
       }
       const started = performance.now();
       let candidates: Route[] | undefined;

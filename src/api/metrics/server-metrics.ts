@@ -5,6 +5,7 @@ import { AuthMetrics } from './auth-metrics.js';
 import { CallbackGauge } from './callback-gauge.js';
 import { LogMetrics } from './log-metrics.js';
 import type { StatsProviders } from './providers.js';
+import { RateLimitMetrics } from './rate-limit-metrics.js';
 import { RequestMetrics } from './request-metrics.js';
 import { WatchMetrics } from './watch-metrics.js';
 
@@ -36,6 +37,8 @@ export class ServerMetrics {
   readonly log: LogMetrics;
   /** Calls the authentication gate refused, by transport and reason. */
   readonly auth: AuthMetrics;
+  /** Calls refused by rate limits; pass its observe to the rate limiter. */
+  readonly rateLimits: RateLimitMetrics;
   private store: StatusSource | undefined;
 
   constructor(options: ServerMetricsOptions) {
@@ -45,6 +48,7 @@ export class ServerMetrics {
     this.requests = new RequestMetrics(registry);
     this.log = new LogMetrics(registry);
     this.auth = new AuthMetrics(registry);
+    this.rateLimits = new RateLimitMetrics(registry);
 
     new Gauge({
       name: 'kvstore_build_info',
