@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { Metadata } from '@grpc/grpc-js';
+import { Etcd3 } from 'etcd3';
 import { connect, type Msg, type NatsConnection } from 'nats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type NatsServer, natsServer } from '../helpers/nats-server.js';
@@ -197,6 +198,18 @@ describe('OpenTelemetry tracing', () => {
       'the SSE catch-up span',
     );
     expect(sseCatchUp.parentSpanId).toBe(sseSpan.spanId);
+    // The etcd API is served through the same interceptor: an etcd client's Range has its span.
+    const etcd = new Etcd3({ hosts: server.addr });
+    try {
+      expect(await etcd.get('traced/a').string()).toBe('1');
+    } finally {
+      etcd.close();
+    }
+    const range = await waitFor(
+      () => receiver.spans.find((s) => s.name === 'etcdserverpb.KV/Range'),
+      'the etcd Range span',
+    );
+    expect(range.attributes).toMatchObject({ 'rpc.service': 'etcdserverpb.KV', 'rpc.grpc.status_code': 0 });
     expect(receiver.refused).toEqual([]);
   });
 
