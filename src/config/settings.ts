@@ -60,6 +60,15 @@ export interface Config {
     readonly stream: string;
     readonly subjectPrefix: string;
     readonly required: boolean;
+    /** How kvstore authenticates to NATS (events and a JetStream log): at most one of user/password, token, creds; '' = not set. */
+    readonly user: string;
+    readonly passwordFile: string;
+    readonly tokenFile: string;
+    readonly credsFile: string;
+    /** TLS to NATS: a CA to trust, and a client certificate and key (mTLS). */
+    readonly tlsCa: string;
+    readonly tlsCert: string;
+    readonly tlsKey: string;
   };
   readonly log: {
     /** Which backend holds the event log (log-url.ts). */
@@ -450,6 +459,49 @@ export const SETTINGS: readonly Setting[] = [
     (raw) => (raw === true || raw === 'true' ? true : raw === false || raw === 'false' ? false : null),
   ),
   setting(
+    'nats.user',
+    '',
+    'user name kvstore connects to NATS with (the event publisher and a nats:// log), with nats.passwordFile',
+    'a NATS user name or empty',
+    (raw) => (typeof raw === 'string' ? raw : null),
+  ),
+  setting(
+    'nats.passwordFile',
+    '',
+    'file holding the password of nats.user',
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
+    'nats.tokenFile',
+    '',
+    'file holding the token kvstore connects to NATS with',
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
+    'nats.credsFile',
+    '',
+    'NATS .creds file (user JWT and NKey seed) kvstore connects with',
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
+    'nats.tlsCa',
+    '',
+    "CA bundle (PEM file) the NATS servers' certificates must chain to",
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
+    'nats.tlsCert',
+    '',
+    'client certificate (PEM file) kvstore presents to NATS (with nats.tlsKey), for a server that verifies clients',
+    'a file path or empty',
+    filePath,
+  ),
+  setting('nats.tlsKey', '', 'private key (PEM file) of nats.tlsCert', 'a file path or empty', filePath),
+  setting(
     'log.url',
     { scheme: 'sqlite', path: null },
     'where the event log lives: SQLite in the data directory (default), or a NATS JetStream stream shared by a cluster (docs/cluster.md)',
@@ -651,6 +703,13 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       stream: v('nats.stream') as string,
       subjectPrefix: v('nats.subjectPrefix') as string,
       required: v('nats.required') as boolean,
+      user: v('nats.user') as string,
+      passwordFile: v('nats.passwordFile') as string,
+      tokenFile: v('nats.tokenFile') as string,
+      credsFile: v('nats.credsFile') as string,
+      tlsCa: v('nats.tlsCa') as string,
+      tlsCert: v('nats.tlsCert') as string,
+      tlsKey: v('nats.tlsKey') as string,
     },
     log: {
       url: v('log.url') as LogUrl,

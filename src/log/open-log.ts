@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'nats';
 import type { Logger } from 'pino';
 import type { CommitObserver } from './commit-observer.js';
 import type { EventLog } from './event-log.js';
@@ -16,6 +17,8 @@ export interface OpenLogOptions {
   readonly logger?: Logger;
   /** Restore: a log that is thrown away if anything fails (SQLite: no journal, no fsync until the end). */
   readonly bulkLoad?: boolean;
+  /** NATS (JetStream log): credentials and TLS added to the connection (nats.user, nats.tls*, ...). */
+  readonly natsAuth?: Partial<ConnectionOptions>;
 }
 
 /** The SQLite log's file for a `sqlite:` URL: `<data dir>/log.sqlite` unless the URL names one. */

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Operations } from '../api/http/operations.js';
 import type { Config } from '../config/settings.js';
+import { natsConnectAuth } from '../security/nats-credentials.js';
 import type { KvStore } from '../store/kv-store.js';
 import { NatsPublisher } from '../streams/nats/publisher.js';
 
@@ -17,6 +18,7 @@ export async function startEventPublisher(
     store,
     {
       servers: config.nats.url,
+      auth: natsConnectAuth(config.nats),
       stream: config.nats.stream,
       subjectPrefix: config.nats.subjectPrefix,
       cursorPath: join(config.data.dir, 'nats-cursor.json'),

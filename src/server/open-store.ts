@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Operations } from '../api/http/operations.js';
 import type { Config } from '../config/settings.js';
+import { natsConnectAuth } from '../security/nats-credentials.js';
 import { KvStore } from '../store/kv-store.js';
 import { cursorWitness } from '../streams/nats/cursor-file.js';
 import type { ServerTracing } from './tracing.js';
@@ -39,5 +40,6 @@ export function openStore(
     // The publish cursor proves what was committed, even with NATS turned off since.
     witnesses: [cursorWitness(join(config.data.dir, 'nats-cursor.json'))],
     acceptLogTruncation: config.data.acceptLogTruncation,
+    natsAuth: natsConnectAuth(config.nats),
   });
 }

@@ -3,7 +3,7 @@ import type { CommitObserver } from '../log/commit-observer.js';
 import type { EventLog } from '../log/event-log.js';
 import { LogClosedError } from '../log/event-log.js';
 import type { LogUrl } from '../log/log-url.js';
-import { openLog } from '../log/open-log.js';
+import { type OpenLogOptions, openLog } from '../log/open-log.js';
 import type { Durability } from '../log/sqlite/sqlite-log.js';
 import { ExpirySchedule } from '../projections/expiry-schedule.js';
 import { KeyState } from '../projections/key-state.js';
@@ -47,6 +47,8 @@ export interface StoreOptions {
   readonly commitObserver?: CommitObserver;
   /** Wraps the log once it is open, before anything reads it (tracing, when it is on). */
   readonly wrapLog?: (log: EventLog) => EventLog;
+  /** A NATS log's connection credentials and TLS (OpenLogOptions.natsAuth). */
+  readonly natsAuth?: OpenLogOptions['natsAuth'];
   /** Files besides the checkpoints that prove acknowledged revisions (the NATS cursor); see witness.ts. */
   readonly witnesses?: readonly WitnessReader[];
   /** Start even when a witness proves the log lost acknowledged writes (never reusing their revisions). */
@@ -115,6 +117,7 @@ function openEventLog(options: StoreOptions, dir: DataDir, logger: Logger): Prom
         durability: options.durability ?? 'fsync',
         observer: options.commitObserver,
         logger,
+        natsAuth: options.natsAuth,
       });
 }
 

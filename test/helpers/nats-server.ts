@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../../load/ports.js';
 
 export { freePort };
@@ -11,15 +13,24 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-/** Prepares a nats-server on a free port storing JetStream data in `storeDir`; call start(). */
-export async function natsServer(storeDir: string): Promise<NatsServer> {
+/**
+ * Prepares a nats-server on a free port storing JetStream data in `storeDir`; call start(). `conf` is
+ * nats-server (2.9) configuration added to the server's, e.g. `authorization { token: "..." }`.
+ */
+export async function natsServer(storeDir: string, conf?: string): Promise<NatsServer> {
   const port = await freePort();
   let child: ChildProcess | null = null;
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir];
+  if (conf !== undefined) {
+    const file = join(storeDir, '..', `nats-${port}.conf`);
+    writeFileSync(file, `${conf}\n`);
+    args.push('-c', file);
+  }
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     async start() {
-      child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+      child = spawn('nats-server', args, {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let log = '';

@@ -127,7 +127,7 @@ export class JetStreamEventLog implements EventLog {
   /** Connects, creates the stream if absent, and reads where it stands. */
   static async open(url: NatsLogUrl, options: OpenLogOptions): Promise<JetStreamEventLog> {
     const logger = (options.logger ?? pino({ level: 'silent' })).child({ component: 'log' });
-    const nc = await connectLog(url, logger);
+    const nc = await connectLog(url, logger, options.natsAuth);
     try {
       const jsm = await nc.jetstreamManager();
       const info = await ensureLogStream(jsm, url, logger);

@@ -1,4 +1,5 @@
 import {
+  type ConnectionOptions,
   connect,
   DiscardPolicy,
   type JetStreamManager,
@@ -26,9 +27,14 @@ export function logSubject(stream: string): string {
 export const DUPLICATE_WINDOW_NS = 120 * 1e9;
 
 /** Connects to the log's NATS servers; reconnects forever (the log rides out outages). */
-export async function connectLog(url: NatsLogUrl, logger: Logger): Promise<NatsConnection> {
+export async function connectLog(
+  url: NatsLogUrl,
+  logger: Logger,
+  auth: Partial<ConnectionOptions> = {},
+): Promise<NatsConnection> {
   try {
     const nc = await connect({
+      ...auth,
       servers: [...url.servers],
       name: `kvstore-log-${url.stream}`,
       maxReconnectAttempts: -1,

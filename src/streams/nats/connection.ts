@@ -1,4 +1,4 @@
-import { connect, type NatsConnection } from 'nats';
+import { type ConnectionOptions, connect, type NatsConnection } from 'nats';
 import type { Logger } from 'pino';
 import { Alarm } from './alarm.js';
 
@@ -11,6 +11,8 @@ export interface NatsLinkOptions {
   readonly servers: string;
   /** One attempt to connect (TCP, TLS, handshake) gives up after this long. */
   readonly connectTimeoutMs?: number;
+  /** Credentials and TLS (nats.user, nats.tokenFile, nats.credsFile, nats.tls*), added to every connect. */
+  readonly auth?: Partial<ConnectionOptions>;
 }
 
 /** The first retry after a failed connect; it doubles up to {@link RETRY_MAX_MS}. */
@@ -71,6 +73,7 @@ export class NatsLink {
       let nc: NatsConnection;
       try {
         nc = await connect({
+          ...this.options.auth,
           servers: this.options.servers.split(',').map((s) => s.trim()),
           name: 'kvstore',
           reconnect: true,

@@ -1,4 +1,5 @@
 import {
+  type ConnectionOptions,
   headers,
   type JetStreamClient,
   type JetStreamManager,
@@ -21,6 +22,8 @@ import { keySubject } from './subjects.js';
 export interface NatsPublisherOptions {
   /** Comma-separated server URLs. */
   readonly servers: string;
+  /** Credentials and TLS added to the connection (see NatsLinkOptions.auth). */
+  readonly auth?: Partial<ConnectionOptions>;
   /** JetStream stream name; empty = core NATS subjects (at-most-once to whoever listens). */
   readonly stream: string;
   readonly subjectPrefix: string;
@@ -72,7 +75,9 @@ export class NatsPublisher {
     private cursor: PublishCursor,
   ) {
     this.feed = source.feed.subscribe(() => this.alarm.wake());
-    this.link = new NatsLink({ servers: options.servers }, logger, (nc) => this.connected(nc));
+    this.link = new NatsLink({ servers: options.servers, auth: options.auth }, logger, (nc) =>
+      this.connected(nc),
+    );
   }
 
   /**
