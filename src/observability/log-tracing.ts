@@ -17,8 +17,8 @@ import type { LogEvent, LogRecord } from '../log/events.js';
 export interface WrittenBy {
   /** The group commit's span. */
   readonly batch: SpanContext;
-  /** The context of the request whose append it was (its RPC span). */
-  readonly request: Context;
+  /** The span of the request whose append it was (its RPC span): ids only, so no ended span is kept alive. */
+  readonly request: SpanContext;
 }
 
 /** A group commit seen by the commit listener, waiting for its appends to say whose they were. */
@@ -34,8 +34,11 @@ interface OpenBatch {
   done: boolean;
 }
 
-/** How many revisions' writers are kept for the NATS publisher, which normally asks within milliseconds. */
-const WRITTEN_BY_KEPT = 65_536;
+/**
+ * How many revisions' writers are kept for the NATS publisher, which normally asks within milliseconds (a
+ * few hundred bytes each; without NATS nobody asks and the oldest go).
+ */
+const WRITTEN_BY_KEPT = 16_384;
 
 /**
  * Spans of the log: one `kvstore.log.append` per group commit that carries traced appends, parented by the
@@ -161,8 +164,10 @@ export class LogTracer {
     );
     span.end(epochMs(batch.endedAt));
     const batchContext = span.spanContext();
-    for (const c of batch.carriers)
-      this.writtenBy.set(c.revision, { batch: batchContext, request: c.request });
+    for (const c of batch.carriers) {
+      const request = trace.getSpanContext(c.request);
+      if (request !== undefined) this.writtenBy.set(c.revision, { batch: batchContext, request });
+    }
     while (this.writtenBy.size > WRITTEN_BY_KEPT) {
       const oldest = this.writtenBy.keys().next().value as number;
       this.writtenBy.delete(oldest);

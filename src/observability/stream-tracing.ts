@@ -31,8 +31,7 @@ export function streamTraceHooks(tracer: Tracer, log: LogTracer): StreamTraceHoo
       const writer = log.writer(revision);
       log.forgetBelow(revision);
       if (writer === null) return null;
-      const request = trace.getSpanContext(writer.request);
-      const sameTrace = request === undefined || request.traceId === writer.batch.traceId;
+      const sameTrace = writer.request.traceId === writer.batch.traceId;
       const span = tracer.startSpan(
         'kvstore.nats.publish',
         {
@@ -45,7 +44,7 @@ export function streamTraceHooks(tracer: Tracer, log: LogTracer): StreamTraceHoo
           },
           links: sameTrace ? [] : [{ context: writer.batch }],
         },
-        sameTrace ? parentOf(writer.batch) : writer.request,
+        parentOf(sameTrace ? writer.batch : writer.request),
       );
       propagation.inject(trace.setSpan(context.active(), span), undefined, {
         set: (_carrier: unknown, name: string, value: string) => setHeader(name, value),
