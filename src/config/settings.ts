@@ -85,6 +85,8 @@ export interface Config {
     readonly apiKeysFile: string;
     /** Roles beyond the built-in admin, readwrite and readonly ('' = those only). */
     readonly rolesFile: string;
+    /** Where the audit log goes: a file of JSON lines ('' = no audit log). */
+    readonly auditFile: string;
     /** JWT bearer tokens (docs/security.md): keys ('' = not used), and what the claims must say. */
     readonly jwtSecretFile: string;
     readonly jwtPublicKeyFile: string;
@@ -568,6 +570,13 @@ export const SETTINGS: readonly Setting[] = [
     filePath,
   ),
   setting(
+    'security.auditFile',
+    '',
+    'file the audit log is appended to: one JSON line per write, admin call and refused call (principal, method, keys or range, result, revision; never values or secrets) ("" = no audit log)',
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
     'security.jwtSecretFile',
     '',
     'file holding the HS256 secret (at least 32 bytes) JWT bearer tokens are signed with ("" = none)',
@@ -722,6 +731,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
     security: {
       apiKeysFile: v('security.apiKeysFile') as string,
       rolesFile: v('security.rolesFile') as string,
+      auditFile: v('security.auditFile') as string,
       jwtSecretFile: v('security.jwtSecretFile') as string,
       jwtPublicKeyFile: v('security.jwtPublicKeyFile') as string,
       jwtJwksFile: v('security.jwtJwksFile') as string,

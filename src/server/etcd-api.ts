@@ -11,6 +11,8 @@ import { StrictServer } from '../api/wire/strict-server.js';
 import type { Config } from '../config/settings.js';
 import { formatLogUrl } from '../log/log-url.js';
 import type { AdminOperations } from '../service/admin-operations.js';
+import type { AuditSink } from '../service/audit.js';
+import { AuditedEtcdKvOperations } from '../service/audited-operations.js';
 import { EtcdKvOperations } from '../service/etcd-operations.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub, type WatchStats } from '../streams/watch-hub.js';
@@ -43,7 +45,7 @@ function id52(text: string): number {
  */
 export function etcdApi(
   config: Config,
-  parts: { store: KvStore; admin: AdminOperations; ctx: HandlerContext },
+  parts: { store: KvStore; admin: AdminOperations; ctx: HandlerContext; audit: AuditSink | null },
   logger: Logger,
 ): EtcdApi {
   const urls: string[] = [];
@@ -59,7 +61,10 @@ export function etcdApi(
     maxBufferedBytesTotal: config.watch.maxBufferedBytesTotal,
     progressIntervalMs: config.watch.progressIntervalMs,
   });
-  const kv = new EtcdKvOperations(parts.store, { maxResponseBytes: maxResponseBytes(config) });
+  const kvOptions = { maxResponseBytes: maxResponseBytes(config) };
+  const kv = parts.audit
+    ? new AuditedEtcdKvOperations(parts.store, kvOptions, parts.audit)
+    : new EtcdKvOperations(parts.store, kvOptions);
   const services: ExtraService[] = [
     ...etcdUnaryServices({ store: parts.store, kv, admin: parts.admin, identity, ctx: parts.ctx }),
     {

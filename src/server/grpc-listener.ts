@@ -11,6 +11,7 @@ import type { HandlerContext } from '../api/grpc/unary.js';
 import { watchHandler } from '../api/grpc/watch-service.js';
 import type { Config } from '../config/settings.js';
 import type { AdminOperations } from '../service/admin-operations.js';
+import type { AuditSink } from '../service/audit.js';
 import type { KvOperations } from '../service/kv-operations.js';
 import type { RateLimiter } from '../service/rate-limiter.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -30,6 +31,8 @@ export interface GrpcParts {
   readonly credentials?: ServerCredentials;
   /** When set, every call but grpc.health.v1 must carry an accepted credential (security.apiKeysFile). */
   readonly authenticator?: Authenticator | null;
+  /** The audit log (security.auditFile): calls refused before a handler get a line too. */
+  readonly audit?: AuditSink | null;
   /** Per-principal rate limits, when a role sets one (shared with the HTTP API). */
   readonly rateLimiter?: RateLimiter | null;
   /** Tracing's interceptor (tracing on): installed last, so it sees every call the others let through. */
@@ -50,6 +53,7 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
   const refused: RefusedRequest = (path, code, details) => {
     const method = path.slice(path.lastIndexOf('/') + 1);
     ctx.observe?.(method, code, 0);
+    parts.audit?.record({ principal: '', method: path, result: status[code], reason: details });
     if (logger.isLevelEnabled('debug'))
       logger.debug({ method, code: status[code], details }, 'request refused');
   };

@@ -10,6 +10,7 @@ import type { Config } from '../config/settings.js';
 import type { Authenticator, Principal } from '../security/principal.js';
 import type { Access } from '../service/access.js';
 import type { AdminOperations } from '../service/admin-operations.js';
+import type { AuditSink } from '../service/audit.js';
 import type { KvOperations } from '../service/kv-operations.js';
 import type { RateLimiter } from '../service/rate-limiter.js';
 import type { KvStore } from '../store/kv-store.js';
@@ -43,6 +44,8 @@ export interface HttpApiParts {
   readonly accessOf?: (principal: Principal) => Access;
   /** Per-principal rate limits (shared with gRPC). */
   readonly rateLimiter?: RateLimiter | null;
+  /** The audit log: requests refused before an operation get a line. */
+  readonly audit?: AuditSink | null;
 }
 
 /**
@@ -79,6 +82,7 @@ export async function startHttpApi(
     authenticator: parts.authenticator,
     accessOf: parts.accessOf,
     rateLimiter: parts.rateLimiter,
+    audit: parts.audit,
   });
   const api = parts.traced ? parts.traced(untraced) : untraced;
   if (config.http.api === 'admin') {

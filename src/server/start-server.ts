@@ -10,9 +10,11 @@ import { loadApiKeysFile } from '../security/api-keys.js';
 import { countingRefusals } from '../security/principal.js';
 import { grpcServerCredentials } from '../security/tls.js';
 import { AdminOperations } from '../service/admin-operations.js';
+import { AuditedAdminOperations, AuditedKvOperations } from '../service/audited-operations.js';
 import { KvOperations } from '../service/kv-operations.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub, type WatchStats } from '../streams/watch-hub.js';
+import { openAuditFile } from './audit-file.js';
 import { buildAuthenticator } from './authentication.js';
 import { callerAccess } from './caller-access.js';
 import { etcdApi } from './etcd-api.js';
@@ -55,6 +57,8 @@ export async function startServer(
   const access = callerAccess(config, authenticator !== null, apiKeys, (kind) =>
     ops.metrics.rateLimits.observe(kind),
   );
+  // The audit log opens before anything listens: a path that cannot be written stops the start.
+  const audit = config.security.auditFile ? await openAuditFile(config.security.auditFile) : null;
   // TLS files are read before anything listens too: a missing certificate stops the start.
   const credentials = grpcServerCredentials(config.grpc, config.security.tlsReloadIntervalMs, (event) =>
     event.kind === 'reloaded'
@@ -103,19 +107,17 @@ export async function startServer(
       'this @grpc/grpc-js version cannot be taught response compression; responses go uncompressed',
     );
   }
-  // The operations every transport serves (the rules live there once).
-  const kv = new KvOperations(store, {
+  // The operations every transport serves (the rules live there once), audited when security.auditFile is set.
+  const kvOptions = {
     maxResponseBytes: maxResponseBytes(config),
     defaultListLimit: config.limits.defaultListLimit,
-  });
-  const admin = new AdminOperations(store, {
-    startedAt,
-    durability: durabilityOf(config),
-    nats: () => publisher?.stats() ?? null,
-  });
+  };
+  const facts = { startedAt, durability: durabilityOf(config), nats: () => publisher?.stats() ?? null };
+  const kv = audit ? new AuditedKvOperations(store, kvOptions, audit) : new KvOperations(store, kvOptions);
+  const admin = audit ? new AuditedAdminOperations(store, facts, audit) : new AdminOperations(store, facts);
   ops.providers.backups = () => admin.backupsRunning();
   // The etcd v3 API (docs/etcd.md): on grpc.listen beside kvstore.v1, and on etcd.listen when set.
-  const etcd = etcdApi(config, { store, admin, ctx }, logger);
+  const etcd = etcdApi(config, { store, admin, ctx, audit }, logger);
   // Its watch hub in the watch figures, beside gRPC's and SSE's (api="etcd").
   const otherWatchers = ops.providers.watchers;
   ops.providers.watchers = () => {
@@ -142,6 +144,7 @@ export async function startServer(
         authenticator:
           authenticator && countingRefusals(authenticator, (r) => ops.metrics.auth.refused('grpc', r)),
         rateLimiter: access.rateLimiter,
+        audit,
         credentials,
         tracing: tracing?.interceptor,
       },
@@ -186,6 +189,7 @@ export async function startServer(
           authenticator && countingRefusals(authenticator, (r) => ops.metrics.auth.refused('http', r)),
         accessOf: access.ofPrincipal,
         rateLimiter: access.rateLimiter,
+        audit,
         traced: tracing ? (api) => tracing.tracedHttpApi(api) : undefined,
       },
       ops,
@@ -250,6 +254,7 @@ export async function startServer(
         );
         await store.close();
         await ops.close();
+        await audit?.close();
         // Last: the spans of the shutdown's own calls go out too.
         await tracing?.shutdown();
         logger.info({ revision: store.revision }, 'shut down cleanly');

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { type Authenticator, type Principal, Unauthenticated } from '../../security/principal.js';
 import { type Access, NO_ACCESS, UNRESTRICTED } from '../../service/access.js';
 import type { AdminOperations } from '../../service/admin-operations.js';
+import type { AuditSink } from '../../service/audit.js';
 import { classifyError, ServiceError } from '../../service/errors.js';
 import type { KvOperations } from '../../service/kv-operations.js';
 import type { RateLimiter } from '../../service/rate-limiter.js';
@@ -43,6 +44,8 @@ export interface HttpApiOptions {
   readonly accessOf?: (principal: Principal) => Access;
   /** Per-principal rate limits (shared with gRPC), when a role sets one. */
   readonly rateLimiter?: RateLimiter | null;
+  /** The audit log: requests refused at the gate (401, 429) get a line; operations write their own. */
+  readonly audit?: AuditSink | null;
 }
 
 /** The JSON API: a node:http handler for /v1/... (and the console at /ui/), and its routes (which the OpenAPI test reads). */
@@ -104,12 +107,18 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       // unauthenticated caller learns nothing of which routes exist.
       let access = UNRESTRICTED;
       if (options.authenticator) {
-        const principal = authenticated(options.authenticator, req, res);
+        const principal = authenticated(options.authenticator, req, res, options.audit);
         if (principal === null) return true;
         access = options.accessOf?.(principal) ?? NO_ACCESS;
         // The principal's rate limit, shared with gRPC (a body without content-length counts 0 bytes).
         const limited = options.rateLimiter?.admit(access, Number(req.headers['content-length']) || 0);
         if (limited) {
+          options.audit?.record({
+            principal: access.principal,
+            method: `${req.method} ${path}`,
+            result: limited.code,
+            reason: limited.message,
+          });
           sendError(res, limited);
           return true;
         }
@@ -201,11 +210,19 @@ function authenticated(
   authenticator: Authenticator,
   req: IncomingMessage,
   res: ServerResponse,
+  audit?: AuditSink | null,
 ): Principal | null {
   try {
     return authenticator.authenticate(req.headers.authorization, () => httpPeerCommonName(req));
   } catch (err) {
     if (!(err instanceof Unauthenticated)) throw err;
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    audit?.record({
+      principal: '',
+      method: `${req.method} ${path}`,
+      result: 'UNAUTHENTICATED',
+      reason: err.message,
+    });
     res.setHeader('www-authenticate', 'Bearer realm="kvstore"');
     sendError(res, new ServiceError('UNAUTHENTICATED', err.message));
     return null;
