@@ -25,7 +25,8 @@ declare -A needs=(
   [libgrpc-java]="grpc-api grpc-context grpc-core grpc-netty grpc-protobuf grpc-protobuf-lite grpc-stub"
   [libprotobuf-java]="protobuf"
   [libguava-java]="guava"
-  [libnetty-java]="netty-buffer netty-codec netty-codec-http netty-codec-http2 netty-common netty-handler netty-resolver netty-transport netty-handler-proxy netty-codec-socks"
+  [libnetty-java]="netty-buffer netty-codec netty-codec-http netty-codec-http2 netty-common netty-handler
+    netty-resolver netty-transport netty-handler-proxy netty-codec-socks"
   [libjctools-java]="jctools-core"
   [libperfmark-java]="perfmark-api"
   [libgoogle-gson-java]="gson"
@@ -45,7 +46,8 @@ done
 # it: the build copies it into the jar (META-INF/native/), from where Netty loads it; no -Djava.library.path.
 tcnative=$(ls /usr/lib/*/jni/libnetty-tcnative.so 2>/dev/null | head -1 || true)
 [ -n "$tcnative" ] || missing+=(libnetty-tcnative-jni)
-for tool in protoc:protobuf-compiler grpc_java_plugin:protobuf-compiler-grpc-java-plugin javac:default-jdk-headless; do
+for tool in protoc:protobuf-compiler grpc_java_plugin:protobuf-compiler-grpc-java-plugin \
+  javac:default-jdk-headless; do
   command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if [ "${1:-}" = "--print-missing" ]; then
@@ -53,7 +55,8 @@ if [ "${1:-}" = "--print-missing" ]; then
   exit 0
 fi
 if [ ${#missing[@]} -gt 0 ]; then
-  echo "missing Debian packages: apt-get install -y $(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')" >&2
+  list=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
+  echo "missing Debian packages: apt-get install -y $list" >&2
   exit 2
 fi
 cp="$(IFS=:; echo "${classpath[*]}")"
@@ -77,4 +80,5 @@ find "$here/src/test/java" -name '*.java' >"$build/test.txt"
 javac --release 17 -Xlint:all,-serial,-processing -Werror -encoding UTF-8 \
   -cp "$cp:$build/kvstore-client.jar" -d "$build/test-classes" @"$build/test.txt"
 echo "$build/kvstore-client.jar:$cp" >"$build/classpath.txt"
-echo "built $build/kvstore-client.jar (test programs in $build/test-classes; class path in $build/classpath.txt)"
+echo "built $build/kvstore-client.jar (test programs in $build/test-classes;" \
+  "class path in $build/classpath.txt)"

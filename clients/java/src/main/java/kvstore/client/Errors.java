@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.ConnectException;
 import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.UnresolvedAddressException;
 import java.util.HashMap;
 import java.util.Map;
@@ -21,6 +22,11 @@ final class Errors {
     Map<String, String> trailers = trailers(e.getTrailers());
     // A status the server sent carries trailers (at least content-type); a local failure has none.
     boolean answered = !trailers.isEmpty();
+    // grpc-netty reports a connection closed under a call as UNKNOWN "channel closed": the connection was
+    // lost, as UNAVAILABLE says everywhere else (so a read is retried, and a write's outcome is unknown).
+    if (code == Status.Code.UNKNOWN && !answered && causedBy(e, ClosedChannelException.class)) {
+      code = Status.Code.UNAVAILABLE;
+    }
     switch (code) {
       case UNAVAILABLE:
         {
@@ -72,6 +78,13 @@ final class Errors {
           || t instanceof UnknownHostException) {
         return true;
       }
+    }
+    return false;
+  }
+
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e.getCause(); t != null; t = t.getCause()) {
+      if (type.isInstance(t)) return true;
     }
     return false;
   }

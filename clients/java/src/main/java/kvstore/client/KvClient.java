@@ -98,7 +98,8 @@ public final class KvClient implements AutoCloseable {
   }
 
   static Kvstore.SetRequest setRequest(String key, byte[] value, SetOptions options) {
-    Kvstore.SetRequest.Builder b = Kvstore.SetRequest.newBuilder().setKey(key).setValue(ByteString.copyFrom(value));
+    Kvstore.SetRequest.Builder b =
+        Kvstore.SetRequest.newBuilder().setKey(key).setValue(ByteString.copyFrom(value));
     if (options.ttlMs() > 0) b.setTtlMs(options.ttlMs());
     if (options.condition() != null) b.setCondition(options.condition().wire);
     return b.build();

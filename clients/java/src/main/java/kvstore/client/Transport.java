@@ -68,8 +68,9 @@ final class Transport implements AutoCloseable {
     SslContext ssl = options.tls() == null ? null : sslContext(options.tls());
     for (String addr : options.endpoints()) {
       int colon = addr.lastIndexOf(':');
+      int port = Integer.parseInt(addr.substring(colon + 1));
       NettyChannelBuilder b =
-          NettyChannelBuilder.forAddress(addr.substring(0, colon), Integer.parseInt(addr.substring(colon + 1)))
+          NettyChannelBuilder.forAddress(addr.substring(0, colon), port)
               .maxInboundMessageSize(Integer.MAX_VALUE)
               // One retry policy, the client's own (below); grpc-java's would be a second one.
               .disableRetry();

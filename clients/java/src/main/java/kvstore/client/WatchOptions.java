@@ -30,7 +30,8 @@ public record WatchOptions(
   }
 
   public static WatchOptions of(Selector selector) {
-    return new WatchOptions(selector, 0, false, false, false, Duration.ofSeconds(2), Retry.DEFAULT, null);
+    return new WatchOptions(
+        selector, 0, false, false, false, Duration.ofSeconds(2), Retry.DEFAULT, null);
   }
 
   public static WatchOptions prefix(String prefix) {
@@ -51,30 +52,44 @@ public record WatchOptions(
   }
 
   public WatchOptions withStartRevision(long revision) {
-    return new WatchOptions(selector, revision, prevKv, noPut, noDelete, progressInterval, backoff, onReconnect);
+    return new WatchOptions(
+        selector, revision, prevKv, noPut, noDelete,
+        progressInterval, backoff, onReconnect);
   }
 
   public WatchOptions withPrevKv() {
-    return new WatchOptions(selector, startRevision, true, noPut, noDelete, progressInterval, backoff, onReconnect);
+    return new WatchOptions(
+        selector, startRevision, true, noPut, noDelete,
+        progressInterval, backoff, onReconnect);
   }
 
   public WatchOptions withNoPut() {
-    return new WatchOptions(selector, startRevision, prevKv, true, noDelete, progressInterval, backoff, onReconnect);
+    return new WatchOptions(
+        selector, startRevision, prevKv, true, noDelete,
+        progressInterval, backoff, onReconnect);
   }
 
   public WatchOptions withNoDelete() {
-    return new WatchOptions(selector, startRevision, prevKv, noPut, true, progressInterval, backoff, onReconnect);
+    return new WatchOptions(
+        selector, startRevision, prevKv, noPut, true,
+        progressInterval, backoff, onReconnect);
   }
 
   public WatchOptions withProgressInterval(Duration interval) {
-    return new WatchOptions(selector, startRevision, prevKv, noPut, noDelete, interval, backoff, onReconnect);
+    return new WatchOptions(
+        selector, startRevision, prevKv, noPut, noDelete,
+        interval, backoff, onReconnect);
   }
 
   public WatchOptions withBackoff(Retry backoff) {
-    return new WatchOptions(selector, startRevision, prevKv, noPut, noDelete, progressInterval, backoff, onReconnect);
+    return new WatchOptions(
+        selector, startRevision, prevKv, noPut, noDelete,
+        progressInterval, backoff, onReconnect);
   }
 
   public WatchOptions withOnReconnect(ReconnectListener listener) {
-    return new WatchOptions(selector, startRevision, prevKv, noPut, noDelete, progressInterval, backoff, listener);
+    return new WatchOptions(
+        selector, startRevision, prevKv, noPut, noDelete,
+        progressInterval, backoff, listener);
   }
 }

@@ -3,7 +3,11 @@ package kvstore.clienttest;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
-/** Assertions for the test programs (no JUnit here): each case prints "ok NAME" or "FAIL NAME: why". */
+/**
+ * Assertions for the test programs (no JUnit here): each case prints "ok NAME" or "FAIL NAME: why". The
+ * programs give their clients 15 s deadlines: a fresh JVM loads grpc and Netty inside its first call's
+ * deadline, which took up to 2.3 s on the loaded shared machine.
+ */
 final class Check {
   private static int failed;
 

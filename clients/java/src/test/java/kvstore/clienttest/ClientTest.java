@@ -43,7 +43,7 @@ public final class ClientTest {
     ClientOptions options =
         ClientOptions.defaults()
             .withEndpoints(addr)
-            .withTimeout(Duration.ofSeconds(5))
+            .withTimeout(Duration.ofSeconds(15))
             .withRetry(new Retry(5, 10, 200));
     try (KvClient kv = KvClient.connect(options)) {
       Check.run("crud", () -> crud(kv));
@@ -169,7 +169,9 @@ public final class ClientTest {
     equal(claimed.revision(), again.revision(), "a read-only branch writes no revision");
     TxnResult cas =
         kv.txn()
-            .when(Compare.modRevision("jobs/42", "=", claimed.revision()), Compare.value("jobs/42", "=", "claimed"))
+            .when(
+                Compare.modRevision("jobs/42", "=", claimed.revision()),
+                Compare.value("jobs/42", "=", "claimed"))
             .onSuccess(Op.delete("jobs/42"))
             .commit();
     that(cas.succeeded() && cas.results().get(0).deleted(), "delete by compare");
@@ -206,7 +208,9 @@ public final class ClientTest {
           new Thread(
               () -> {
                 try {
-                  for (int i = 0; i < 25; i++) that(kvstore.client.Update.update(kv, "u/n", increment) > 0, "wrote");
+                  for (int i = 0; i < 25; i++) {
+                    that(kvstore.client.Update.update(kv, "u/n", increment) > 0, "wrote");
+                  }
                 } catch (Throwable e) {
                   errors.add(e);
                 }
@@ -288,7 +292,8 @@ public final class ClientTest {
   }
 
   static void badWatch(KvClient kv) {
-    try (Watch w = kv.watch(WatchOptions.of(kvstore.client.Selector.pattern("a/***/b")).withStartRevision(1))) {
+    WatchOptions bad = WatchOptions.of(kvstore.client.Selector.pattern("a/***/b")).withStartRevision(1);
+    try (Watch w = kv.watch(bad)) {
       raises(InvalidArgumentException.class, w::hasNext, "a bad pattern");
     }
   }

@@ -20,7 +20,11 @@ public final class JwtTest {
   private JwtTest() {}
 
   public static void main(String[] args) {
-    ClientOptions base = ClientOptions.defaults().withEndpoints(args[0]).withRetry(new Retry(1, 10, 10));
+    ClientOptions base =
+        ClientOptions.defaults()
+            .withEndpoints(args[0])
+            .withTimeout(java.time.Duration.ofSeconds(15))
+            .withRetry(new Retry(1, 10, 10));
     Check.run(
         "an admin JWT: calls and a watch",
         () -> {

@@ -28,11 +28,13 @@ public final class SecurityTest {
     String addr = args[0];
     String key = args[1];
     Path dir = Path.of(args[2]);
-    TlsOptions mtls = new TlsOptions(dir.resolve("ca.crt"), dir.resolve("client.crt"), dir.resolve("client.key"));
+    Path cert = dir.resolve("client.crt");
+    Path key2 = dir.resolve("client.key");
+    TlsOptions mtls = new TlsOptions(dir.resolve("ca.crt"), cert, key2);
     ClientOptions base =
         ClientOptions.defaults()
             .withEndpoints(addr)
-            .withTimeout(Duration.ofSeconds(5))
+            .withTimeout(Duration.ofSeconds(15))
             .withRetry(new Retry(1, 10, 10));
     Check.run(
         "TLS with a client certificate and the API key: calls and a watch",
@@ -59,7 +61,8 @@ public final class SecurityTest {
         "a wrong API key is refused",
         () -> {
           try (KvClient kv = KvClient.connect(base.withTls(mtls).withApiKey("kvs_not-a-key"))) {
-            equal(Status.Code.UNAUTHENTICATED, raises(AuthException.class, () -> kv.get("s/k"), "bad key").code(), "code");
+            AuthException e = raises(AuthException.class, () -> kv.get("s/k"), "bad key");
+            equal(Status.Code.UNAUTHENTICATED, e.code(), "code");
           }
         });
     Check.run(
@@ -73,7 +76,7 @@ public final class SecurityTest {
         "a server certificate from an untrusted CA is refused",
         () -> {
           TlsOptions stranger =
-              new TlsOptions(dir.resolve("stranger-ca.crt"), dir.resolve("client.crt"), dir.resolve("client.key"));
+              new TlsOptions(dir.resolve("stranger-ca.crt"), cert, key2);
           try (KvClient kv = KvClient.connect(base.withTls(stranger).withApiKey(key))) {
             raises(UnavailableException.class, () -> kv.get("s/k"), "untrusted");
           }
@@ -81,7 +84,8 @@ public final class SecurityTest {
     Check.run(
         "mTLS: no client certificate is refused",
         () -> {
-          try (KvClient kv = KvClient.connect(base.withTls(TlsOptions.trusting(dir.resolve("ca.crt"))).withApiKey(key))) {
+          TlsOptions noCert = TlsOptions.trusting(dir.resolve("ca.crt"));
+          try (KvClient kv = KvClient.connect(base.withTls(noCert).withApiKey(key))) {
             raises(UnavailableException.class, () -> kv.get("s/k"), "no client certificate");
           }
         });

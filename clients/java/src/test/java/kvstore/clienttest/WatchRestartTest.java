@@ -28,13 +28,15 @@ public final class WatchRestartTest {
     ClientOptions options =
         ClientOptions.defaults()
             .withEndpoints(addr)
-            .withTimeout(Duration.ofSeconds(2))
+            .withTimeout(Duration.ofSeconds(15))
             .withRetry(new Retry(5, 10, 200));
     List<WatchEvent> events = new CopyOnWriteArrayList<>();
     List<Long> reconnects = new CopyOnWriteArrayList<>();
     AtomicReference<KvException> failure = new AtomicReference<>();
     try (KvClient kv = KvClient.connect(options);
-        KvClient writerClient = KvClient.connect(options.withRetry(new Retry(1, 10, 10)))) {
+        KvClient writerClient =
+            KvClient.connect(
+                options.withTimeout(Duration.ofSeconds(2)).withRetry(new Retry(1, 10, 10)))) {
       long first = kv.set("w/start", "x").revision();
       Watch watch =
           kv.watch(

@@ -23,7 +23,10 @@ public final class WatchSilenceTest {
 
   public static void main(String[] args) {
     ClientOptions options =
-        ClientOptions.defaults().withEndpoints(args[0]).withRetry(new Retry(5, 10, 200));
+        ClientOptions.defaults()
+            .withEndpoints(args[0])
+            .withTimeout(Duration.ofSeconds(15))
+            .withRetry(new Retry(5, 10, 200));
     List<WatchEvent> events = new CopyOnWriteArrayList<>();
     List<String> reasons = new CopyOnWriteArrayList<>();
     AtomicReference<KvException> failure = new AtomicReference<>();
@@ -45,7 +48,8 @@ public final class WatchSilenceTest {
           () -> {
             try (KvClient quick =
                 KvClient.connect(options.withTimeout(Duration.ofMillis(300)).withRetry(new Retry(1, 1, 1)))) {
-              Check.raises(DeadlineExceededException.class, () -> quick.get("s/0"), "a get to a stopped server");
+              Check.raises(
+                  DeadlineExceededException.class, () -> quick.get("s/0"), "a get to a stopped server");
             }
             Check.waitFor(
                 "the watch to give up on the silent stream",
@@ -58,8 +62,10 @@ public final class WatchSilenceTest {
           "the watch resumes after the pause: nothing lost, nothing repeated",
           () -> {
             long last = kv.set("s/1", "y").revision();
-            Check.waitFor("the event after the pause", () -> events.get(events.size() - 1).revision() == last, 30_000);
-            Check.equal(List.of(first, last), events.stream().map(WatchEvent::revision).toList(), "revisions");
+            Check.waitFor(
+                "the event after the pause", () -> events.get(events.size() - 1).revision() == last, 30_000);
+            List<Long> revisions = events.stream().map(WatchEvent::revision).toList();
+            Check.equal(List.of(first, last), revisions, "revisions");
             Check.equal(null, failure.get(), "no error");
           });
       watch.close();
