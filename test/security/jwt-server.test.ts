@@ -103,6 +103,19 @@ describe('JWT bearer tokens on a running server', () => {
       headers: { authorization: `Bearer ${jwt}` },
     });
     expect(await res.text()).toBe('v');
+    // A token the server has not seen yet, first over HTTP: verified (asynchronously), then served.
+    const fresh = await token({ jti: 'first-over-http' });
+    const put = await fetch(`http://127.0.0.1:${server.httpPort}/v1/kv/h`, {
+      method: 'PUT',
+      body: 'via-http',
+      headers: { authorization: `Bearer ${fresh}` },
+    });
+    expect(put.status).toBe(200);
+    const badFresh = await token({ jti: 'bad-first-over-http', aud: 'other' });
+    const refused = await fetch(`http://127.0.0.1:${server.httpPort}/v1/kv/h`, {
+      headers: { authorization: `Bearer ${badFresh}` },
+    });
+    expect(refused.status).toBe(401);
   }, 30_000);
 
   it('refuses an expired token, a wrong audience and a wrong signature, saying which', async () => {
@@ -135,7 +148,7 @@ describe('JWT bearer tokens on a running server', () => {
       );
     for (const reason of ['expired', 'audience', 'bad_signature']) {
       expect(count('grpc', reason), `grpc ${reason}`).toBeGreaterThanOrEqual(1);
-      expect(count('http', reason), `http ${reason}`).toBe(1);
+      expect(count('http', reason), `http ${reason}`).toBeGreaterThanOrEqual(1);
     }
     expect(count('http', 'missing')).toBe(1);
   }, 30_000);
