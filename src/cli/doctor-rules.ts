@@ -225,10 +225,12 @@ function certificateChecks(
     ];
   if (certificates.length === 0)
     return [{ name, status: 'ok', detail: 'the configuration names no certificate (plaintext)' }];
-  // Files are read once, when the server starts: a renewed file needs a restart.
-  const renew = 'renew it, replace the file and restart the server (it reads certificate files at start)';
   return certificates.map((c): DoctorCheck => {
     const check = `TLS ${c.setting}`;
+    // Listener files (grpc.tls*, http.tls*) are re-read every security.tlsReloadInterval; NATS's at connect.
+    const renew = c.setting.startsWith('nats.')
+      ? 'renew it, replace the file and restart the server (it reads NATS TLS files when it starts)'
+      : 'renew it and replace the file: the server loads it within security.tlsReloadInterval (restart it when that is 0)';
     if ('error' in c)
       return {
         name: check,

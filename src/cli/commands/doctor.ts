@@ -50,8 +50,8 @@ DESCRIPTION
       clock skew      this machine's clock against the NATS server's, read from its monitoring
                       endpoint (--nats-monitor URL, nats-server -m PORT); run doctor on the server's
                       host to check the server's clock
-      TLS             each certificate file the server's configuration names (grpc.tlsCert,
-                      grpc.tlsClientCa): a PROBLEM when expired, not yet valid or unreadable, a
+      TLS             each certificate file the server's configuration names (grpc.tls*, http.tls*,
+                      nats.tls*): a PROBLEM when expired, not yet valid or unreadable, a
                       WARNING when it expires within --min-cert-validity; needs --config FILE (the
                       file serve reads; KVSTORE_* variables count too, as for serve)
 
