@@ -1,21 +1,41 @@
 // The kvstore console: plain browser JavaScript over the JSON API (/v1, docs/http.md); no framework, no CDN.
+import { authHeaders, credential, showLogin, showSignOut, signOut } from './auth.js';
+import { buckets, chart, needsAdmin, parseMetrics, percentile, push, sum } from './charts.js';
+import { followSse } from './sse.js';
+
 const base = new URL('../', location.href);
 const api = (path) => new URL(`v1/${path}`, base).toString();
 const keyPath = (key) => `kv/${key.split('/').map(encodeURIComponent).join('/')}`;
 const $ = (id) => document.getElementById(id);
 
-const state = { selected: null, loaded: null, dirty: false, history: null, open: new Set(['']), query: '' };
+// The last prefix or glob browsed (this tab): a principal that may not read everything starts where it was.
+const PREFIX = 'kvstore.prefix';
+const state = {
+  selected: null,
+  loaded: null,
+  dirty: false,
+  history: null,
+  open: new Set(['']),
+  query: sessionStorage.getItem(PREFIX) ?? '',
+  live: null,
+  liveRefused: false,
+  admin: true,
+};
 
 async function call(method, path, { body, headers = {} } = {}) {
-  const init = { method, headers: { ...headers } };
+  const init = { method, headers: { ...authHeaders(), ...headers } };
   if (body !== undefined) {
     init.body = JSON.stringify(body);
     init.headers['content-type'] = 'application/json';
   }
   const res = await fetch(api(path), init);
   const json = res.headers.get('content-type')?.startsWith('application/json') ? await res.json() : null;
+  // A credential refused later (revoked key, expired token): back to the login, with the server's reason.
+  if (res.status === 401 && credential() !== null) signOut(errorText(res.status, json));
   return { status: res.status, json, headers: res.headers };
 }
+
+const errorText = (status, json) => `${json?.code ?? status}: ${json?.message ?? `HTTP ${status}`}`;
 
 const show = (kv) => (kv.encoding === 'base64' ? kv.value : kv.value);
 const describe = (kv) => (kv.encoding === 'base64' ? `${kv.value} (base64)` : kv.value);
@@ -32,7 +52,13 @@ async function loadTree() {
     if (token) params.set('page_token', token);
     const { status, json } = await call('GET', `kv?${params}`);
     if (status !== 200) {
-      $('tree-note').textContent = json?.message ?? `error ${status}`;
+      $('tree-note').textContent =
+        status === 403
+          ? `${errorText(status, json)}. Enter a prefix you may read (e.g. app/) above.`
+          : errorText(status, json);
+      $('tree-note').className = 'note error';
+      $('tree').replaceChildren();
+      if (status === 403) $('query').focus();
       return;
     }
     keys.push(...json.kvs.map((kv) => kv.key));
@@ -40,6 +66,10 @@ async function loadTree() {
     token = json.next_page_token;
   }
   $('tree-note').textContent = `${keys.length} key${keys.length === 1 ? '' : 's'}`;
+  $('tree-note').className = 'note';
+  sessionStorage.setItem(PREFIX, q);
+  // The live pane was refused the whole store: follow what this principal may browse instead.
+  if (state.liveRefused) followEvents(q);
   renderTree(keys);
 }
 
@@ -149,6 +179,12 @@ async function openKey(key) {
     watchHistory(null);
     return;
   }
+  if (status !== 200) {
+    editorFor(null, key);
+    setMessage(errorText(status, json), 'error');
+    watchHistory(null);
+    return;
+  }
   editorFor(json.kv, key);
   watchHistory(json.kv);
 }
@@ -167,21 +203,27 @@ function watchHistory(kv) {
   $('history').replaceChildren();
   if (!kv) return;
   const params = new URLSearchParams({ key: kv.key, from_revision: String(kv.create_revision) });
-  const es = new EventSource(api(`watch?${params}`));
-  es.onmessage = (m) => {
-    for (const e of JSON.parse(m.data).events) {
-      const li = document.createElement('li');
-      li.textContent = `#${e.kv.mod_revision} ${e.type}${e.type === 'PUT' ? ` = ${describe(e.kv)}` : ''}`;
-      $('history').prepend(li);
-    }
-  };
-  es.addEventListener('compacted', () => {
-    es.close();
+  const note = (text) => {
     const li = document.createElement('li');
-    li.textContent = 'older history compacted';
+    li.textContent = text;
     $('history').append(li);
+  };
+  const stream = followSse(api(`watch?${params}`), authHeaders, {
+    onMessage(data) {
+      for (const e of JSON.parse(data).events) {
+        const li = document.createElement('li');
+        li.textContent = `#${e.kv.mod_revision} ${e.type}${e.type === 'PUT' ? ` = ${describe(e.kv)}` : ''}`;
+        $('history').prepend(li);
+      }
+    },
+    onEvent(name) {
+      if (name !== 'compacted') return;
+      stream.close();
+      note('older history compacted');
+    },
+    onRefused: (status, json) => refused(status, json, note),
   });
-  state.history = es;
+  state.history = stream;
 }
 
 function bodyOf(value) {
@@ -208,7 +250,7 @@ async function save(condition) {
     return;
   }
   if (res.status === 412) return showConflict(key, mine, res.json);
-  setMessage(`${res.json?.code ?? res.status}: ${res.json?.message ?? ''}`, 'error');
+  setMessage(errorText(res.status, res.json), 'error');
 }
 
 async function showConflict(key, mine, error) {
@@ -239,102 +281,54 @@ async function remove() {
     refreshTreeSoon();
   } else if (res.status === 412) {
     showConflict(kv.key, '(delete)', res.json);
-  } else setMessage(res.json?.message ?? `error ${res.status}`, 'error');
+  } else setMessage(errorText(res.status, res.json), 'error');
 }
 
 // ---- live events --------------------------------------------------------------------------------------
 
-function followEvents() {
-  const es = new EventSource(api('watch'));
-  es.onopen = () => $('status').classList.add('live');
-  es.onmessage = (m) => {
-    const data = JSON.parse(m.data);
-    for (const e of data.events) {
-      const li = document.createElement('li');
-      li.className = e.type.toLowerCase();
-      li.dataset.key = e.kv.key;
-      li.textContent = `#${data.revision} ${e.type} ${e.kv.key}${e.type === 'PUT' ? ` = ${describe(e.kv)}` : ''}`;
-      $('events').prepend(li);
-      // The open key follows changes made elsewhere, unless the user is editing it.
-      if (e.kv.key === state.selected && !state.dirty) openKey(e.kv.key);
-      if (e.type !== 'PUT' || e.kv.version === 1) refreshTreeSoon();
-    }
-    while ($('events').children.length > 200) $('events').lastChild.remove();
-  };
+/** A stream's refusal: a 401 ends the session (see call); anything else is shown by `show`. */
+function refused(status, json, show) {
+  if (status === 401 && credential() !== null) signOut(errorText(status, json));
+  else show(errorText(status, json));
+}
+
+/** Follows every change under `scope` (a prefix, or a glob): all keys unless the principal may not. */
+function followEvents(scope = '') {
+  state.live?.close();
+  state.liveRefused = false;
+  const params = new URLSearchParams();
+  if (scope !== '') params.set(scope.includes('*') ? 'pattern' : 'prefix', scope);
+  $('live-note').textContent = scope === '' ? '' : `following ${scope}`;
+  $('live-note').className = 'note';
+  state.live = followSse(api(`watch?${params}`), authHeaders, {
+    onOpen: () => $('status').classList.add('live'),
+    onMessage: showEvents,
+    onRefused: (status, json) =>
+      refused(status, json, (text) => {
+        state.liveRefused = status === 403;
+        $('live-note').textContent =
+          status === 403 ? `${text}. Events follow the prefix you browse once it is readable.` : text;
+        $('live-note').className = 'note error';
+      }),
+  });
+}
+
+function showEvents(text) {
+  const data = JSON.parse(text);
+  for (const e of data.events) {
+    const li = document.createElement('li');
+    li.className = e.type.toLowerCase();
+    li.dataset.key = e.kv.key;
+    li.textContent = `#${data.revision} ${e.type} ${e.kv.key}${e.type === 'PUT' ? ` = ${describe(e.kv)}` : ''}`;
+    $('events').prepend(li);
+    // The open key follows changes made elsewhere, unless the user is editing it.
+    if (e.kv.key === state.selected && !state.dirty) openKey(e.kv.key);
+    if (e.type !== 'PUT' || e.kv.version === 1) refreshTreeSoon();
+  }
+  while ($('events').children.length > 200) $('events').lastChild.remove();
 }
 
 // ---- charts from the server's own metrics -------------------------------------------------------------
-
-const charts = {};
-function chart(id, title, format) {
-  const box = document.createElement('div');
-  box.className = 'chart';
-  box.dataset.chart = id;
-  const h = document.createElement('h4');
-  const out = document.createElement('output');
-  out.dataset.testid = `chart-${id}`;
-  h.append(title, out);
-  const canvas = document.createElement('canvas');
-  canvas.width = 300;
-  canvas.height = 60;
-  box.append(h, canvas);
-  $('charts').append(box);
-  charts[id] = { points: [], out, canvas, format };
-}
-
-function push(id, value) {
-  const c = charts[id];
-  c.points.push(value);
-  if (c.points.length > 60) c.points.shift();
-  c.out.textContent = c.format(value);
-  c.out.dataset.value = String(value);
-  const g = c.canvas.getContext('2d');
-  const { width, height } = c.canvas;
-  g.clearRect(0, 0, width, height);
-  const max = Math.max(...c.points, 1e-9);
-  g.strokeStyle = '#2b6';
-  g.lineWidth = 2;
-  g.beginPath();
-  c.points.forEach((v, i) => {
-    const x = (i / 59) * width;
-    const y = height - 2 - (v / max) * (height - 4);
-    i === 0 ? g.moveTo(x, y) : g.lineTo(x, y);
-  });
-  g.stroke();
-}
-
-function parseMetrics(text) {
-  const samples = [];
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
-    if (!m) continue;
-    const labels = {};
-    for (const [, k, v] of (m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) labels[k] = v;
-    samples.push({ name: m[1], labels, value: Number(m[3]) });
-  }
-  return samples;
-}
-
-const sum = (samples, name) => samples.filter((s) => s.name === name).reduce((a, s) => a + s.value, 0);
-
-function buckets(samples) {
-  const byLe = new Map();
-  for (const s of samples)
-    if (s.name === 'kvstore_grpc_request_duration_seconds_bucket')
-      byLe.set(s.labels.le, (byLe.get(s.labels.le) ?? 0) + s.value);
-  return byLe;
-}
-
-function percentile(now, before, p) {
-  const rows = [...now].map(([le, n]) => [le === '+Inf' ? Infinity : Number(le), n - (before?.get(le) ?? 0)]);
-  rows.sort((a, b) => a[0] - b[0]);
-  const total = rows.at(-1)?.[1] ?? 0;
-  if (total <= 0) return 0;
-  const rank = p * total;
-  for (const [le, n] of rows) if (n >= rank) return Number.isFinite(le) ? le : (rows.at(-2)?.[0] ?? 0);
-  return 0;
-}
 
 let previous = null;
 async function poll() {
@@ -353,16 +347,56 @@ async function poll() {
       push('p99', percentile(now.buckets, previous.buckets, 0.99) * 1000);
     }
     previous = now;
+    if (status.status !== 200) {
+      $('status').textContent = errorText(status.status, status.json);
+      return;
+    }
     const s = status.json;
+    showAdmin(s);
     push('revision', s.header.revision);
-    push('log', s.log_bytes);
+    if (state.admin) push('log', s.log_bytes);
     push('watchers', sum(samples, 'kvstore_watchers'));
     push('nats', sum(samples, 'kvstore_nats_publish_lag_revisions'));
-    $('status').textContent =
-      `revision ${s.header.revision} · ${s.keys} keys · ${s.backend.split(':')[0]} · v${s.version}`;
+    $('status').textContent = state.admin
+      ? `revision ${s.header.revision} · ${s.keys} keys · ${s.backend.split(':')[0]} · v${s.version}`
+      : `revision ${s.header.revision} · v${s.version} · key count and server details need admin`;
   } catch (err) {
     $('status').textContent = `cannot reach the server (${err.message})`;
   }
+}
+
+// ---- admin-only parts ---------------------------------------------------------------------------------
+
+/** Status answers the server details (its backend, among them) only to an admin: the rest says so. */
+function showAdmin(status) {
+  const admin = status.backend !== '';
+  if (admin === state.admin) return;
+  state.admin = admin;
+  $('backup').hidden = !admin;
+  $('backup-note').hidden = admin;
+  if (!admin) needsAdmin('log');
+}
+
+/** With a credential the backup is fetched (a plain link could not send it), then saved from memory. */
+async function downloadBackup(e) {
+  if (credential() === null) return; // no authentication: the plain link streams it
+  e.preventDefault();
+  const res = await fetch(api('backup'), { headers: authHeaders() });
+  if (res.status !== 200) {
+    const json = await res.json().catch(() => null);
+    if (res.status === 401) return signOut(errorText(res.status, json));
+    $('backup-note').hidden = false;
+    $('backup-note').textContent = errorText(res.status, json);
+    return;
+  }
+  const name =
+    /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'kvstore.backup';
+  const url = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 // ---- start --------------------------------------------------------------------------------------------
@@ -389,8 +423,24 @@ $('key-form').addEventListener('submit', (e) => {
   save();
 });
 $('delete').addEventListener('click', remove);
+$('backup').addEventListener('click', downloadBackup);
 
-loadTree();
-followEvents();
-poll();
-setInterval(poll, 1000);
+/** The console proper, once /v1 accepts this tab's credential (or needs none). */
+function start() {
+  showSignOut();
+  $('query').value = state.query;
+  loadTree();
+  followEvents();
+  poll();
+  setInterval(poll, 1000);
+}
+
+const first = await call('GET', 'status');
+if (first.status === 401) {
+  // Tried without the session's header, so a refusal stays on the login screen.
+  const probe = async (c) => {
+    const res = await fetch(api('status'), { headers: { authorization: `Bearer ${c}` } });
+    return { status: res.status, json: await res.json().catch(() => null) };
+  };
+  showLogin(errorText(first.status, first.json), probe, start);
+} else start();
