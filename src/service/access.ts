@@ -57,10 +57,16 @@ export const NO_ACCESS: Access = {
 /** Checks every key a transaction touches: compares and gets read, sets and deletes write. */
 export function checkTxnAccess(access: Access, request: TxnRequest): void {
   if (access === UNRESTRICTED) return;
-  for (const compare of request.compares) access.checkKey('read', compare.key);
+  for (const compare of request.compares) {
+    if (compare.span) access.checkSelector('read', compare.span);
+    else access.checkKey('read', compare.key);
+  }
   for (const ops of [request.success, request.failure]) {
     for (const op of ops) {
       switch (op.type) {
+        case 'txn':
+          checkTxnAccess(access, op.request);
+          break;
         case 'get':
           access.checkKey('read', op.key);
           break;

@@ -192,19 +192,32 @@ export class AuditedEtcdKvOperations extends EtcdKvOperations {
   }
 
   override txn(r: EtcdTxnInput, access: Access) {
-    const keys = [...r.success, ...r.failure].flatMap((op) =>
-      op.request_put
-        ? [text(op.request_put.key)]
-        : op.request_delete_range
-          ? [text(op.request_delete_range.key)]
-          : [],
+    return audited(
+      this.audit,
+      access,
+      'etcd.Txn',
+      { keys: etcdTxnKeys(r) },
+      () => super.txn(r, access),
+      revisionOf,
     );
-    return audited(this.audit, access, 'etcd.Txn', { keys }, () => super.txn(r, access), revisionOf);
   }
 
   override compact(revision: number, access: Access) {
     return audited(this.audit, access, 'etcd.Compact', {}, () => super.compact(revision, access), revisionOf);
   }
+}
+
+/** The keys an etcd Txn may write, nested Txns included. */
+function etcdTxnKeys(r: EtcdTxnInput): string[] {
+  return [...r.success, ...r.failure].flatMap((op) =>
+    op.request_put
+      ? [text(op.request_put.key)]
+      : op.request_delete_range
+        ? [text(op.request_delete_range.key)]
+        : op.request_txn
+          ? etcdTxnKeys(op.request_txn)
+          : [],
+  );
 }
 
 /** An etcd (key, range_end) as an audit target. */

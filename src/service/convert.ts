@@ -219,5 +219,8 @@ export function responseOpOf(result: TxnOpResult, op: TxnOp, revision: number): 
           prev_kvs: op.type === 'deleteRange' && op.prevKv ? result.deleted.map((r) => rowKeyValue(r)) : [],
         },
       };
+    case 'txn':
+      // kvstore.v1 has no nested transactions; only the etcd API builds them (etcd-operations.ts).
+      throw new Error('a nested transaction result has no kvstore.v1 form');
   }
 }

@@ -7,15 +7,13 @@ import type { KeyEntry } from '../projections/key-entry.js';
 import { isLive, storedValueBytes } from '../projections/key-entry.js';
 import type { KeyIndex } from '../projections/key-index.js';
 import type { AppliedRecord } from '../projections/key-state.js';
-import type { Compare } from '../store/conditions.js';
 import { InvalidArgumentError, RevisionOutOfRangeError } from '../store/errors.js';
 import type { KvStore } from '../store/kv-store.js';
 import { validateKey, validateKeyBound } from '../store/limits.js';
-import type { TxnOp, TxnOpResult } from '../store/txn.js';
-import type { KeyRow } from '../store/write-view.js';
 import type { WatchFilter, WatchSelector } from '../streams/watch-filter.js';
 import { type Access, checkTxnAccess } from './access.js';
 import { ServiceError } from './errors.js';
+import { etcdTxnResponses, planEtcdTxn } from './etcd-txn.js';
 import { afterCatchUp } from './read-consistency.js';
 
 /*
@@ -140,6 +138,7 @@ export interface EtcdResponseOpOutput {
   readonly response_range?: EtcdRangeOutput;
   readonly response_put?: EtcdPutOutput;
   readonly response_delete_range?: EtcdDeleteRangeOutput;
+  readonly response_txn?: EtcdTxnOutput;
 }
 export interface EtcdTxnOutput {
   readonly header: EtcdHeader;
@@ -209,6 +208,21 @@ export function etcdSelector(
   if (next !== null && key.length > 0 && next.equals(rangeEnd)) return { kind: 'prefix', prefix: start };
   const end = validateKeyBound(etcdKey(rangeEnd, fields.rangeEnd), limits, fields.rangeEnd);
   return { kind: 'range', start, end };
+}
+
+/** Checks a Put's key and lease fields (shared by Put and a Txn's put); the key as a kvstore key. */
+export function etcdPutKey(request: EtcdPutInput, field: string, limits: KvStore['limits']): string {
+  if (request.key.length === 0) throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.emptyKey);
+  const key = validateKey(etcdKey(request.key, field), limits, field);
+  if (request.ignore_value && request.value.length > 0) {
+    throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.valueProvided);
+  }
+  if (request.ignore_lease && request.lease !== 0) {
+    throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.leaseProvided);
+  }
+  // No lease is ever granted (docs/etcd.md): any lease ID is one etcd would not find either.
+  if (request.lease !== 0) throw new ServiceError('NOT_FOUND', ETCD_ERRORS.leaseNotFound);
+  return key;
 }
 
 /** The entries that have not expired at `now`. */
@@ -356,16 +370,6 @@ export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
 export const KEPT_PAST_STATES = 2;
 /** A rebuilt past state is dropped after this long without a read. */
 export const PAST_STATE_IDLE_MS = 30_000;
-
-/** One etcd op of a Txn branch and where its store operations' results are. */
-interface PlannedOp {
-  readonly kind: 'range' | 'put' | 'delete_range';
-  readonly first: number;
-  readonly count: number;
-  readonly range?: EtcdRangeInput;
-  readonly prevKv: boolean;
-  readonly singleKey: boolean;
-}
 
 /** etcdserverpb.KV over the store. */
 export class EtcdKvOperations {
@@ -543,41 +547,25 @@ export class EtcdKvOperations {
   }
 
   async txn(request: EtcdTxnInput, access: Access): Promise<EtcdTxnOutput> {
-    const limits = this.store.limits;
-    if (
-      request.compare.length > MAX_ETCD_TXN_OPS ||
-      request.success.length > MAX_ETCD_TXN_OPS ||
-      request.failure.length > MAX_ETCD_TXN_OPS
-    ) {
-      throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.tooManyOps);
-    }
-    const compares: Compare[] = request.compare.map((c, i) => compareOf(c, i, limits));
-    const success = this.plan(request.success, 'success');
-    const failure = this.plan(request.failure, 'failure');
-    checkTxnAccess(access, { compares, success: success.ops, failure: failure.ops });
-    const result = await this.store.txn({ compares, success: success.ops, failure: failure.ops });
-    const branch = result.succeeded ? success : failure;
+    const plan = planEtcdTxn(request, this.store.limits);
+    checkTxnAccess(access, plan.request);
+    const result = await this.store.txn(plan.request);
     const revision = result.revision;
     return {
       header: { revision },
       succeeded: result.succeeded,
-      responses: branch.planned.map((p) => this.responseOf(p, result.results, revision)),
+      responses: etcdTxnResponses(
+        result.succeeded ? plan.success : plan.failure,
+        result.results,
+        revision,
+        this.options.maxResponseBytes,
+      ),
     };
   }
 
-  /** Checks a Put's key and lease fields (shared by Put and a Txn's put). */
+  /** Checks a Put's key and lease fields. */
   private putKey(request: EtcdPutInput, field: string): string {
-    if (request.key.length === 0) throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.emptyKey);
-    const key = validateKey(etcdKey(request.key, field), this.store.limits, field);
-    if (request.ignore_value && request.value.length > 0) {
-      throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.valueProvided);
-    }
-    if (request.ignore_lease && request.lease !== 0) {
-      throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.leaseProvided);
-    }
-    // No lease is ever granted (docs/etcd.md): any lease ID is one etcd would not find either.
-    if (request.lease !== 0) throw new ServiceError('NOT_FOUND', ETCD_ERRORS.leaseNotFound);
-    return key;
+    return etcdPutKey(request, field, this.store.limits);
   }
 
   /** Put with ignore_value: the current value again, as one compare-and-set on its mod revision. */
@@ -599,125 +587,6 @@ export class EtcdKvOperations {
     }
   }
 
-  /** Maps a branch's etcd ops onto store ops (a put with prev_kv reads the key first, in the same txn). */
-  private plan(
-    ops: readonly EtcdRequestOpInput[],
-    branch: 'success' | 'failure',
-  ): { ops: TxnOp[]; planned: PlannedOp[] } {
-    const limits = this.store.limits;
-    const out: TxnOp[] = [];
-    const planned: PlannedOp[] = [];
-    ops.forEach((op, i) => {
-      const field = `${branch}[${i}]`;
-      const first = out.length;
-      if (op.request === 'request_range' && op.request_range) {
-        const r = op.request_range;
-        if (r.revision !== 0) {
-          throw new UnsupportedError(
-            `${field}.request_range.revision: a range at a past revision inside a Txn is not supported by kvstore; read it with Range`,
-          );
-        }
-        const sel = etcdSelector(r.key, r.range_end, limits, {
-          key: `${field}.request_range.key`,
-          rangeEnd: `${field}.request_range.range_end`,
-        });
-        out.push(
-          sel.kind === 'key'
-            ? { type: 'get', key: sel.key }
-            : { type: 'range', span: sel, limit: limits.maxRangeKeys, keysOnly: r.keys_only },
-        );
-        planned.push({
-          kind: 'range',
-          first,
-          count: 1,
-          range: r,
-          prevKv: false,
-          singleKey: sel.kind === 'key',
-        });
-      } else if (op.request === 'request_put' && op.request_put) {
-        const p = op.request_put;
-        const key = this.putKey(p, `${field}.request_put.key`);
-        if (p.ignore_value) {
-          throw new UnsupportedError(
-            `${field}.request_put.ignore_value: ignore_value inside a Txn is not supported by kvstore; use Put`,
-          );
-        }
-        if (p.prev_kv) out.push({ type: 'get', key });
-        out.push({ type: 'set', key, value: p.value });
-        planned.push({ kind: 'put', first, count: out.length - first, prevKv: p.prev_kv, singleKey: true });
-      } else if (op.request === 'request_delete_range' && op.request_delete_range) {
-        const d = op.request_delete_range;
-        const sel = etcdSelector(d.key, d.range_end, limits, {
-          key: `${field}.request_delete_range.key`,
-          rangeEnd: `${field}.request_delete_range.range_end`,
-        });
-        out.push(
-          sel.kind === 'key'
-            ? { type: 'delete', key: sel.key }
-            : { type: 'deleteRange', span: sel, prevKv: d.prev_kv },
-        );
-        planned.push({
-          kind: 'delete_range',
-          first,
-          count: 1,
-          prevKv: d.prev_kv,
-          singleKey: sel.kind === 'key',
-        });
-      } else if (op.request === 'request_txn') {
-        throw new UnsupportedError(
-          `${field}.request_txn: a nested Txn is not supported by kvstore yet (issue 14); flatten it into one Txn`,
-        );
-      } else {
-        throw new InvalidArgumentError(
-          field,
-          'names no operation (request_range, request_put or request_delete_range)',
-        );
-      }
-    });
-    checkDuplicates(out);
-    return { ops: out, planned };
-  }
-
-  private responseOf(p: PlannedOp, results: readonly TxnOpResult[], revision: number): EtcdResponseOpOutput {
-    const header = { revision };
-    const r = results[p.first];
-    switch (p.kind) {
-      case 'range': {
-        let rows: KeyRow[] = [];
-        let more = false;
-        if (r?.type === 'get') rows = r.row ? [r.row] : [];
-        else if (r?.type === 'range') ({ rows, more } = r);
-        const shaped = shapeRange(rows, p.range!, revision, this.options.maxResponseBytes);
-        return { response_range: more ? { ...shaped, more: true } : shaped };
-      }
-      case 'put': {
-        const got = p.prevKv ? r : undefined;
-        return {
-          response_put: { header, prev_kv: got?.type === 'get' && got.row ? etcdKeyValue(got.row) : null },
-        };
-      }
-      case 'delete_range': {
-        if (r?.type === 'delete') {
-          return {
-            response_delete_range: {
-              header,
-              deleted: r.prev || r.deleted ? 1 : 0,
-              prev_kvs: p.prevKv && r.prev ? [etcdKeyValue(r.prev)] : [],
-            },
-          };
-        }
-        const deleted = r?.type === 'deleteRange' ? r.deleted : [];
-        return {
-          response_delete_range: {
-            header,
-            deleted: deleted.length,
-            prev_kvs: p.prevKv ? deleted.map((row) => etcdKeyValue(row)) : [],
-          },
-        };
-      }
-    }
-  }
-
   /** Compact (the physical flag is accepted: kvstore's compaction is always physical once it returns). */
   async compact(revision: number, access: Access): Promise<{ header: EtcdHeader }> {
     access.checkAdmin('Compact');
@@ -727,61 +596,6 @@ export class EtcdKvOperations {
     }
     await this.store.compact(revision);
     return { header: { revision: this.store.revision } };
-  }
-}
-
-/** etcd's rule for one branch: no key is put twice (`etcdserver: duplicate key given in txn request`). */
-function checkDuplicates(ops: readonly TxnOp[]): void {
-  const puts = new Set<string>();
-  for (const op of ops) {
-    if (op.type !== 'set') continue;
-    if (puts.has(op.key)) throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.duplicateKey);
-    puts.add(op.key);
-  }
-}
-
-const COMPARE_OPS = {
-  EQUAL: 'equal',
-  NOT_EQUAL: 'notEqual',
-  GREATER: 'greater',
-  LESS: 'less',
-} as const;
-
-/** An etcd Compare as the store's; LEASE is decided here (no key ever holds a lease: its lease is 0). */
-function compareOf(c: EtcdCompareInput, i: number, limits: KvStore['limits']): Compare {
-  const field = `compare[${i}]`;
-  if (c.range_end.length > 0) {
-    throw new UnsupportedError(
-      `${field}.range_end: compares over a key range are not supported by kvstore yet (issue 14); compare each key`,
-    );
-  }
-  if (c.key.length === 0) throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.emptyKey);
-  const key = validateKey(etcdKey(c.key, `${field}.key`), limits, `${field}.key`);
-  const op = COMPARE_OPS[c.result];
-  switch (c.target) {
-    case 'VERSION':
-      return { key, target: 'version', op, operand: c.version ?? 0 };
-    case 'CREATE':
-      return { key, target: 'createRevision', op, operand: c.create_revision ?? 0 };
-    case 'MOD':
-      return { key, target: 'modRevision', op, operand: c.mod_revision ?? 0 };
-    case 'VALUE':
-      return { key, target: 'value', op, operand: c.value ?? EMPTY };
-    case 'LEASE': {
-      const lease = c.lease ?? 0;
-      const holds =
-        op === 'equal'
-          ? lease === 0
-          : op === 'notEqual'
-            ? lease !== 0
-            : op === 'greater'
-              ? 0 > lease
-              : 0 < lease;
-      // The store's compares say the same: version >= 0 always holds, version < 0 never does.
-      return holds
-        ? { key, target: 'version', op: 'greater', operand: -1 }
-        : { key, target: 'version', op: 'less', operand: 0 };
-    }
   }
 }
 

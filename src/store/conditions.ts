@@ -1,3 +1,4 @@
+import type { KeySpan } from '../keys/key-order.js';
 import type { KeyHead } from './write-view.js';
 
 /** A condition on one key for a conditional Set or Delete. */
@@ -10,6 +11,10 @@ export type Condition =
 /** What a Txn compare looks at, and how (etcd's Compare). */
 export interface Compare {
   readonly key: string;
+  /** Compare every key of this span instead (etcd's range_end); `key` is then the span's first key. */
+  readonly span?: KeySpan;
+  /** etcd's rule: a value compare on a key that does not exist fails, whatever its op. */
+  readonly absentValueFails?: boolean;
   readonly target: 'value' | 'version' | 'createRevision' | 'modRevision';
   readonly op: 'equal' | 'notEqual' | 'greater' | 'less';
   /** A number for the revision and version targets, bytes for `value`. */

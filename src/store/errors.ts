@@ -78,11 +78,9 @@ export class RangeTooLargeError extends Error {
   constructor(
     readonly span: KeySpan,
     readonly limit: number,
+    advice = 'delete it in smaller ranges',
   ) {
-    super(
-      `${describeSpan(span)} ` +
-        `holds more than ${limit} keys, over limits.maxRangeKeys; delete it in smaller ranges`,
-    );
+    super(`${describeSpan(span)} holds more than ${limit} keys, over limits.maxRangeKeys; ${advice}`);
     this.name = 'RangeTooLargeError';
   }
 }

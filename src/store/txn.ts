@@ -3,7 +3,7 @@ import { compareKeys, spanContains, spanStart } from '../keys/key-order.js';
 import type { RecordBuilder } from '../log/event-log.js';
 import type { LogEvent } from '../log/events.js';
 import { type Compare, evaluateCompare } from './conditions.js';
-import { InvalidArgumentError } from './errors.js';
+import { InvalidArgumentError, RangeTooLargeError } from './errors.js';
 import type { Limits } from './limits.js';
 import { validateKey, validateSpan, validateTtl, validateValue } from './limits.js';
 import { expireIfDue, isLive, NothingToWrite, putEvent, rangeDeletes } from './record-builders.js';
@@ -21,7 +21,12 @@ export type TxnOp =
       readonly span: KeySpan;
       /** The answer carries the deleted key-values (prev_kv). */
       readonly prevKv?: boolean;
-    };
+    }
+  /**
+   * A nested transaction (etcd's request_txn): its compares are evaluated with the outer ones, at the
+   * serialisation point before any operation runs; its chosen branch runs in place, in the same revision.
+   */
+  | { readonly type: 'txn'; readonly request: TxnRequest };
 
 /** What one operation did, in the order of the branch. */
 export type TxnOpResult =
@@ -34,7 +39,8 @@ export type TxnOpResult =
       readonly expiresAt: number;
     }
   | { readonly type: 'delete'; readonly deleted: boolean; readonly prev: KeyRow | null }
-  | { readonly type: 'deleteRange'; readonly deleted: KeyRow[] };
+  | { readonly type: 'deleteRange'; readonly deleted: KeyRow[] }
+  | { readonly type: 'txn'; readonly succeeded: boolean; readonly results: readonly TxnOpResult[] };
 
 /** etcd's transaction: if every compare holds, the success ops, otherwise the failure ops; one revision. */
 export interface TxnRequest {
@@ -54,22 +60,23 @@ export interface TxnResult {
 export const MAX_TXN_OPS = 128;
 
 /** Checks sizes, keys, values and TTLs, and that no key is written twice in a branch. */
-export function validateTxn(request: TxnRequest, limits: Limits): void {
+export function validateTxn(request: TxnRequest, limits: Limits, at = ''): void {
   if (request.compares.length > MAX_TXN_OPS) {
     throw new InvalidArgumentError(
-      'compare',
+      `${at}compare`,
       `has ${request.compares.length} compares, over the limit of ${MAX_TXN_OPS}`,
     );
   }
   request.compares.forEach((c, i) => {
-    validateKey(c.key, limits, `compare[${i}].key`);
+    if (c.span !== undefined) validateSpan(c.span, limits);
+    else validateKey(c.key, limits, `${at}compare[${i}].key`);
   });
-  validateBranch('success', request.success, limits);
-  validateBranch('failure', request.failure, limits);
+  validateBranch(`${at}success`, request.success, limits);
+  validateBranch(`${at}failure`, request.failure, limits);
 }
 
 /** Checks one branch's operations, and that none writes a key another one of them writes. */
-function validateBranch(name: 'success' | 'failure', ops: readonly TxnOp[], limits: Limits): void {
+function validateBranch(name: string, ops: readonly TxnOp[], limits: Limits): void {
   if (ops.length > MAX_TXN_OPS) {
     throw new InvalidArgumentError(name, `has ${ops.length} operations, over the limit of ${MAX_TXN_OPS}`);
   }
@@ -77,6 +84,11 @@ function validateBranch(name: 'success' | 'failure', ops: readonly TxnOp[], limi
   const spans: { span: KeySpan; at: number }[] = [];
   ops.forEach((op, i) => {
     const field = `${name}[${i}]`;
+    // A nested branch is checked on its own; what it writes beside this level is checked as it runs.
+    if (op.type === 'txn') {
+      validateTxn(op.request, limits, `${field}.`);
+      return;
+    }
     if (op.type === 'range' || op.type === 'deleteRange') validateSpan(op.span, limits);
     else validateKey(op.key, limits, `${field}.key`);
     if (op.type === 'set') {
@@ -144,13 +156,18 @@ export function txnRecord(
   const maxRangeKeys = limits.maxRangeKeys;
   return (revision, timeMs) => {
     const run = new BranchRun(view, revision, timeMs, maxRangeKeys);
-    const succeeded = request.compares.every((c) =>
-      evaluateCompare(c, run.liveHead(c.key), () => run.currentValue(c.key)),
-    );
+    // Every compare, nested ones included, sees the state before any operation runs (as etcd).
+    const path = run.decide(request);
+    const { succeeded } = path;
     const ops = succeeded ? request.success : request.failure;
-    const results = ops.map((op) => run.apply(op));
+    const results = run.runBranch(ops, path);
     // Before anything is written: an answer too large to send must not follow a committed write.
-    measureAnswer(ops, results, limits.maxResponseBytes);
+    const answer = new ResponseBudget(
+      limits.maxResponseBytes,
+      'Txn',
+      'Read less in one transaction (a range limit, keys_only, or no prev_kv on delete_range).',
+    );
+    measureAnswer(ops, results, answer);
     if (run.events.length === 0) {
       out.result = { revision: revision - 1, succeeded, results };
       throw new NothingToWrite(revision - 1);
@@ -161,10 +178,18 @@ export function txnRecord(
   };
 }
 
+/** The branches a transaction takes: its own, and that of each nested transaction of it, in order. */
+interface TxnPath {
+  readonly succeeded: boolean;
+  readonly nested: readonly TxnPath[];
+}
+
 /** One attempt at the chosen branch: the events it writes, and its own writes seen by its later operations. */
 class BranchRun {
   readonly events: LogEvent[] = [];
   private readonly local = new Map<string, KeyRow | null>();
+  /** Keys written so far: a nested branch may not write a key again (checked statically per branch). */
+  private readonly written = new Set<string>();
 
   constructor(
     private readonly view: WriteView,
@@ -172,6 +197,54 @@ class BranchRun {
     private readonly timeMs: number,
     private readonly maxRangeKeys: number,
   ) {}
+
+  /** Evaluates the compares of `request` and of the nested transactions of the branches they choose. */
+  decide(request: TxnRequest): TxnPath {
+    const succeeded = request.compares.every((c) => this.holds(c));
+    const ops = succeeded ? request.success : request.failure;
+    const nested = ops.flatMap((op) => (op.type === 'txn' ? [this.decide(op.request)] : []));
+    return { succeeded, nested };
+  }
+
+  /** Runs the operations of a chosen branch in order, nested transactions in place along `path`. */
+  runBranch(ops: readonly TxnOp[], path: TxnPath): TxnOpResult[] {
+    let next = 0;
+    return ops.map((op) => {
+      if (op.type !== 'txn') return this.apply(op);
+      const inner = path.nested[next++]!;
+      const branch = inner.succeeded ? op.request.success : op.request.failure;
+      return { type: 'txn', succeeded: inner.succeeded, results: this.runBranch(branch, inner) };
+    });
+  }
+
+  /**
+   * One compare. Over a span (etcd's range_end) every live key must satisfy it; no key at all compares as
+   * an absent key, except that a value compare then fails (etcd's rule, also for one absent key when
+   * `absentValueFails`).
+   */
+  private holds(c: Compare): boolean {
+    if (c.span === undefined) {
+      const head = this.liveHead(c.key);
+      if (head === null && c.target === 'value' && c.absentValueFails) return false;
+      return evaluateCompare(c, head, () => this.currentValue(c.key));
+    }
+    const { rows, more } = this.view.scan(c.span, this.maxRangeKeys);
+    if (more) throw new RangeTooLargeError(c.span, this.maxRangeKeys, 'compare smaller ranges');
+    const live = rows.filter((r) => isLive(r, this.timeMs));
+    if (live.length === 0) return c.target !== 'value' && evaluateCompare(c, null, () => null);
+    return live.every((r) => evaluateCompare(c, r, () => r.value));
+  }
+
+  /** Records that an operation writes `key`; a second write of it in one transaction is refused. */
+  private writes(key: string): void {
+    if (this.written.has(key)) {
+      throw new InvalidArgumentError(
+        'txn',
+        `"${key}" is written by two operations of the branches taken; a transaction writes a key at most once`,
+      );
+    }
+    this.written.add(key);
+  }
 
   /** The key's head as the branch sees it so far; null when absent or expired. */
   liveHead(key: string): KeyHead | null {
@@ -186,7 +259,7 @@ class BranchRun {
   }
 
   /** Runs one operation after those before it. */
-  apply(op: TxnOp): TxnOpResult {
+  apply(op: Exclude<TxnOp, { type: 'txn' }>): TxnOpResult {
     switch (op.type) {
       case 'get':
         return { type: 'get', row: this.row(op.key) };
@@ -198,7 +271,10 @@ class BranchRun {
         return this.delete(op.key);
       case 'deleteRange': {
         const deleted = rangeDeletes(this.view, op.span, this.maxRangeKeys, this.timeMs, this.events);
-        for (const r of deleted) this.local.set(r.key, null);
+        for (const r of deleted) {
+          this.writes(r.key);
+          this.local.set(r.key, null);
+        }
         return { type: 'deleteRange', deleted };
       }
     }
@@ -218,6 +294,7 @@ class BranchRun {
   }
 
   private set(key: string, value: Uint8Array, ttlMs: number | undefined): TxnOpResult {
+    this.writes(key);
     const head = this.local.has(key)
       ? (this.local.get(key) ?? null)
       : expireIfDue(key, this.view.head(key), this.timeMs, this.events);
@@ -237,6 +314,7 @@ class BranchRun {
 
   private delete(key: string): TxnOpResult {
     const prev = this.row(key);
+    if (prev !== null) this.writes(key);
     const raw = this.view.head(key);
     if (prev !== null) this.events.push({ type: 'delete', key, prevRevision: prev.modRevision });
     else if (raw !== null && !this.local.has(key))
@@ -246,13 +324,8 @@ class BranchRun {
   }
 }
 
-/** Counts the rows the answer will carry; throws {@link ResponseTooLargeError} past `maxBytes`. */
-function measureAnswer(ops: readonly TxnOp[], results: readonly TxnOpResult[], maxBytes: number): void {
-  const answer = new ResponseBudget(
-    maxBytes,
-    'Txn',
-    'Read less in one transaction (a range limit, keys_only, or no prev_kv on delete_range).',
-  );
+/** Counts the rows the answer will carry; throws {@link ResponseTooLargeError} past the budget. */
+function measureAnswer(ops: readonly TxnOp[], results: readonly TxnOpResult[], answer: ResponseBudget): void {
   results.forEach((result, i) => {
     const op = ops[i]!;
     switch (result.type) {
@@ -273,6 +346,12 @@ function measureAnswer(ops: readonly TxnOp[], results: readonly TxnOpResult[], m
         break;
       case 'delete':
         answer.add(0);
+        break;
+      case 'txn':
+        if (op.type === 'txn') {
+          const branch = result.succeeded ? op.request.success : op.request.failure;
+          measureAnswer(branch, result.results, answer);
+        }
         break;
     }
   });

@@ -42,6 +42,9 @@ export interface EtcdIdentity {
  */
 export const ETCD_COMPAT_VERSION = '3.5.13';
 
+/** The header etcd puts on a nested TxnResponse: every field 0. */
+const EMPTY_HEADER = { cluster_id: 0, member_id: 0, revision: 0, raft_term: 0 };
+
 /** raft_term: kvstore runs no Raft of its own; the term never changes. */
 const RAFT_TERM = 1;
 
@@ -85,20 +88,23 @@ export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
   const unsupported = (message: string) => () => {
     throw new UnsupportedError(message);
   };
-  const txnAnswer = (out: EtcdTxnOutput) => ({
-    header: header(out.header),
+  // etcd leaves a nested Txn's own header empty (zeros); its ops' headers are full.
+  const txnAnswer = (out: EtcdTxnOutput, nested = false): object => ({
+    header: nested ? EMPTY_HEADER : header(out.header),
     succeeded: out.succeeded,
     responses: out.responses.map((r) =>
       r.response_range
         ? { response_range: { ...r.response_range, header: header(r.response_range.header) } }
         : r.response_put
           ? { response_put: { ...r.response_put, header: header(r.response_put.header) } }
-          : {
-              response_delete_range: {
-                ...r.response_delete_range!,
-                header: header(r.response_delete_range!.header),
+          : r.response_txn
+            ? { response_txn: txnAnswer(r.response_txn, true) }
+            : {
+                response_delete_range: {
+                  ...r.response_delete_range!,
+                  header: header(r.response_delete_range!.header),
+                },
               },
-            },
     ),
   });
   const thenOrNow = <T, U>(value: T | Promise<T>, map: (v: T) => U): U | Promise<U> =>

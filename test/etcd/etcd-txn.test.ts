@@ -1,0 +1,230 @@
+import { join } from 'node:path';
+import {
+  credentials,
+  type GrpcObject,
+  loadPackageDefinition,
+  type ServiceClientConstructor,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { etcdPackageDefinition } from '../../src/api/etcd/proto.js';
+import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
+import { suiteDir } from '../helpers/temp-dir.js';
+import { type EtcdProcess, startEtcd } from './etcd-process.js';
+
+/*
+ * Nested Txn (request_txn) and Compare.range_end, sent by a grpc-js client to kvstore and to a real etcd
+ * 3.4 started here: the same requests must get the same answers (revisions counted from each server's
+ * first one, headers' ids masked) or the same error.
+ */
+
+type Unary = (request: object, callback: (err: ServiceError | null, response: unknown) => void) => void;
+type Client = Record<string, Unary> & { close(): void };
+
+const pkg = (loadPackageDefinition(etcdPackageDefinition) as unknown as { etcdserverpb: GrpcObject })
+  .etcdserverpb as unknown as Record<string, ServiceClientConstructor>;
+
+interface Side {
+  readonly kv: Client;
+  /** The revision of the empty store (kvstore: 0, etcd: 1). */
+  base: number;
+}
+
+let kvstore: ServerProcess;
+let etcd: EtcdProcess;
+let ours: Side;
+let theirs: Side;
+
+function call<T>(client: Client, method: string, request: object): Promise<T> {
+  return new Promise((resolve, reject) => {
+    client[method]!.call(client, request, (err, response) => (err ? reject(err) : resolve(response as T)));
+  });
+}
+
+beforeAll(async () => {
+  const dir = await suiteDir();
+  [kvstore, etcd] = await Promise.all([startServerProcess(join(dir, 'kv')), startEtcd(join(dir, 'etcd'))]);
+  const side = async (addr: string): Promise<Side> => {
+    const kv = new pkg.KV!(addr, credentials.createInsecure()) as unknown as Client;
+    const r = await call<{ header: { revision: number } }>(kv, 'Range', { key: b('none') });
+    return { kv, base: Number(r.header.revision) };
+  };
+  [ours, theirs] = await Promise.all([side(kvstore.addr), side(etcd.endpoint)]);
+}, 60_000);
+
+afterAll(async () => {
+  ours?.kv.close();
+  theirs?.kv.close();
+  await kvstore?.stop();
+  await etcd?.stop();
+});
+
+const b = (s: string) => Buffer.from(s);
+const REVISIONS = new Set(['revision', 'create_revision', 'mod_revision']);
+
+/** An answer with revisions counted from the store's first and the ids of headers dropped. */
+function normal(value: unknown, base: number): unknown {
+  if (Buffer.isBuffer(value)) return value.toString();
+  if (Array.isArray(value)) return value.map((v) => normal(v, base));
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (k === 'cluster_id' || k === 'member_id' || k === 'raft_term') continue;
+    out[k] = REVISIONS.has(k) && Number(v) > 0 ? Number(v) - base : normal(v, base);
+  }
+  return out;
+}
+
+/** Sends one KV request to both servers; both answer the same, or fail with the same code and message. */
+async function same(method: string, request: object): Promise<unknown> {
+  const on = async (side: Side) => {
+    try {
+      return { ok: normal(await call(side.kv, method, request), side.base) };
+    } catch (err) {
+      const e = err as ServiceError;
+      return { error: { code: e.code, details: e.details } };
+    }
+  };
+  const [kv, real] = await Promise.all([on(ours), on(theirs)]);
+  expect({ request: method, answer: kv }).toEqual({ request: method, answer: real });
+  return kv;
+}
+
+const put = (key: string, value: string, prev_kv = false) => ({
+  request_put: { key: b(key), value: b(value), prev_kv },
+});
+const get = (key: string, range_end?: string) => ({
+  request_range: { key: b(key), range_end: range_end === undefined ? undefined : b(range_end) },
+});
+const del = (key: string, range_end?: string, prev_kv = false) => ({
+  request_delete_range: {
+    key: b(key),
+    range_end: range_end === undefined ? undefined : b(range_end),
+    prev_kv,
+  },
+});
+const prefix = (p: string) => {
+  const end = Buffer.from(p);
+  end[end.length - 1]!++;
+  return end.toString();
+};
+
+describe('nested Txn, as etcd 3.4', () => {
+  it('runs the taken nested branches in place as one revision, every compare seeing the state before it', async () => {
+    await same('Put', { key: b('n/a'), value: b('1') });
+    await same('Put', { key: b('n/b'), value: b('2') });
+    const out = (await same('Txn', {
+      compare: [{ key: b('n/a'), target: 'VALUE', result: 'EQUAL', value: b('1') }],
+      success: [
+        put('n/c', '3'),
+        {
+          request_txn: {
+            // n/c is put just above, but compares see the state before the transaction: version 0.
+            compare: [{ key: b('n/c'), target: 'VERSION', result: 'GREATER', version: 0 }],
+            success: [put('n/d', 'never')],
+            failure: [
+              get('n/', prefix('n/')),
+              put('n/e', '5', true),
+              {
+                request_txn: {
+                  compare: [{ key: b('n/zz'), target: 'CREATE', result: 'EQUAL', create_revision: 0 }],
+                  success: [del('n/b', undefined, true)],
+                },
+              },
+            ],
+          },
+        },
+        get('n/', prefix('n/')),
+      ],
+    })) as { ok: { header: { revision: number }; responses: unknown[] } };
+    expect(out.ok.header.revision).toBe(3);
+    expect(out.ok.responses).toHaveLength(3);
+    // Then/else of one nested Txn may put the same key; a read-only nested Txn writes nothing.
+    await same('Txn', {
+      success: [
+        {
+          request_txn: {
+            compare: [{ key: b('n/a'), target: 'MOD', result: 'LESS', mod_revision: 1000 }],
+            success: [put('n/f', 'then')],
+            failure: [put('n/f', 'else')],
+          },
+        },
+      ],
+    });
+    await same('Txn', { success: [{ request_txn: { success: [get('n/f')] } }] });
+    await same('Range', { key: b('n/'), range_end: b(prefix('n/')) });
+  });
+
+  it('refuses a key written twice across the nested branches, and too many operations, with etcd messages', async () => {
+    // Outer put, nested put of the same key.
+    await same('Txn', { success: [put('d/x', '1'), { request_txn: { success: [put('d/x', '2')] } }] });
+    // A nested put inside an outer delete range.
+    await same('Txn', {
+      success: [del('d/', prefix('d/')), { request_txn: { failure: [put('d/y', '1')] } }],
+    });
+    // A nested delete of an outer put; two nested Txns putting one key.
+    await same('Txn', { success: [put('d/z', '1'), { request_txn: { success: [del('d/z')] } }] });
+    await same('Txn', {
+      success: [
+        { request_txn: { success: [put('d/w', '1')] } },
+        { request_txn: { failure: [put('d/w', '2')] } },
+      ],
+    });
+    // A put and a delete of one key in one branch (etcd 3.4 refuses that too).
+    await same('Txn', { success: [put('d/v', '1'), del('d/v')] });
+    // A nested Txn gets what its parent leaves of the 128-operation budget.
+    const ops = (n: number, p: string) => Array.from({ length: n }, (_, i) => get(`${p}${i}`));
+    await same('Txn', { success: [...ops(100, 'o/'), { request_txn: { success: ops(28, 'p/') } }] });
+    await same('Txn', { success: [...ops(100, 'o/'), { request_txn: { success: ops(29, 'p/') } }] });
+    // An empty compare key, nested.
+    await same('Txn', { success: [{ request_txn: { compare: [{ key: b(''), target: 'VERSION' }] } }] });
+    await same('Range', { key: b('d/'), range_end: b(prefix('d/')) });
+  });
+});
+
+describe('Compare.range_end, as etcd 3.4', () => {
+  it('holds when every key of the range satisfies it; an empty range compares as an absent key', async () => {
+    for (const [k, v] of [
+      ['c/a', 'x'],
+      ['c/b', 'x'],
+      ['c/c', 'y'],
+    ] as const)
+      await same('Put', { key: b(k), value: b(v) });
+    const txn = (compare: object) => same('Txn', { compare: [compare], success: [get('c/a')], failure: [] });
+    const c = (target: string, result: string, operand: object, key = 'c/', end = prefix('c/')) => ({
+      key: b(key),
+      range_end: b(end),
+      target,
+      result,
+      ...operand,
+    });
+    await txn(c('VALUE', 'EQUAL', { value: b('x') }));
+    await txn(c('VALUE', 'EQUAL', { value: b('x') }, 'c/a', 'c/c'));
+    await txn(c('VALUE', 'NOT_EQUAL', { value: b('z') }));
+    await txn(c('VERSION', 'EQUAL', { version: 1 }));
+    await txn(c('VERSION', 'GREATER', { version: 1 }));
+    await txn(c('CREATE', 'GREATER', { create_revision: 0 }));
+    await txn(c('MOD', 'LESS', { mod_revision: 1000 }));
+    await txn(c('LEASE', 'EQUAL', { lease: 0 }));
+    // "\0": every key from c/b on.
+    await txn(c('VALUE', 'EQUAL', { value: b('x') }, 'c/b', '\0'));
+    // An empty range: version, create and mod compare as 0, a value compare fails.
+    await txn(c('VERSION', 'EQUAL', { version: 0 }, 'e/', prefix('e/')));
+    await txn(c('CREATE', 'LESS', { create_revision: 1 }, 'e/', prefix('e/')));
+    await txn(c('VALUE', 'NOT_EQUAL', { value: b('x') }, 'e/', prefix('e/')));
+    // One absent key: a value compare fails whatever its op (etcd's rule).
+    await txn({ key: b('c/none'), target: 'VALUE', result: 'NOT_EQUAL', value: b('x') });
+    // A range compare decides a nested Txn too.
+    await same('Txn', {
+      success: [
+        {
+          request_txn: {
+            compare: [c('VALUE', 'EQUAL', { value: b('x') }, 'c/a', 'c/c')],
+            success: [put('c/d', 'nested')],
+          },
+        },
+      ],
+    });
+    await same('Range', { key: b('c/'), range_end: b(prefix('c/')) });
+  });
+});
