@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SignJWT } from 'jose';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_EXT, makeCa, makeLeaf, SERVER_EXT } from '../helpers/certs.js';
 import { kvstore } from '../helpers/cli.js';
 import { deadPort } from '../helpers/ports.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
@@ -181,47 +182,10 @@ describe.skipIf(skip)('Java client (clients/java)', () => {
 
   it('API key and TLS options against a server with mTLS and API keys', { timeout: 120_000 }, async () => {
     const dir = await suiteDir('kvstore-java-tls-');
-    const openssl = (...args: string[]) =>
-      execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-    const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-    for (const ca of ['ca', 'stranger-ca']) {
-      openssl(
-        'req',
-        '-x509',
-        ...ec,
-        '-days',
-        '1',
-        '-subj',
-        `/CN=${ca}`,
-        '-keyout',
-        `${ca}.key`,
-        '-out',
-        `${ca}.crt`,
-      );
-    }
-    const leaf = (name: string, ext: string) => {
-      openssl('req', ...ec, '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-      writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
-      openssl(
-        'x509',
-        '-req',
-        '-in',
-        `${name}.csr`,
-        '-CA',
-        'ca.crt',
-        '-CAkey',
-        'ca.key',
-        '-CAcreateserial',
-        '-days',
-        '1',
-        '-extfile',
-        `${name}.ext`,
-        '-out',
-        `${name}.crt`,
-      );
-    };
-    leaf('server', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
-    leaf('client', 'extendedKeyUsage=clientAuth');
+    makeCa(dir, 'ca');
+    makeCa(dir, 'stranger-ca');
+    makeLeaf(dir, 'server', 'ca', SERVER_EXT);
+    makeLeaf(dir, 'client', 'ca', CLIENT_EXT);
     const created = await kvstore(['auth', 'key', 'create', 'java', '--json']);
     expect(created.code, created.stderr).toBe(0);
     const { key, line } = JSON.parse(created.stdout) as { key: string; line: string };

@@ -1,10 +1,10 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdserverpb } from '../../src/api/etcd/proto.js';
 import { connect, type KvClient, op } from '../../src/client/index.js';
-import { createApiKey } from '../../src/security/api-keys.js';
+import { authFiles } from '../helpers/auth-files.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { suiteDir } from '../helpers/temp-dir.js';
 
@@ -23,25 +23,16 @@ let raw = '';
 beforeAll(async () => {
   const dir = await suiteDir();
   auditFile = join(dir, 'audit.jsonl');
-  const entries: string[] = [];
-  for (const [name, roles] of [
-    ['root', ['admin']],
-    ['reader', ['app-reader']],
-  ] as const) {
-    const { key, entry } = createApiKey(name, roles);
-    keys[name] = key;
-    entries.push(`- { name: ${entry.name}, hash: "${entry.hash}", roles: [${entry.roles.join(', ')}] }`);
-  }
-  await writeFile(join(dir, 'keys.yaml'), `${entries.join('\n')}\n`);
-  await writeFile(join(dir, 'roles.yaml'), 'roles:\n  app-reader:\n    read: ["app/**"]\n');
-  server = await startServerProcess(join(dir, 'data'), [
-    '--security-api-keys-file',
-    join(dir, 'keys.yaml'),
-    '--security-roles-file',
-    join(dir, 'roles.yaml'),
-    '--security-audit-file',
-    auditFile,
-  ]);
+  const files = await authFiles(
+    dir,
+    [
+      ['root', ['admin']],
+      ['reader', ['app-reader']],
+    ],
+    'roles:\n  app-reader:\n    read: ["app/**"]\n',
+  );
+  Object.assign(keys, files.keys);
+  server = await startServerProcess(join(dir, 'data'), [...files.flags, '--security-audit-file', auditFile]);
   const root = as('root');
   const reader = as('reader');
   const anonymous = connect({ endpoints: [server.addr] });

@@ -1,12 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type KvClient, KvError } from '../../src/client/index.js';
-import { createApiKey } from '../../src/security/api-keys.js';
 import { parseRoles } from '../../src/security/roles.js';
 import { AccessControl } from '../../src/service/access.js';
 import { RateLimiter } from '../../src/service/rate-limiter.js';
+import { authFiles } from '../helpers/auth-files.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { suiteDir } from '../helpers/temp-dir.js';
 
@@ -85,26 +84,16 @@ describe('rate limits on a server', () => {
 
   beforeAll(async () => {
     const dir = await suiteDir();
-    const lines: string[] = [];
-    for (const [name, roles] of [
-      ['bot', ['limited']],
-      ['root', ['admin']],
-    ] as const) {
-      const { key, entry } = createApiKey(name, roles);
-      keys[name] = key;
-      lines.push(`- { name: ${entry.name}, hash: "${entry.hash}", roles: [${entry.roles.join(', ')}] }`);
-    }
-    await writeFile(join(dir, 'keys.yaml'), `${lines.join('\n')}\n`);
-    await writeFile(
-      join(dir, 'roles.yaml'),
+    const files = await authFiles(
+      dir,
+      [
+        ['bot', ['limited']],
+        ['root', ['admin']],
+      ],
       'roles:\n  limited:\n    read: ["**"]\n    write: ["**"]\n    rateLimit: { requestsPerSecond: 50 }\n',
     );
-    server = await startServerProcess(join(dir, 'data'), [
-      '--security-api-keys-file',
-      join(dir, 'keys.yaml'),
-      '--security-roles-file',
-      join(dir, 'roles.yaml'),
-    ]);
+    Object.assign(keys, files.keys);
+    server = await startServerProcess(join(dir, 'data'), files.flags);
   }, 30_000);
 
   afterAll(async () => {

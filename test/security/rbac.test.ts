@@ -1,10 +1,9 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdserverpb } from '../../src/api/etcd/proto.js';
 import { AuthError, connect, type KvClient, op } from '../../src/client/index.js';
-import { createApiKey } from '../../src/security/api-keys.js';
+import { authFiles } from '../helpers/auth-files.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { suiteDir } from '../helpers/temp-dir.js';
 
@@ -29,26 +28,19 @@ roles:
 
 beforeAll(async () => {
   const dir = await suiteDir();
-  const lines: string[] = [];
-  for (const [name, roles] of [
-    ['root', ['admin']],
-    ['reader', ['app-reader']],
-    ['writer', ['app-writer']],
-    ['viewer', ['readonly']],
-    ['configs', ['config-reader']],
-  ] as const) {
-    const { key, entry } = createApiKey(name, roles);
-    keys[name] = key;
-    lines.push(`- { name: ${entry.name}, hash: "${entry.hash}", roles: [${entry.roles.join(', ')}] }`);
-  }
-  await writeFile(join(dir, 'keys.yaml'), `${lines.join('\n')}\n`);
-  await writeFile(join(dir, 'roles.yaml'), ROLES);
-  server = await startServerProcess(join(dir, 'data'), [
-    '--security-api-keys-file',
-    join(dir, 'keys.yaml'),
-    '--security-roles-file',
-    join(dir, 'roles.yaml'),
-  ]);
+  const files = await authFiles(
+    dir,
+    [
+      ['root', ['admin']],
+      ['reader', ['app-reader']],
+      ['writer', ['app-writer']],
+      ['viewer', ['readonly']],
+      ['configs', ['config-reader']],
+    ],
+    ROLES,
+  );
+  Object.assign(keys, files.keys);
+  server = await startServerProcess(join(dir, 'data'), files.flags);
   const root = as('root');
   await root.set('app/x', 'one');
   await root.set('other/x', 'secret');

@@ -5,6 +5,7 @@ import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kvstoreV1 } from '../../src/api/proto.js';
 import { connect, type KvClient, UnavailableError } from '../../src/client/index.js';
+import { CLIENT_EXT, makeCa, makeLeaf, SERVER_EXT } from '../helpers/certs.js';
 import { kvstore } from '../helpers/cli.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { suiteDir } from '../helpers/temp-dir.js';
@@ -16,69 +17,13 @@ import { suiteDir } from '../helpers/temp-dir.js';
 let dir: string;
 const pem = (name: string) => join(dir, name);
 
-function openssl(...args: string[]): void {
-  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-}
-
 beforeAll(async () => {
   dir = await suiteDir('kvstore-tls-');
-  const ca = (name: string) =>
-    openssl(
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-    );
-  const leaf = (name: string, caName: string, ext: string) => {
-    openssl(
-      'req',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.csr`,
-    );
-    execFileSync('sh', ['-c', `printf '%s\\n' "${ext}" > ${name}.ext`], { cwd: dir });
-    openssl(
-      'x509',
-      '-req',
-      '-in',
-      `${name}.csr`,
-      '-CA',
-      `${caName}.crt`,
-      '-CAkey',
-      `${caName}.key`,
-      '-CAcreateserial',
-      '-days',
-      '1',
-      '-extfile',
-      `${name}.ext`,
-      '-out',
-      `${name}.crt`,
-    );
-  };
-  ca('ca');
-  ca('stranger-ca');
-  leaf('server', 'ca', 'subjectAltName=IP:127.0.0.1,DNS:localhost');
-  leaf('client', 'ca', 'extendedKeyUsage=clientAuth');
-  leaf('stranger', 'stranger-ca', 'extendedKeyUsage=clientAuth');
+  makeCa(dir, 'ca');
+  makeCa(dir, 'stranger-ca');
+  makeLeaf(dir, 'server', 'ca', SERVER_EXT);
+  makeLeaf(dir, 'client', 'ca', CLIENT_EXT);
+  makeLeaf(dir, 'stranger', 'stranger-ca', CLIENT_EXT);
 }, 30_000);
 
 const tlsArgs = (mtls: boolean) => [
