@@ -1,10 +1,10 @@
 // The kvstore console: plain browser JavaScript over the JSON API (/v1, docs/http.md); no framework, no CDN.
-import { authHeaders, credential, showLogin, showSignOut, signOut } from './auth.js';
-import { buckets, chart, needsAdmin, parseMetrics, percentile, push, sum } from './charts.js';
-import { followSse } from './sse.js';
 
-const base = new URL('../', location.href);
-const api = (path) => new URL(`v1/${path}`, base).toString();
+import { api, call, errorText } from './api.js';
+import { authHeaders, credential, showLogin, showSignOut, signOut } from './auth.js';
+import { followSse } from './sse.js';
+import { downloadBackup, poll, setUpCharts } from './status.js';
+
 const keyPath = (key) => `kv/${key.split('/').map(encodeURIComponent).join('/')}`;
 const $ = (id) => document.getElementById(id);
 
@@ -19,23 +19,7 @@ const state = {
   query: sessionStorage.getItem(PREFIX) ?? '',
   live: null,
   liveRefused: false,
-  admin: true,
 };
-
-async function call(method, path, { body, headers = {} } = {}) {
-  const init = { method, headers: { ...authHeaders(), ...headers } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(api(path), init);
-  const json = res.headers.get('content-type')?.startsWith('application/json') ? await res.json() : null;
-  // A credential refused later (revoked key, expired token): back to the login, with the server's reason.
-  if (res.status === 401 && credential() !== null) signOut(errorText(res.status, json));
-  return { status: res.status, json, headers: res.headers };
-}
-
-const errorText = (status, json) => `${json?.code ?? status}: ${json?.message ?? `HTTP ${status}`}`;
 
 const show = (kv) => (kv.encoding === 'base64' ? kv.value : kv.value);
 const describe = (kv) => (kv.encoding === 'base64' ? `${kv.value} (base64)` : kv.value);
@@ -293,16 +277,18 @@ function refused(status, json, show) {
 }
 
 /** Follows every change under `scope` (a prefix, or a glob): all keys unless the principal may not. */
-function followEvents(scope = '') {
+function followEvents(scope = '', note = '') {
   state.live?.close();
   state.liveRefused = false;
   const params = new URLSearchParams();
   if (scope !== '') params.set(scope.includes('*') ? 'pattern' : 'prefix', scope);
-  $('live-note').textContent = scope === '' ? '' : `following ${scope}`;
+  $('live-note').textContent = [scope === '' ? '' : `following ${scope}`, note].filter(Boolean).join('; ');
   $('live-note').className = 'note';
   state.live = followSse(api(`watch?${params}`), authHeaders, {
     onOpen: () => $('status').classList.add('live'),
     onMessage: showEvents,
+    // Away so long that the changes since are compacted: start again from now, and say so.
+    onEvent: (name) => name === 'compacted' && followEvents(scope, 'older events were compacted while away'),
     onRefused: (status, json) =>
       refused(status, json, (text) => {
         state.liveRefused = status === 403;
@@ -328,89 +314,6 @@ function showEvents(text) {
   while ($('events').children.length > 200) $('events').lastChild.remove();
 }
 
-// ---- charts from the server's own metrics -------------------------------------------------------------
-
-let previous = null;
-async function poll() {
-  try {
-    const [metricsRes, status] = await Promise.all([fetch(new URL('metrics', base)), call('GET', 'status')]);
-    const samples = parseMetrics(await metricsRes.text());
-    const now = {
-      at: performance.now(),
-      requests: sum(samples, 'kvstore_grpc_requests_total'),
-      buckets: buckets(samples),
-    };
-    if (previous) {
-      const seconds = (now.at - previous.at) / 1000;
-      push('ops', Math.max(0, (now.requests - previous.requests) / seconds));
-      push('p50', percentile(now.buckets, previous.buckets, 0.5) * 1000);
-      push('p99', percentile(now.buckets, previous.buckets, 0.99) * 1000);
-    }
-    previous = now;
-    if (status.status !== 200) {
-      $('status').textContent = errorText(status.status, status.json);
-      return;
-    }
-    const s = status.json;
-    showAdmin(s);
-    push('revision', s.header.revision);
-    if (state.admin) push('log', s.log_bytes);
-    push('watchers', sum(samples, 'kvstore_watchers'));
-    push('nats', sum(samples, 'kvstore_nats_publish_lag_revisions'));
-    $('status').textContent = state.admin
-      ? `revision ${s.header.revision} · ${s.keys} keys · ${s.backend.split(':')[0]} · v${s.version}`
-      : `revision ${s.header.revision} · v${s.version} · key count and server details need admin`;
-  } catch (err) {
-    $('status').textContent = `cannot reach the server (${err.message})`;
-  }
-}
-
-// ---- admin-only parts ---------------------------------------------------------------------------------
-
-/** Status answers the server details (its backend, among them) only to an admin: the rest says so. */
-function showAdmin(status) {
-  const admin = status.backend !== '';
-  if (admin === state.admin) return;
-  state.admin = admin;
-  $('backup').hidden = !admin;
-  $('backup-note').hidden = admin;
-  if (!admin) needsAdmin('log');
-}
-
-/** With a credential the backup is fetched (a plain link could not send it), then saved from memory. */
-async function downloadBackup(e) {
-  if (credential() === null) return; // no authentication: the plain link streams it
-  e.preventDefault();
-  const res = await fetch(api('backup'), { headers: authHeaders() });
-  if (res.status !== 200) {
-    const json = await res.json().catch(() => null);
-    if (res.status === 401) return signOut(errorText(res.status, json));
-    $('backup-note').hidden = false;
-    $('backup-note').textContent = errorText(res.status, json);
-    return;
-  }
-  const name =
-    /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? 'kvstore.backup';
-  const url = URL.createObjectURL(await res.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
-}
-
-// ---- start --------------------------------------------------------------------------------------------
-
-const num = (v) => (v >= 100 ? Math.round(v).toLocaleString() : v.toFixed(v >= 10 ? 1 : 2));
-const bytes = (v) => (v >= 1048576 ? `${(v / 1048576).toFixed(1)} MiB` : `${(v / 1024).toFixed(1)} KiB`);
-chart('ops', 'requests/s', num);
-chart('p50', 'latency p50 (ms, bucket)', num);
-chart('p99', 'latency p99 (ms, bucket)', num);
-chart('revision', 'revision', (v) => String(v));
-chart('log', 'log size', bytes);
-chart('watchers', 'watchers', (v) => String(v));
-chart('nats', 'NATS lag (revisions)', (v) => String(v));
-
 $('search').addEventListener('submit', (e) => {
   e.preventDefault();
   state.query = $('query').value;
@@ -424,6 +327,7 @@ $('key-form').addEventListener('submit', (e) => {
 });
 $('delete').addEventListener('click', remove);
 $('backup').addEventListener('click', downloadBackup);
+setUpCharts();
 
 /** The console proper, once /v1 accepts this tab's credential (or needs none). */
 function start() {

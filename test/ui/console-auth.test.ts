@@ -136,6 +136,7 @@ describe.runIf(available)('the web console with authentication on', () => {
     expect(await page.getByTestId('backup').isHidden()).toBe(true);
     await expect.poll(() => page.getByTestId('chart-log').textContent()).toBe('needs admin');
     await page.getByTestId('status').filter({ hasText: 'need admin' }).waitFor();
+    await page.screenshot({ path: join(shots, 'app-reader-root.png') });
 
     await page.getByTestId('query').fill('app/');
     await page.getByTestId('search').locator('button').click();

@@ -5,7 +5,16 @@ import { fileURLToPath } from 'node:url';
 
 /** The console's files: web/ at the package root (the same place from src/ and from dist/). */
 const WEB_DIR = fileURLToPath(new URL('../../../web/', import.meta.url));
-const FILES = ['index.html', 'console.js', 'auth.js', 'sse.js', 'charts.js', 'console.css'] as const;
+const FILES = [
+  'index.html',
+  'console.js',
+  'api.js',
+  'auth.js',
+  'sse.js',
+  'status.js',
+  'charts.js',
+  'console.css',
+] as const;
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
