@@ -15,10 +15,12 @@ export interface CallerAccess {
   readonly ofPrincipal: (principal: Principal) => Access;
   /** Per-principal rate limits, shared by every transport; null when no role sets one. */
   readonly rateLimiter: RateLimiter | null;
+  /** The roles (built-in and security.rolesFile), for the etcd Auth service's RoleGet/RoleList. */
+  readonly roles: RoleTable;
 }
 
 /** Everything, for every call: authentication is off. */
-const OPEN: CallerAccess = {
+const OPEN: Omit<CallerAccess, 'roles'> = {
   ofCall: () => UNRESTRICTED,
   ofPrincipal: () => UNRESTRICTED,
   rateLimiter: null,
@@ -39,7 +41,7 @@ export function callerAccess(
     ? loadRolesFile(config.security.rolesFile)
     : BUILT_IN_ROLES;
   for (const key of apiKeys) checkRolesKnown(roles, key.roles, `security.apiKeysFile: key "${key.name}"`);
-  if (!authOn) return OPEN;
+  if (!authOn) return { ...OPEN, roles };
   const control = new AccessControl(roles);
   return {
     ofCall: (metadata) => {
@@ -48,5 +50,6 @@ export function callerAccess(
     },
     ofPrincipal: (principal) => control.accessOf(principal),
     rateLimiter: [...roles.values()].some((role) => role.rateLimit) ? new RateLimiter(onRateLimited) : null,
+    roles,
   };
 }

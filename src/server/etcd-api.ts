@@ -13,6 +13,7 @@ import { formatLogUrl } from '../log/log-url.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { AuditSink } from '../service/audit.js';
 import { AuditedEtcdKvOperations } from '../service/audited-operations.js';
+import { EtcdAuthOperations, type EtcdAuthSources } from '../service/etcd-auth.js';
 import { EtcdKvOperations } from '../service/etcd-operations.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub, type WatchStats } from '../streams/watch-hub.js';
@@ -45,7 +46,14 @@ function id52(text: string): number {
  */
 export function etcdApi(
   config: Config,
-  parts: { store: KvStore; admin: AdminOperations; ctx: HandlerContext; audit: AuditSink | null },
+  parts: {
+    store: KvStore;
+    admin: AdminOperations;
+    ctx: HandlerContext;
+    audit: AuditSink | null;
+    /** What the Auth service answers from: the keys file, the roles, the gate. */
+    security: EtcdAuthSources;
+  },
   logger: Logger,
 ): EtcdApi {
   const urls: string[] = [];
@@ -66,7 +74,14 @@ export function etcdApi(
     ? new AuditedEtcdKvOperations(parts.store, kvOptions, parts.audit)
     : new EtcdKvOperations(parts.store, kvOptions);
   const services: ExtraService[] = [
-    ...etcdUnaryServices({ store: parts.store, kv, admin: parts.admin, identity, ctx: parts.ctx }),
+    ...etcdUnaryServices({
+      store: parts.store,
+      kv,
+      admin: parts.admin,
+      identity,
+      ctx: parts.ctx,
+      auth: new EtcdAuthOperations(parts.security),
+    }),
     {
       definition: etcdWatchDefinition,
       implementation: { Watch: etcdWatchHandler(hub, parts.store, identity, logger, parts.ctx.accessOf) },

@@ -117,7 +117,11 @@ export async function startServer(
   const admin = audit ? new AuditedAdminOperations(store, facts, audit) : new AdminOperations(store, facts);
   ops.providers.backups = () => admin.backupsRunning();
   // The etcd v3 API (docs/etcd.md): on grpc.listen beside kvstore.v1, and on etcd.listen when set.
-  const etcd = etcdApi(config, { store, admin, ctx, audit }, logger);
+  const etcd = etcdApi(
+    config,
+    { store, admin, ctx, audit, security: { keys: apiKeys, roles: access.roles, authenticator } },
+    logger,
+  );
   // Its watch hub in the watch figures, beside gRPC's and SSE's (api="etcd").
   const otherWatchers = ops.providers.watchers;
   ops.providers.watchers = () => {

@@ -173,7 +173,8 @@ describe('the same rules on the etcd API and HTTP', () => {
       expect((await call('Range', { key: Buffer.from('app/x') })).code).toBe(status.OK);
       const put = await call('Put', { key: Buffer.from('app/x'), value: Buffer.from('e') });
       expect(put.code).toBe(status.PERMISSION_DENIED);
-      expect(put.details).toContain('may not write key "app/x"');
+      // etcd auth: etcd's own message (its clients match it); the audit log keeps kvstore's, naming the key.
+      expect(put.details).toBe('etcdserver: permission denied');
       const everything = await call('Range', { key: Buffer.from([0]), range_end: Buffer.from([0]) });
       expect(everything.code).toBe(status.PERMISSION_DENIED);
     } finally {

@@ -1,4 +1,6 @@
 import { status } from '@grpc/grpc-js';
+import { ServiceError } from '../../service/errors.js';
+import { ETCD_AUTH_ERRORS } from '../../service/etcd-auth.js';
 import { ETCD_ERRORS, UnsupportedError } from '../../service/etcd-operations.js';
 import { RevisionOutOfRangeError } from '../../store/errors.js';
 import { RpcError, toRpcError } from '../grpc/status-errors.js';
@@ -11,6 +13,13 @@ import { RpcError, toRpcError } from '../grpc/status-errors.js';
 export function etcdRpcError(err: unknown): { error: RpcError; expected: boolean } {
   if (err instanceof UnsupportedError)
     return { error: new RpcError(status.UNIMPLEMENTED, err.message), expected: true };
+  // etcd clients know a refusal by its message alone; the audit log keeps kvstore's own, naming the key.
+  if (err instanceof ServiceError && err.code === 'PERMISSION_DENIED') {
+    return {
+      error: new RpcError(status.PERMISSION_DENIED, ETCD_AUTH_ERRORS.permissionDenied),
+      expected: true,
+    };
+  }
   if (err instanceof RevisionOutOfRangeError) {
     return { error: new RpcError(status.OUT_OF_RANGE, ETCD_ERRORS.compacted), expected: true };
   }

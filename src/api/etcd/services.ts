@@ -8,6 +8,7 @@ import type {
 import { status } from '@grpc/grpc-js';
 import type { Access } from '../../service/access.js';
 import type { AdminOperations, BackupStream } from '../../service/admin-operations.js';
+import type { EtcdAuthOperations } from '../../service/etcd-auth.js';
 import {
   ETCD_ERRORS,
   type EtcdDeleteRangeInput,
@@ -23,6 +24,7 @@ import type { KvStore } from '../../store/kv-store.js';
 import { RpcError } from '../grpc/status-errors.js';
 import type { HandlerContext } from '../grpc/unary.js';
 import { unary } from '../grpc/unary.js';
+import { etcdAuthService } from './auth.js';
 import { asEtcd, etcdRpcError } from './errors.js';
 import { etcdserverpb } from './proto.js';
 
@@ -55,6 +57,8 @@ export interface EtcdParts {
   readonly admin: AdminOperations;
   readonly identity: EtcdIdentity;
   readonly ctx: HandlerContext;
+  /** The Auth service's answers (users and roles from the keys file and the roles). */
+  readonly auth: EtcdAuthOperations;
 }
 
 /** A full ResponseHeader for a revision. */
@@ -73,7 +77,7 @@ export interface ServiceEntry {
   readonly implementation: UntypedServiceImplementation;
 }
 
-/** The unary etcd services: KV, Lease, Cluster, Maintenance (Watch: see watch.ts). */
+/** The unary etcd services: KV, Lease, Cluster, Maintenance, Auth (Watch: see watch.ts). */
 export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
   const { kv, admin, identity, ctx, store } = parts;
   const header = (h: EtcdHeader) => headerOf(identity, h.revision);
@@ -227,6 +231,7 @@ export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
     { definition: etcdserverpb.Lease.service, implementation: leaseHandlers },
     { definition: etcdserverpb.Cluster.service, implementation: clusterHandlers },
     { definition: etcdserverpb.Maintenance.service, implementation: maintenanceHandlers },
+    etcdAuthService(parts.auth, call, now),
   ];
 }
 

@@ -5,12 +5,22 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { type Authenticator, type RefusalReason, Unauthenticated } from '../../security/principal.js';
+import {
+  ETCD_AUTHENTICATE_PATH,
+  ETCD_PATH_PREFIX,
+  ETCD_TOKEN_METADATA,
+  etcdRefusal,
+  etcdTokenAuthorization,
+} from '../etcd/auth.js'; // etcd auth
 import { admitPrincipal } from './call-principal.js';
 
 export type { Authenticator };
 
-/** Services answered without credentials: grpc.health.v1, like /healthz (issue 13, item 8). */
-export const OPEN_SERVICES: readonly string[] = ['/grpc.health.v1.Health/'];
+/**
+ * Services answered without credentials: grpc.health.v1, like /healthz (issue 13, item 8), and etcd's
+ * Authenticate (etcd auth: a client calls it to get its token).
+ */
+export const OPEN_SERVICES: readonly string[] = ['/grpc.health.v1.Health/', ETCD_AUTHENTICATE_PATH];
 
 /**
  * The one gate of every gRPC call, unary and streaming, on every service the server registers (kvstore.v1,
@@ -31,7 +41,13 @@ export function authInterceptor(
         next({
           onReceiveMetadata(metadata, forward) {
             const values = metadata.get('authorization');
-            const value = values.length === 1 ? values[0] : undefined;
+            // etcd auth: an etcd client sends its token as `token`, standing for the same credential.
+            const value =
+              values.length === 1
+                ? values[0]
+                : values.length === 0
+                  ? etcdTokenAuthorization(metadata)
+                  : undefined;
             const admit = () => {
               try {
                 if (values.length > 1)
@@ -45,10 +61,16 @@ export function authInterceptor(
               } catch (err) {
                 if (!(err instanceof Unauthenticated)) throw err;
                 onRefused(method.path, err.message, err.reason);
-                call.sendStatus({ code: status.UNAUTHENTICATED, details: err.message });
+                // etcd auth: etcd clients know a refusal by etcd's own code and message.
+                call.sendStatus(
+                  method.path.startsWith(ETCD_PATH_PREFIX)
+                    ? etcdRefusal(err.reason)
+                    : { code: status.UNAUTHENTICATED, details: err.message },
+                );
                 return;
               }
               metadata.remove('authorization');
+              metadata.remove(ETCD_TOKEN_METADATA); // etcd auth: the token is the credential itself
               forward(metadata);
             };
             // A JWT seen for the first time is verified asynchronously; API keys and known tokens go on now.
