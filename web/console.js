@@ -339,7 +339,19 @@ function start() {
   setInterval(poll, 1000);
 }
 
-const first = await call('GET', 'status');
+/** The first request says whether this tab needs to sign in; a server not reachable yet is asked again. */
+async function firstStatus() {
+  for (;;) {
+    try {
+      return await call('GET', 'status');
+    } catch (err) {
+      $('status').textContent = `cannot reach the server (${err.message}); retrying`;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
+const first = await firstStatus();
 if (first.status === 401) {
   // Tried without the session's header, so a refusal stays on the login screen.
   const probe = async (c) => {
