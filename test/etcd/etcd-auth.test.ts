@@ -81,6 +81,12 @@ describe('etcdctl --user against kvstore with API keys', () => {
     expect(errorLine(await etcdctl(endpoint, [`--user=ops:${keys.reader.key}`, 'get', 'a']))).toBe(failed);
     expect(errorLine(await etcdctl(endpoint, ['--user=nobody:x', 'get', 'a']))).toBe(failed);
     expect(ok(await etcdctl(endpoint, [user('ops'), 'get', 'a']))).toBe('a\n1\n');
+    // etcd 3.4.23 prints the same for a watch its roles do not grant, and ends.
+    const watch = await etcdctl(endpoint, [user('app'), 'watch', 'other']);
+    expect(watch.stderr).toContain(
+      'watch was canceled (rpc error: code = PermissionDenied desc = etcdserver: permission denied)\n',
+    );
+    expect(errorLine(watch)).toBe('Error: watch is canceled by the server');
   });
 
   it('lists users and roles from the keys and roles files, read-only', async () => {

@@ -1,4 +1,4 @@
-import type { Metadata, ServerDuplexStream, ServiceDefinition } from '@grpc/grpc-js';
+import { type Metadata, type ServerDuplexStream, type ServiceDefinition, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Access } from '../../service/access.js';
 import { ETCD_ERRORS, type EtcdWatchCreateInput, etcdWatchFilter } from '../../service/etcd-operations.js';
@@ -189,7 +189,13 @@ export function etcdWatchHandler(
       try {
         filter = etcdWatchFilter(request, store.limits, access);
       } catch (err) {
-        send({ watch_id: -1, created: true, canceled: true, cancel_reason: etcdRpcError(err).error.message });
+        const { error } = etcdRpcError(err);
+        // etcd 3.4 words a refused watch as the gRPC error's text (etcdctl prints it as is).
+        const reason =
+          error.code === status.PERMISSION_DENIED
+            ? `rpc error: code = PermissionDenied desc = ${error.message}`
+            : error.message;
+        send({ watch_id: -1, created: true, canceled: true, cancel_reason: reason });
         return;
       }
       const watch = new EtcdWatch(id, request.progress_notify, call, ended);
