@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Etcd3, EtcdAuthenticationFailedError, EtcdPermissionDeniedError } from 'etcd3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyLine, createApiKey } from '../../src/security/api-keys.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
@@ -130,6 +131,27 @@ describe('etcdctl --user against kvstore with API keys', () => {
     const text = server.logs.map((l) => JSON.stringify(l)).join('\n');
     expect(text).toContain('etcd.Authenticate');
     for (const k of Object.values(keys)) expect(text).not.toContain(k.key);
+  });
+});
+
+describe('the etcd3 npm client with auth', () => {
+  it('authenticates with a key name and key, and knows a refusal as EtcdPermissionDeniedError', async () => {
+    const client = (name: keyof typeof keys) =>
+      new Etcd3({ hosts: endpoint, auth: { username: name, password: keys[name].key } });
+    const [app, reader, wrong] = [
+      client('app'),
+      client('reader'),
+      new Etcd3({ hosts: endpoint, auth: { username: 'app', password: 'kvs_nope' } }),
+    ];
+    try {
+      await app.put('app/n').value('from etcd3');
+      expect(await reader.get('app/n').string()).toBe('from etcd3');
+      await expect(reader.put('app/n').value('no')).rejects.toBeInstanceOf(EtcdPermissionDeniedError);
+      await expect(app.get('other').string()).rejects.toBeInstanceOf(EtcdPermissionDeniedError);
+      await expect(wrong.get('app/n').string()).rejects.toBeInstanceOf(EtcdAuthenticationFailedError);
+    } finally {
+      for (const c of [app, reader, wrong]) c.close();
+    }
   });
 });
 
