@@ -100,6 +100,11 @@ describe.runIf(available)('the web console with authentication on', () => {
     await signIn('kvs_not-a-key-this-server-knows');
     await expect.poll(loginMessage).toBe('UNAUTHENTICATED: the API key was refused (unknown or revoked)');
     await page.screenshot({ path: join(shots, 'login.png') });
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(
+      Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')),
+    ).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 860 });
     expect(await page.evaluate('sessionStorage.getItem("kvstore.credential")')).toBeNull();
   });
 
@@ -155,6 +160,12 @@ describe.runIf(available)('the web console with authentication on', () => {
       .poll(() => page.getByTestId('message').textContent())
       .toBe('PERMISSION_DENIED: principal "reader" may not write key "app/config/db"');
     await page.screenshot({ path: join(shots, 'app-reader.png') });
+    // The refusals and notes wrap on a phone: nothing overflows sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(
+      Number(await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')),
+    ).toBeLessThanOrEqual(0);
+    await page.setViewportSize({ width: 1280, height: 860 });
 
     // A reload keeps the session (this tab) and starts at the last prefix.
     await page.reload();
