@@ -270,10 +270,10 @@ async function remove() {
 
 // ---- live events --------------------------------------------------------------------------------------
 
-/** A stream's refusal: a 401 ends the session (see call); anything else is shown by `show`. */
-function refused(status, json, show) {
+/** A stream's refusal: a 401 ends the session (see call); anything else is shown by `report`. */
+function refused(status, json, report) {
   if (status === 401 && credential() !== null) signOut(errorText(status, json));
-  else show(errorText(status, json));
+  else report(errorText(status, json));
 }
 
 /** Follows every change under `scope` (a prefix, or a glob): all keys unless the principal may not. */
