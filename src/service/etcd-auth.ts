@@ -61,7 +61,8 @@ export class EtcdAuthOperations {
     if (name === '') throw new ServiceError('INVALID_ARGUMENT', ETCD_AUTH_ERRORS.userEmpty);
     const bearer = `Bearer ${password}`;
     try {
-      await gate.prepare?.(bearer);
+      // A JWT is verified first (a refusal is remembered, and authenticate below says so).
+      await gate.prepare?.(bearer)?.catch(() => undefined);
       if (password !== '' && !/\s/.test(password) && gate.authenticate(bearer).name === name) return password;
     } catch (err) {
       if (!(err instanceof Unauthenticated)) throw err;

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Etcd3, EtcdAuthenticationFailedError, EtcdPermissionDeniedError } from 'etcd3';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiKeyLine, createApiKey } from '../../src/security/api-keys.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
@@ -22,6 +24,19 @@ const keys = {
   app: createApiKey('app', ['app-rw']),
 };
 const user = (name: keyof typeof keys) => `--user=${name}:${keys[name].key}`;
+const jwtSecret = randomBytes(48);
+/** JWTs sent so far (none may reach the log). */
+const issued: string[] = [];
+const jwt = (sub: string, roles: string[]) =>
+  new SignJWT({
+    sub,
+    iss: 'https://id.test',
+    aud: 'kvstore',
+    exp: Math.floor(Date.now() / 1000) + 600,
+    roles,
+  })
+    .setProtectedHeader({ alg: 'HS256' })
+    .sign(jwtSecret);
 
 beforeAll(async () => {
   const dir = await suiteDir();
@@ -32,6 +47,7 @@ beforeAll(async () => {
       .map((k) => apiKeyLine(k.entry))
       .join('\n')}\n`,
   );
+  await writeFile(join(dir, 'jwt.secret'), jwtSecret);
   const rolesFile = join(dir, 'roles.yaml');
   await writeFile(rolesFile, 'roles:\n  app-rw:\n    read: ["app/**", "cfg"]\n    write: ["app/**"]\n');
   server = await startServerProcess(join(dir, 'data'), [
@@ -39,6 +55,12 @@ beforeAll(async () => {
     keysFile,
     '--security-roles-file',
     rolesFile,
+    '--security-jwt-secret-file',
+    join(dir, 'jwt.secret'),
+    '--security-jwt-issuer',
+    'https://id.test',
+    '--security-jwt-audience',
+    'kvstore',
     '--etcd-listen',
     '127.0.0.1:0',
     '--log-level',
@@ -127,10 +149,21 @@ describe('etcdctl --user against kvstore with API keys', () => {
     }
   });
 
+  it('takes a JWT as the password of the user it names', async () => {
+    const token = await jwt('alice', ['app-rw']);
+    issued.push(token);
+    expect(ok(await etcdctl(endpoint, [`--user=alice:${token}`, 'put', 'app/j', 'jwt']))).toBe('OK\n');
+    const denied = await etcdctl(endpoint, [`--user=alice:${token}`, 'put', 'other', 'jwt']);
+    expect(errorLine(denied)).toBe('Error: etcdserver: permission denied');
+    const other = await etcdctl(endpoint, [`--user=bob:${token}`, 'get', 'app/j']);
+    expect(errorLine(other)).toBe('Error: etcdserver: authentication failed, invalid user ID or password');
+  });
+
   it('keeps keys and tokens out of the server log', () => {
     const text = server.logs.map((l) => JSON.stringify(l)).join('\n');
     expect(text).toContain('etcd.Authenticate');
-    for (const k of Object.values(keys)) expect(text).not.toContain(k.key);
+    for (const secret of [...Object.values(keys).map((k) => k.key), ...issued])
+      expect(text).not.toContain(secret);
   });
 });
 
