@@ -71,7 +71,8 @@ describe('compare-and-set over gRPC', () => {
     expect(puts.map((e) => Number(e.kv!.value.toString()))).toEqual(
       Array.from({ length: 3200 }, (_, i) => i + 1),
     );
-  }, 120_000);
+    // Correctness, not speed, is pinned: 3,200 durable CAS rounds take ~40 s quiet and over 120 s on a loaded 2-core machine.
+  }, 300_000);
 });
 
 describe('Txn over gRPC', () => {
