@@ -6,7 +6,7 @@ import { type Compare, evaluateCompare } from './conditions.js';
 import { InvalidArgumentError, RangeTooLargeError } from './errors.js';
 import type { Limits } from './limits.js';
 import { validateKey, validateSpan, validateTtl, validateValue } from './limits.js';
-import { expireIfDue, isLive, NothingToWrite, putEvent, rangeDeletes } from './record-builders.js';
+import { expireIfDue, isLive, NothingToWrite, putEvent } from './record-builders.js';
 import { ResponseBudget } from './response-budget.js';
 import type { KeyHead, KeyRow, WriteView } from './write-view.js';
 
@@ -269,14 +269,8 @@ class BranchRun {
         return this.set(op.key, op.value, op.ttlMs);
       case 'delete':
         return this.delete(op.key);
-      case 'deleteRange': {
-        const deleted = rangeDeletes(this.view, op.span, this.maxRangeKeys, this.timeMs, this.events);
-        for (const r of deleted) {
-          this.writes(r.key);
-          this.local.set(r.key, null);
-        }
-        return { type: 'deleteRange', deleted };
-      }
+      case 'deleteRange':
+        return { type: 'deleteRange', deleted: this.deleteRange(op.span) };
     }
   }
 
@@ -310,6 +304,28 @@ class BranchRun {
       value,
     });
     return { type: 'set', createRevision: put.createRevision, version: put.version, expiresAt };
+  }
+
+  /**
+   * Deletes the span's keys as the branch sees them: a key an earlier operation deleted is gone already
+   * (as in etcd, where the second delete deletes nothing).
+   */
+  private deleteRange(span: KeySpan): KeyRow[] {
+    const { rows, more } = this.view.scan(span, this.maxRangeKeys);
+    if (more) throw new RangeTooLargeError(span, this.maxRangeKeys);
+    const deleted: KeyRow[] = [];
+    for (const row of rows) {
+      if (this.local.get(row.key) === null) continue;
+      if (isLive(row, this.timeMs)) {
+        this.writes(row.key);
+        this.events.push({ type: 'delete', key: row.key, prevRevision: row.modRevision });
+        deleted.push(row);
+      } else {
+        this.events.push({ type: 'expire', key: row.key, prevRevision: row.modRevision });
+      }
+      this.local.set(row.key, null);
+    }
+    return deleted;
   }
 
   private delete(key: string): TxnOpResult {

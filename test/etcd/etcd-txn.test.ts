@@ -170,6 +170,15 @@ describe('nested Txn, as etcd 3.4', () => {
         { request_txn: { failure: [put('d/w', '2')] } },
       ],
     });
+    // Deletes across the nested branches taken may overlap: the later one deletes nothing.
+    await same('Put', { key: b('d/u'), value: b('1') });
+    await same('Txn', {
+      success: [
+        { request_txn: { success: [del('d/u', undefined, true)] } },
+        del('d/', prefix('d/'), true),
+        { request_txn: { success: [del('d/u')] } },
+      ],
+    });
     // A put and a delete of one key in one branch (etcd 3.4 refuses that too).
     await same('Txn', { success: [put('d/v', '1'), del('d/v')] });
     // A nested Txn gets what its parent leaves of the 128-operation budget.
