@@ -1,3 +1,4 @@
+import { availableParallelism, loadavg } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { measurePlanRun } from '../../bench/plan-measure.js';
 import { kvstore } from '../helpers/cli.js';
@@ -41,9 +42,13 @@ describe('kvstore plan', () => {
     within(p.checkpoint_bytes, run.checkpointBytes, 0.2, 'checkpoint');
     within(p.rss_bytes, run.rssBytes, 0.2, 'RSS');
     // Start-up is mostly process start, and varies by 40 % from run to run on a loaded 2-core machine:
-    // checked within a factor of two only (docs/operations.md, "Capacity planning").
+    // checked within a factor of two only (docs/operations.md, "Capacity planning"), and not at all when
+    // other work holds more than the machine's cores (a wall-clock figure then measures the neighbours).
     expect(run.startupMs).toBeGreaterThan(p.startup_ms / 2);
-    expect(run.startupMs).toBeLessThan(p.startup_ms * 2);
+    const load = loadavg()[0]!;
+    if (load <= availableParallelism()) expect(run.startupMs).toBeLessThan(p.startup_ms * 2);
+    else
+      console.log(`start-up not compared: load average ${load.toFixed(1)} > ${availableParallelism()} cores`);
   }, 120_000);
 
   it('prints a readable plan and refuses what it cannot use', async () => {

@@ -32,6 +32,8 @@ export function etcdctl(endpoint: string, args: readonly string[], input?: strin
         resolve({ stdout, stderr, code });
       },
     );
+    // etcdctl may exit without reading its input (a refused command): its closed pipe is not an error here.
+    child.stdin!.on('error', () => {});
     child.stdin!.end(input ?? '');
   });
 }
