@@ -119,7 +119,19 @@ export async function startServer(
   // The etcd v3 API (docs/etcd.md): on grpc.listen beside kvstore.v1, and on etcd.listen when set.
   const etcd = etcdApi(
     config,
-    { store, admin, ctx, audit, security: { keys: apiKeys, roles: access.roles, authenticator } },
+    {
+      store,
+      admin,
+      ctx,
+      audit,
+      security: {
+        keys: apiKeys,
+        roles: access.roles,
+        // etcd's Authenticate refusals count as the gate's (kvstore_auth_refusals_total{transport="grpc"}).
+        authenticator:
+          authenticator && countingRefusals(authenticator, (r) => ops.metrics.auth.refused('grpc', r)),
+      },
+    },
     logger,
   );
   // Its watch hub in the watch figures, beside gRPC's and SSE's (api="etcd").

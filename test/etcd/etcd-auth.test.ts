@@ -103,6 +103,12 @@ describe('etcdctl --user against kvstore with API keys', () => {
     );
     expect(errorLine(await etcdctl(endpoint, [`--user=ops:${keys.reader.key}`, 'get', 'a']))).toBe(failed);
     expect(errorLine(await etcdctl(endpoint, ['--user=nobody:x', 'get', 'a']))).toBe(failed);
+    // Refused Authenticate calls count as the gate's refusals (two unknown keys above, etcdctl may retry).
+    const metrics = await (await fetch(`http://127.0.0.1:${server.httpPort}/metrics`)).text();
+    const refused = /^kvstore_auth_refusals_total\{transport="grpc",reason="unknown_key"\} (\d+)/m.exec(
+      metrics,
+    );
+    expect(Number(refused?.[1])).toBeGreaterThanOrEqual(2);
     expect(ok(await etcdctl(endpoint, [user('ops'), 'get', 'a']))).toBe('a\n1\n');
     // etcd 3.4.23 prints the same for a watch its roles do not grant, and ends.
     const watch = await etcdctl(endpoint, [user('app'), 'watch', 'other']);
