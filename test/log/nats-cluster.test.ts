@@ -18,10 +18,18 @@ afterEach(async () => {
 });
 
 async function startCluster(): Promise<NatsCluster> {
-  const cluster = await natsCluster(await tempDir('nats-cluster-'));
-  cleanups.push(() => cluster.stop());
-  await cluster.start();
-  return cluster;
+  for (let attempt = 1; ; attempt++) {
+    const cluster = await natsCluster(await tempDir('nats-cluster-'));
+    cleanups.push(() => cluster.stop());
+    try {
+      await cluster.start();
+      return cluster;
+    } catch (err) {
+      // A port found free was taken by another test before nats-server bound it: new ports, new cluster.
+      if (attempt >= 3 || !String(err).includes('address already in use')) throw err;
+      await cluster.stop();
+    }
+  }
 }
 
 async function client(
