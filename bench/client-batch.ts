@@ -4,6 +4,7 @@
  * 10,000 with a 100-byte value, against one local server (fsync on every group commit).
  *
  *   npm run bench:client-batch -- [--shapes 16/64,1/256] [--duration 10] [--reps 3] [--max-items 256]
+ *     [--max-in-flight 1]
  *
  * Runs alternate between batching off and on; one JSON line per run on stdout, medians on stderr.
  */
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '10' },
     reps: { type: 'string', default: '3' },
     'max-items': { type: 'string', default: '256' },
+    'max-in-flight': { type: 'string', default: '1' },
   },
 });
 const durationMs = Number(values.duration) * 1000;
@@ -39,7 +41,17 @@ interface Run {
 
 async function run(pid: number, addr: string, conns: number, inflight: number, batch: boolean): Promise<Run> {
   const clients: KvClient[] = Array.from({ length: conns }, () =>
-    connect({ endpoints: [addr], ...(batch ? { batch: { maxItems: Number(values['max-items']) } } : {}) }),
+    connect({
+      endpoints: [addr],
+      ...(batch
+        ? {
+            batch: {
+              maxItems: Number(values['max-items']),
+              maxInFlight: Number(values['max-in-flight']),
+            },
+          }
+        : {}),
+    }),
   );
   try {
     // Warm-up: connections open, code paths compiled.

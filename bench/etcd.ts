@@ -22,7 +22,14 @@ export function etcdAvailable(): boolean {
   return spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
-export async function startEtcd(): Promise<Etcd> {
+/** How to start it: plaintext by default; with `tls`, the client port speaks only TLS with this pair. */
+export interface EtcdOptions {
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+}
+
+export async function startEtcd(options: EtcdOptions = {}): Promise<Etcd> {
+  const scheme = options.tls ? 'https' : 'http';
+  const tlsArgs = options.tls ? ['--cert-file', options.tls.certFile, '--key-file', options.tls.keyFile] : [];
   const dir = await mkdtemp(join(tmpdir(), 'kvstore-bench-etcd-'));
   const client = await freePort();
   const peer = await freePort();
@@ -36,9 +43,10 @@ export async function startEtcd(): Promise<Etcd> {
       '--data-dir',
       dir,
       '--listen-client-urls',
-      `http://127.0.0.1:${client}`,
+      `${scheme}://127.0.0.1:${client}`,
       '--advertise-client-urls',
-      `http://127.0.0.1:${client}`,
+      `${scheme}://127.0.0.1:${client}`,
+      ...tlsArgs,
       '--listen-peer-urls',
       `http://127.0.0.1:${peer}`,
       '--initial-advertise-peer-urls',

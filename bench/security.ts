@@ -1,13 +1,16 @@
 /**
- * The cost of the security gate per Get, on the server (issue 13: "the gate adds at most 10 % server CPU per
- * Get"): one server plain, one with API keys, one with TLS + API keys, one with a JWT (HS256, the same
- * token on every call, so verified once and then cached), driven by the TypeScript client; and the JWT
- * verifier alone, per new token and per cached call.
+ * The cost of the security gate per Get and per Set, on the server (issue 13: "the gate adds at most 10 %
+ * server CPU per Get"): one kvstore server plain, one with API keys, one with TLS + API keys, one with a JWT
+ * (HS256, the same token on every call, so verified once and then cached), driven by the TypeScript client;
+ * next to them etcd 3.4 plain and with TLS + auth (a user and `auth enable`), driven by the etcd3 client;
+ * and the JWT verifier alone, per new token and per cached call.
  *
- *   npm run build && npx tsx bench/security.ts [--gets 20000] [--reps 5] [--inflight 16]
+ *   npm run bench:security -- [--gets 20000] [--reps 5] [--inflight 16] [--ops get,set] [--no-etcd]
  *
- * Server CPU (user + system from /proc/PID/stat) per Get; runs alternate between the servers; one JSON line
- * per run, medians on stderr. Certificates are made with openssl in a temporary directory.
+ * Server CPU (user + system from /proc/PID/stat) per op (Sets: a quarter as many as Gets; kvstore with
+ * `--data-durability relaxed`, etcd fsyncs: compare each server with its own plain figure); runs alternate
+ * between the servers; one JSON line per run, medians on stderr. Certificates are made with openssl in a
+ * temporary directory.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,22 +18,27 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Etcd3 } from 'etcd3';
 import { SignJWT } from 'jose';
 import { type LocalServer, startLocalServer } from '../load/local-server.js';
 import { connect, type KvClient } from '../src/client/index.js';
 import { apiKeyLine, createApiKey } from '../src/security/api-keys.js';
 import { JwtAuthenticator } from '../src/security/jwt.js';
+import { etcdAvailable, startEtcd } from './etcd.js';
 
 const { values } = parseArgs({
   options: {
     gets: { type: 'string', default: '20000' },
     reps: { type: 'string', default: '5' },
     inflight: { type: 'string', default: '16' },
+    ops: { type: 'string', default: 'get,set' },
+    'no-etcd': { type: 'boolean', default: false },
   },
 });
 const gets = Number(values.gets);
 const reps = Number(values.reps);
 const inflight = Number(values.inflight);
+const ops = values.ops.split(',') as ('get' | 'set')[];
 
 const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 
@@ -41,24 +49,36 @@ async function cpuUs(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) * TICK_US;
 }
 
-async function measure(
-  server: LocalServer,
-  client: KvClient,
-): Promise<{ serverUsPerGet: number; getsPerSec: number }> {
-  for (let i = 0; i < 500; i++) await client.get('bench/key');
-  const cpu0 = await cpuUs(server.pid);
+/** One server as the bench drives it: its process and one Get and one Set through its client. */
+interface Target {
+  readonly name: string;
+  /** Whose plain figure this one's gate is compared with. */
+  readonly baseline: string;
+  readonly pid: number;
+  get(): Promise<unknown>;
+  set(): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+type Op = 'get' | 'set';
+
+async function measure(target: Target, op: Op): Promise<{ serverUsPerOp: number; opsPerSec: number }> {
+  const call = op === 'get' ? () => target.get() : () => target.set();
+  const count = op === 'get' ? gets : Math.ceil(gets / 4);
+  for (let i = 0; i < (op === 'get' ? 3000 : 500); i++) await call();
+  const cpu0 = await cpuUs(target.pid);
   const t0 = process.hrtime.bigint();
   let next = 0;
   await Promise.all(
     Array.from({ length: inflight }, async () => {
-      while (next < gets) {
+      while (next < count) {
         next++;
-        await client.get('bench/key');
+        await call();
       }
     }),
   );
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return { serverUsPerGet: ((await cpuUs(server.pid)) - cpu0) / gets, getsPerSec: gets / seconds };
+  return { serverUsPerOp: ((await cpuUs(target.pid)) - cpu0) / count, opsPerSec: count / seconds };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -141,39 +161,118 @@ const token = await sign({});
   );
 }
 
+const value = 'x'.repeat(100);
 const modes = [
   { name: 'plain', args: [] as string[], options: {} },
   { name: 'api-key', args: keys, options: { apiKey: key } },
   { name: 'tls+api-key', args: [...tls, ...keys], options: { apiKey: key, tls: { ca } } },
   { name: 'jwt', args: jwtArgs, options: { apiKey: token } },
 ];
-const running: { name: string; server: LocalServer; client: KvClient; runs: number[] }[] = [];
-try {
-  for (const m of modes) {
-    const server = await startLocalServer({ durability: 'relaxed', extraArgs: m.args });
-    const client = connect({ endpoints: [server.addr], ...m.options });
-    running.push({ name: m.name, server, client, runs: [] });
-    await client.set('bench/key', 'x'.repeat(100));
+
+/** A kvstore server in one of the modes, driven by the TypeScript client. */
+async function kvstoreTarget(m: (typeof modes)[number]): Promise<Target> {
+  const server: LocalServer = await startLocalServer({ durability: 'relaxed', extraArgs: m.args });
+  const client: KvClient = connect({ endpoints: [server.addr], ...m.options });
+  await client.set('bench/key', value);
+  return {
+    name: m.name,
+    baseline: 'plain',
+    pid: server.pid,
+    get: () => client.get('bench/key'),
+    set: () => client.set('bench/key', value),
+    async close() {
+      client.close();
+      await server.stop();
+    },
+  };
+}
+
+/**
+ * etcd 3.4 plain, and with TLS + authentication (`etcdctl user add root`, `auth enable`: each call carries
+ * the simple token its client got from Authenticate), driven by the etcd3 npm client: etcd's own gate cost.
+ */
+async function etcdTarget(secure: boolean): Promise<Target> {
+  const etcd = await startEtcd(
+    secure ? { tls: { certFile: join(dir, 'server.crt'), keyFile: join(dir, 'server.key') } } : {},
+  );
+  const endpoint = `${secure ? 'https' : 'http'}://${etcd.addr}`;
+  if (secure) {
+    const etcdctl = (...args: string[]) =>
+      execFileSync('etcdctl', ['--endpoints', endpoint, '--cacert', join(dir, 'ca.crt'), ...args], {
+        stdio: 'ignore',
+        env: { ...process.env, ETCDCTL_API: '3' },
+      });
+    etcdctl('user', 'add', 'root:bench-password');
+    etcdctl('auth', 'enable');
   }
+  const client = new Etcd3({
+    hosts: endpoint,
+    ...(secure
+      ? { credentials: { rootCertificate: ca }, auth: { username: 'root', password: 'bench-password' } }
+      : {}),
+  });
+  await client.put('bench/key').value(value).exec();
+  return {
+    name: secure ? `etcd ${etcd.version} tls+auth` : `etcd ${etcd.version} plain`,
+    baseline: `etcd ${etcd.version} plain`,
+    pid: etcd.pid,
+    get: () => client.get('bench/key').string(),
+    set: () => client.put('bench/key').value(value).exec(),
+    async close() {
+      client.close();
+      await etcd.stop();
+    },
+  };
+}
+
+/** Starts every server of the comparison, in a rotated order (so none is always started first). */
+async function startAll(rotation: number): Promise<Target[]> {
+  const starts: (() => Promise<Target>)[] = modes.map((m) => () => kvstoreTarget(m));
+  if (!values['no-etcd'] && etcdAvailable())
+    starts.push(
+      () => etcdTarget(false),
+      () => etcdTarget(true),
+    );
+  const order = starts.map((_, i) => (i + rotation) % starts.length);
+  const started: Target[] = new Array(starts.length);
+  for (const i of order) started[i] = await starts[i]!();
+  return started;
+}
+
+// Every repetition starts fresh server processes: two processes of the same build differ by more than the
+// gate costs (+-15 % in server CPU per Get, quiet machine), so one process per mode would measure that.
+const runs = new Map<string, Record<Op, number[]>>();
+const baselineOf = new Map<string, string>();
+let running: Target[] = [];
+try {
   for (let r = 0; r < reps; r++) {
-    for (const m of running) {
-      const result = await measure(m.server, m.client);
-      m.runs.push(result.serverUsPerGet);
-      console.log(JSON.stringify({ mode: m.name, inflight, rep: r + 1, ...result }));
+    running = await startAll(r);
+    // Measured in a rotated order too, so no mode is always measured first or last.
+    const order = running.map((_, i) => running[(i + r) % running.length]!);
+    for (const op of ops) {
+      for (const target of order) {
+        const result = await measure(target, op);
+        baselineOf.set(target.name, target.baseline);
+        const mine = runs.get(target.name) ?? { get: [], set: [] };
+        runs.set(target.name, mine);
+        mine[op].push(result.serverUsPerOp);
+        console.log(JSON.stringify({ mode: target.name, op, inflight, rep: r + 1, ...result }));
+      }
+    }
+    for (const target of running) await target.close();
+    running = [];
+  }
+  for (const op of ops) {
+    for (const [name, mine] of runs) {
+      const plain = median(runs.get(baselineOf.get(name)!)![op]);
+      const med = median(mine[op]);
+      process.stderr.write(
+        `[bench] ${op} ${name}: server ${med.toFixed(1)} us/op (${(((med - plain) / plain) * 100).toFixed(1)} % vs its plain), ` +
+          `${inflight} in flight, medians of ${reps} fresh processes\n`,
+      );
     }
   }
-  const plain = median(running[0]!.runs);
-  for (const m of running) {
-    const med = median(m.runs);
-    process.stderr.write(
-      `[bench] ${m.name}: server ${med.toFixed(1)} us/Get (${(((med - plain) / plain) * 100).toFixed(1)} % vs plain), ` +
-        `${inflight} in flight, medians of ${reps}\n`,
-    );
-  }
 } finally {
-  for (const m of running) {
-    m.client.close();
-    await m.server.stop();
-  }
+  for (const target of running) await target.close();
   await rm(dir, { recursive: true, force: true });
 }

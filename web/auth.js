@@ -61,6 +61,31 @@ export function showLogin(message, tryCredential, onSignedIn) {
   };
 }
 
+/**
+ * Shows who the server takes this tab for (GET /v1/whoami): the principal, how it signed in and its roles
+ * (what they grant in the tooltip), or that authentication is off. `call` makes the request (api.js).
+ */
+export async function showWhoAmI(call) {
+  const { status, json } = await call('GET', 'whoami');
+  if (status !== 200 || json === null) return;
+  const el = $('whoami');
+  if (json.principal === null) {
+    el.textContent = 'authentication off';
+    el.title = 'every caller may do everything';
+  } else {
+    const roles = json.roles.length > 0 ? json.roles.join(', ') : 'no roles';
+    el.textContent = `${json.principal} (${json.via}) · ${roles}`;
+    const g = json.grants;
+    const list = (globs) => (globs.length > 0 ? globs.join(' ') : 'nothing');
+    el.title =
+      `read: ${list(g.read)}; write: ${list(g.write)}; admin: ${g.admin ? 'yes' : 'no'}` +
+      (g.rate_limit ? `; rate limit: ${g.rate_limit.requests_per_second || 'no limit on'} requests/s` : '') +
+      (g.namespace ? `; namespace: ${g.namespace}` : '') +
+      (json.unknown_roles.length > 0 ? `; not defined here: ${json.unknown_roles.join(', ')}` : '');
+  }
+  el.hidden = false;
+}
+
 /** Shows the sign-out button when the session has a credential (with authentication off there is none). */
 export function showSignOut() {
   const button = $('logout');

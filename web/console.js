@@ -1,7 +1,7 @@
 // The kvstore console: plain browser JavaScript over the JSON API (/v1, docs/http.md); no framework, no CDN.
 
 import { api, call, errorText } from './api.js';
-import { authHeaders, credential, showLogin, showSignOut, signOut } from './auth.js';
+import { authHeaders, credential, showLogin, showSignOut, showWhoAmI, signOut } from './auth.js';
 import { followSse } from './sse.js';
 import { downloadBackup, poll, setUpCharts } from './status.js';
 
@@ -14,6 +14,8 @@ const state = {
   selected: null,
   loaded: null,
   dirty: false,
+  /** Inputs in the value field so far: tells an answer that arrives after the user started typing. */
+  edits: 0,
   history: null,
   open: new Set(['']),
   query: sessionStorage.getItem(PREFIX) ?? '',
@@ -138,38 +140,47 @@ function renderMeta(kv) {
   );
 }
 
-function editorFor(kv, key) {
+/** Shows `kv` (null: a new key) in the editor; `typed`: what the user typed meanwhile, kept as their edit. */
+function editorFor(kv, key, typed) {
   state.loaded = kv;
-  state.dirty = false;
+  state.dirty = typed !== undefined;
   $('editor-empty').hidden = true;
   $('key-form').hidden = false;
   $('conflict').hidden = true;
   $('key').value = key;
   $('key').readOnly = kv !== null;
-  $('value').value = kv ? show(kv) : '';
+  $('value').value = typed ?? (kv ? show(kv) : '');
   $('delete').disabled = kv === null;
   renderMeta(kv);
 }
 
-async function openKey(key) {
+/**
+ * Shows `key` in the editor. What the user types while the key loads is kept as their edit of what loaded
+ * (a fast typist loses nothing). With `follow` (a live change to the open key) the answer is dropped when the
+ * user is editing: it must not replace their text, and their save then meets the change as a conflict.
+ */
+async function openKey(key, { follow = false } = {}) {
   state.selected = key;
   for (const el of document.querySelectorAll('#tree .leaf'))
     el.classList.toggle('selected', el.dataset.key === key);
-  setMessage('');
+  if (!follow) setMessage('');
+  const edits = state.edits;
   const { status, json } = await call('GET', keyPath(key));
+  const typed = state.edits !== edits ? $('value').value : undefined;
+  if (state.selected !== key || (follow && (state.dirty || typed !== undefined))) return;
   if (status === 404) {
-    editorFor(null, key);
+    editorFor(null, key, typed);
     setMessage('this key does not exist (any more)');
     watchHistory(null);
     return;
   }
   if (status !== 200) {
-    editorFor(null, key);
+    editorFor(null, key, typed);
     setMessage(errorText(status, json), 'error');
     watchHistory(null);
     return;
   }
-  editorFor(json.kv, key);
+  editorFor(json.kv, key, typed);
   watchHistory(json.kv);
 }
 
@@ -308,7 +319,7 @@ function showEvents(text) {
     li.textContent = `#${data.revision} ${e.type} ${e.kv.key}${e.type === 'PUT' ? ` = ${describe(e.kv)}` : ''}`;
     $('events').prepend(li);
     // The open key follows changes made elsewhere, unless the user is editing it.
-    if (e.kv.key === state.selected && !state.dirty) openKey(e.kv.key);
+    if (e.kv.key === state.selected && !state.dirty) openKey(e.kv.key, { follow: true });
     if (e.type !== 'PUT' || e.kv.version === 1) refreshTreeSoon();
   }
   while ($('events').children.length > 200) $('events').lastChild.remove();
@@ -320,7 +331,10 @@ $('search').addEventListener('submit', (e) => {
   loadTree();
 });
 $('new-key').addEventListener('click', newKey);
-$('value').addEventListener('input', () => (state.dirty = true));
+$('value').addEventListener('input', () => {
+  state.dirty = true;
+  state.edits++;
+});
 $('key-form').addEventListener('submit', (e) => {
   e.preventDefault();
   save();
@@ -332,6 +346,7 @@ setUpCharts();
 /** The console proper, once /v1 accepts this tab's credential (or needs none). */
 function start() {
   showSignOut();
+  showWhoAmI(call);
   $('query').value = state.query;
   loadTree();
   followEvents();

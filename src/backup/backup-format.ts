@@ -10,6 +10,11 @@ import { Packr } from 'msgpackr';
  *                                           entry = [key, value (bin), createRevision, modRevision, version, expiresAt]
  *     [2, firstRevision, [record, ...]]     log records firstRevision, firstRevision+1, ..., each the bin
  *                                           payload of the log codec (codec.ts), byte for byte
+ *     [3, count, envelope]                  encryption at rest: frame 1's array of `count` entries, sealed
+ *                                           (AES-256-GCM, docs/security.md)
+ *     [4, [lease, ...]]                     full backups with etcd leases, after the entries:
+ *                                           lease = [id, ttlSeconds, [key, ...]] (lease-frames.ts)
+ *     [5, count, envelope]                  encryption at rest: frame 4's array of `count` leases, sealed
  *   trailer: u32 0 (ends the frames) | u64 last revision | u64 items (entries + records)
  *            | u64 capture time (ms since the epoch) | SHA-256 of every byte before it
  *
@@ -31,8 +36,18 @@ export const TRAILER_BYTES = 4 + 8 + 8 + 8 + 32;
 /** Largest frame a reader accepts: a damaged length field must not make it allocate gigabytes. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
-/** Frame kinds (the first element of each frame's MessagePack array). */
-export const FRAME = { HEADER: 0, ENTRIES: 1, RECORDS: 2 } as const;
+/**
+ * Frame kinds (the first element of each frame's MessagePack array). SEALED_ENTRIES: `[3, count, envelope]`, state
+ * entries under encryption at rest (sealed-entries.ts).
+ */
+export const FRAME = {
+  HEADER: 0,
+  ENTRIES: 1,
+  RECORDS: 2,
+  SEALED_ENTRIES: 3,
+  LEASES: 4,
+  SEALED_LEASES: 5,
+} as const;
 
 /** What a backup holds: a state and the log after it, or only log records. */
 export type BackupKind = 'full' | 'incremental';

@@ -4,6 +4,7 @@ import type { ByteSource } from '../projections/byte-reader.js';
 import { ByteReader } from '../projections/byte-reader.js';
 import { entryFromWire } from '../projections/entry-wire.js';
 import type { KeyEntry } from '../projections/key-entry.js';
+import type { LeaseWire } from '../projections/lease-table.js';
 import type { BackupHeader, BackupTrailer } from './backup-format.js';
 import {
   BACKUP_FORMAT_VERSION,
@@ -15,6 +16,8 @@ import {
   parseHeader,
   readU64,
 } from './backup-format.js';
+import { openLeasesFrame } from './lease-frames.js';
+import { openEntriesFrame, sealedCount } from './sealed-entries.js';
 
 /**
  * Receives a backup's contents as they are checked. Arrays and byte views are valid until the returned
@@ -25,6 +28,8 @@ export interface BackupVisitor {
   header?(header: BackupHeader): void | Promise<void>;
   /** State entries of a full backup, in key order. */
   entries?(entries: readonly KeyEntry[], offset: number): void | Promise<void>;
+  /** A full backup's etcd leases and their keys (frames 4 and 5). */
+  leases?(leases: readonly LeaseWire[]): void | Promise<void>;
   /** Log records `first`, `first + 1`, ..., as codec payloads; `offset` is where their frame starts. */
   records?(first: number, payloads: readonly Uint8Array[], offset: number): void | Promise<void>;
 }
@@ -63,6 +68,7 @@ export async function decodeBackup(
   let items = 0;
   let lastKey: string | null = null;
   let sawRecords = false;
+  let entryFrames = 0;
   for (;;) {
     const offset = reader.offset;
     const length = (await reader.take(4)).readUInt32BE(0);
@@ -103,11 +109,27 @@ export async function decodeBackup(
       continue;
     }
     switch (value[0]) {
-      case FRAME.ENTRIES: {
+      case FRAME.ENTRIES:
+      case FRAME.SEALED_ENTRIES: {
         if (header.kind !== 'full' || sawRecords) {
           throw fail(offset, 'state entries are only allowed in a full backup, before its records');
         }
-        const wire = value[1];
+        const index = entryFrames++;
+        if (value[0] === FRAME.SEALED_ENTRIES && visitor.entries === undefined) {
+          // Checking a sealed backup needs no key: its CRC and SHA-256 cover the envelope.
+          items += sealedCount(value, (reason) => fail(offset, reason));
+          break;
+        }
+        const wire =
+          value[0] === FRAME.ENTRIES
+            ? value[1]
+            : openEntriesFrame(
+                value,
+                header.baseRevision,
+                index,
+                `${file} (entries frame ${index})`,
+                (reason) => fail(offset, reason),
+              );
         if (!Array.isArray(wire)) throw fail(offset, 'entries frame does not hold an array');
         const entries: KeyEntry[] = new Array(wire.length);
         for (let i = 0; i < wire.length; i++) {
@@ -121,6 +143,17 @@ export async function decodeBackup(
         }
         items += entries.length;
         await visitor.entries?.(entries, offset);
+        break;
+      }
+      case FRAME.LEASES:
+      case FRAME.SEALED_LEASES: {
+        if (header.kind !== 'full' || sawRecords) {
+          throw fail(offset, 'leases are only allowed in a full backup, before its records');
+        }
+        // Checking a sealed backup needs no key: its CRC and SHA-256 cover the envelope.
+        if (value[0] === FRAME.SEALED_LEASES && visitor.leases === undefined) break;
+        const leases = openLeasesFrame(value, header.baseRevision, (reason) => fail(offset, reason));
+        await visitor.leases?.(leases);
         break;
       }
       case FRAME.RECORDS: {

@@ -32,6 +32,8 @@ export async function backupOf(store: KvStore, fromRevision: number): Promise<St
     );
   }
   const snapshot = full ? store.snapshot() : null;
+  // Taken with the snapshot, before anything else can run: the leases of the same revision.
+  const leases = full ? store.leases.snapshot() : undefined;
   const base = snapshot ? snapshot.revision : fromRevision - 1;
   const release = store.holdHistory(base + 1, 'from_revision');
   try {
@@ -42,6 +44,7 @@ export async function backupOf(store: KvStore, fromRevision: number): Promise<St
       baseRevision: base,
       baseTimeMs,
       entries: snapshot?.entries.entries(),
+      leases,
       records() {
         fixedAtMs = Date.now();
         return log.readRaw(base + 1, { toRevision: log.lastRevision(), pageSize: 2000 });

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { RECORD_FORMAT_VERSION } from '../log/codec.js';
+import { ENCRYPTED_FORMAT_VERSION, RECORD_FORMAT_VERSION } from '../log/codec.js';
 import { crc32c } from '../log/crc32c.js';
+import { activeKeyRing } from '../log/encryption.js';
 import type { RawRecord } from '../log/events.js';
 import type { EntryWire } from '../projections/entry-wire.js';
 import { entryToWire } from '../projections/entry-wire.js';
 import type { KeyEntry } from '../projections/key-entry.js';
+import type { LeaseWire } from '../projections/lease-table.js';
 import { VERSION } from '../version.js';
 import type { BackupKind, BackupTrailer } from './backup-format.js';
 import {
@@ -15,6 +17,8 @@ import {
   TRAILER_BYTES,
   writeU64,
 } from './backup-format.js';
+import { leasesFrameValue } from './lease-frames.js';
+import { entriesFrameValue } from './sealed-entries.js';
 
 /** What goes into a backup; see {@link encodeBackup}. */
 export interface BackupContent {
@@ -25,6 +29,8 @@ export interface BackupContent {
   readonly baseTimeMs: number;
   /** Full backups: the state at `baseRevision`, in key order. */
   readonly entries?: Iterable<KeyEntry>;
+  /** Full: the etcd leases at the base revision, with their keys. */
+  readonly leases?: readonly LeaseWire[];
   /**
    * The records after `baseRevision`, in order and without a gap. Called once the entries are written, so
    * it can fix the end of the backup then (records committed while the state was written are included).
@@ -78,12 +84,14 @@ export async function* encodeBackup(
         baseRevision: content.baseRevision,
         baseTimeMs: content.baseTimeMs,
         createdAtMs: Date.now(),
-        recordFormat: RECORD_FORMAT_VERSION,
+        // The newest format inside: records keep the form the log stored them in.
+        recordFormat: activeKeyRing() === null ? RECORD_FORMAT_VERSION : ENCRYPTED_FORMAT_VERSION,
         writer: `kvstore ${VERSION}`,
       },
     ]),
   );
   let items = 0;
+  let entryFrames = 0;
 
   if (content.entries) {
     let wire: EntryWire[] = [];
@@ -92,7 +100,7 @@ export async function* encodeBackup(
       wire.push(entryToWire(entry));
       bytes += entry.key.length + entry.value.length + 24;
       if (wire.length === ENTRIES_PER_FRAME || bytes >= FRAME_BYTES) {
-        push(frame([FRAME.ENTRIES, wire]));
+        push(frame(entriesFrameValue(wire, content.baseRevision, entryFrames++)));
         items += wire.length;
         wire = [];
         bytes = 0;
@@ -104,9 +112,12 @@ export async function* encodeBackup(
       }
     }
     if (wire.length > 0) {
-      push(frame([FRAME.ENTRIES, wire]));
+      push(frame(entriesFrameValue(wire, content.baseRevision, entryFrames++)));
       items += wire.length;
     }
+  }
+  if (content.leases !== undefined && content.leases.length > 0) {
+    push(frame(leasesFrameValue(content.leases, content.baseRevision)));
   }
 
   let last = content.baseRevision;

@@ -1,4 +1,4 @@
-import { RECORD_FORMAT_VERSION } from '../log/codec.js';
+import { ENCRYPTED_FORMAT_VERSION } from '../log/codec.js';
 import type { BackupFileInfo } from './backup-file.js';
 
 /** Where a restore stops: a revision, a time, or (neither) the end of the backups. */
@@ -38,9 +38,9 @@ export class RestorePlanError extends Error {
  */
 export function planRestore(files: readonly BackupFileInfo[], point: RestorePoint): RestorePlan {
   for (const f of files) {
-    if (f.header.recordFormat > RECORD_FORMAT_VERSION) {
+    if (f.header.recordFormat > ENCRYPTED_FORMAT_VERSION) {
       throw new RestorePlanError(
-        `${f.path}: holds records of format ${f.header.recordFormat}, this kvstore reads up to ${RECORD_FORMAT_VERSION}`,
+        `${f.path}: holds records of format ${f.header.recordFormat}, this kvstore reads up to ${ENCRYPTED_FORMAT_VERSION}`,
       );
     }
   }

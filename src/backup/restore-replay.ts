@@ -47,6 +47,9 @@ export async function replayChain(
         if (i === 0) for (const entry of entries) state.index.appendSorted(entry);
         io.progress(entries.length);
       },
+      leases: (leases) => {
+        if (i === 0) state.leases.load(leases);
+      },
       records: async (first, payloads, offset) => {
         const batch: RawRecord[] = [];
         for (let k = 0; k < payloads.length && !stopped; k++) {

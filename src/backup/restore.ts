@@ -89,6 +89,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
         join(target.stagingDir, 'checkpoints', checkpointFileName(state.revision)),
         state.revision,
         state.index.snapshot(),
+        state.leases.toWire(),
       );
     }
     const { hash, keys } = await hashEntries(state.index.values());

@@ -1,4 +1,4 @@
-import type { LogEvent, LogRecord } from '../log/events.js';
+import type { KeyEvent, LogRecord } from '../log/events.js';
 import type { KeyEntry } from '../projections/key-entry.js';
 import { storedValueBytes } from '../projections/key-entry.js';
 import { usage } from './exit-codes.js';
@@ -22,7 +22,7 @@ export function entryLine(entry: KeyEntry): string {
 }
 
 /** An event of the history as an export line: `{revision, time, type, key, ...}`. */
-export function eventLine(record: LogRecord, event: LogEvent): string {
+export function eventLine(record: LogRecord, event: KeyEvent): string {
   const common = { revision: record.revision, time: new Date(record.timeMs).toISOString(), type: event.type };
   if (event.type !== 'put') {
     return JSON.stringify({ ...common, key: event.key, prev_revision: event.prevRevision });

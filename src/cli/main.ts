@@ -26,6 +26,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'backup', load: async () => (await import('./commands/backup.js')).backupCommand },
   { name: 'restore', load: async () => (await import('./commands/restore.js')).restoreCommand },
   { name: 'check', load: async () => (await import('./commands/check.js')).checkCommand },
+  { name: 'reencrypt', load: async () => (await import('./commands/reencrypt.js')).reencryptCommand },
   { name: 'doctor', load: async () => (await import('./commands/doctor.js')).doctorCommand },
   { name: 'plan', load: async () => (await import('./commands/plan.js')).planCommand },
   { name: 'compact', load: async () => (await import('./commands/compact.js')).compactCommand },

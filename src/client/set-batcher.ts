@@ -5,8 +5,13 @@ import type { KeyMeta, Value } from './types.js';
 export interface BatchOptions {
   /** How long a Set may wait for others to join its batch (default 0: only those issued in the same turn). */
   readonly maxDelayMs?: number;
-  /** Most Sets in one batch (default 256). */
+  /** Most Sets in one batch (default 256); a full batch is sent at once. */
   readonly maxItems?: number;
+  /**
+   * Batches sent and not yet answered before a partial one waits for an answer (default 1): Sets issued
+   * meanwhile join the next batch, as the server's group commit does, instead of each going out alone.
+   */
+  readonly maxInFlight?: number;
 }
 
 /** One Set as the batcher sends it. */
@@ -38,6 +43,11 @@ const ITEM_REFUSALS = new Set(['INVALID_ARGUMENT', 'RESOURCE_EXHAUSTED', 'FAILED
  * later batch, sent once the earlier one is answered. When the server refuses a batch for one item (a value
  * over a limit, an invalid key), every item of it is sent again alone, so only that item's caller sees the
  * error; when the outcome is unknown (UNAVAILABLE, a deadline), every caller of the batch gets that error.
+ *
+ * A batch goes out at the end of the turn its first Set was issued in when fewer than `maxInFlight` batches
+ * await an answer; otherwise it keeps filling until one is answered (or it is full). A lone Set is sent at
+ * once; Sets that arrive while the server commits earlier ones wait for that commit, which they would have
+ * waited for on the server anyway, and share the next one.
  */
 export class SetBatcher {
   private open: Waiting[] = [];
@@ -49,6 +59,8 @@ export class SetBatcher {
   private scheduled = false;
   private readonly maxDelayMs: number;
   private readonly maxItems: number;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
 
   constructor(
     private readonly sender: BatchSender,
@@ -56,6 +68,7 @@ export class SetBatcher {
   ) {
     this.maxDelayMs = options.maxDelayMs ?? 0;
     this.maxItems = Math.max(1, options.maxItems ?? 256);
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
   }
 
   /** Queues one Set; resolves with its batch's revision and its own metadata. */
@@ -87,7 +100,8 @@ export class SetBatcher {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      this.flush();
+      // Otherwise the batch keeps filling: the next answer sends it.
+      if (this.inFlight < this.maxInFlight) this.flush();
     });
   }
 
@@ -99,11 +113,15 @@ export class SetBatcher {
     this.open = [];
     this.openKeys.clear();
     for (const w of batch) this.busyKeys.add(w.item.key);
+    this.inFlight++;
     void this.send(batch).finally(() => {
+      this.inFlight--;
       for (const w of batch) this.busyKeys.delete(w.item.key);
       const waiting = this.later;
       this.later = [];
       for (const w of waiting) this.add(w);
+      // What filled while this batch was out goes now (with maxDelayMs its timer sends it).
+      if (this.open.length > 0 && this.timer === null && !this.scheduled) this.flush();
     });
   }
 

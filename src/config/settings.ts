@@ -1,5 +1,6 @@
 import { formatLogUrl, LOG_URL_FORMS, type LogUrl, parseLogUrl } from '../log/log-url.js';
 import { type ClientCertRoles, parseClientCertRoles, showClientCertRoles } from '../security/client-cert.js';
+import { jwksUrlProblem } from '../security/remote-jwks.js';
 import { formatMs, parseBytes, parseDuration } from './units.js';
 
 /** The server's whole configuration, one typed object (see docs/configuration.md). */
@@ -87,10 +88,18 @@ export interface Config {
     readonly rolesFile: string;
     /** Where the audit log goes: a file of JSON lines ('' = no audit log). */
     readonly auditFile: string;
+    /** Data keys of encryption at rest (docs/security.md); '' = off unless KVSTORE_ENCRYPTION_KEY is set. */
+    readonly encryptionKeyFile: string;
     /** JWT bearer tokens (docs/security.md): keys ('' = not used), and what the claims must say. */
     readonly jwtSecretFile: string;
     readonly jwtPublicKeyFile: string;
     readonly jwtJwksFile: string;
+    /** JWKS fetched from the issuer (https, or http to loopback only; '' = not used). */
+    readonly jwtJwksUrl: string;
+    /** How often the fetched JWKS is fetched again (removed keys stop verifying). */
+    readonly jwtJwksRefreshMs: number;
+    /** A token with an unknown kid fetches the JWKS again at most this often. */
+    readonly jwtJwksCooldownMs: number;
     readonly jwtIssuer: string;
     readonly jwtAudience: string;
     readonly jwtRolesClaim: string;
@@ -99,6 +108,10 @@ export interface Config {
     readonly clientCertRoles: ClientCertRoles;
     /** How often TLS files are looked at for changes (0 = read once, at start). */
     readonly tlsReloadIntervalMs: number;
+    /** How often the keys, roles and JWT key files are looked at for changes (0 = read once, at start). */
+    readonly reloadIntervalMs: number;
+    /** etcd Authenticate calls a second per peer address (0 = no limit). */
+    readonly authenticateRateLimit: number;
     /** Serve on non-loopback addresses without authentication (Redis's protected mode off). */
     readonly insecure: boolean;
   };
@@ -190,6 +203,8 @@ function natsUrl(raw: unknown): string | null {
 }
 
 const filePath = (raw: unknown): string | null => (typeof raw === 'string' ? raw : null);
+const jwksUrl = (raw: unknown): string | null =>
+  typeof raw === 'string' && (raw === '' || jwksUrlProblem(raw) === null) ? raw : null;
 
 const showMs = (v: unknown) => formatMs(v as number);
 const DAY = 86_400_000;
@@ -577,6 +592,13 @@ export const SETTINGS: readonly Setting[] = [
     filePath,
   ),
   setting(
+    'security.encryptionKeyFile',
+    '',
+    'file of AES-256-GCM data keys for encryption at rest ("id: base64-of-32-bytes" lines, optional "current: id"; the first is current): log records, checkpoints and backups are sealed ("" = off unless KVSTORE_ENCRYPTION_KEY=id:base64 is set; docs/security.md)',
+    'a file path or empty',
+    filePath,
+  ),
+  setting(
     'security.jwtSecretFile',
     '',
     'file holding the HS256 secret (at least 32 bytes) JWT bearer tokens are signed with ("" = none)',
@@ -596,6 +618,29 @@ export const SETTINGS: readonly Setting[] = [
     'JSON Web Key Set file (RS256/ES256 keys chosen by kid) JWT bearer tokens are signed with ("" = none)',
     'a file path or empty',
     filePath,
+  ),
+  setting(
+    'security.jwtJwksUrl',
+    '',
+    'URL of the issuer\'s JSON Web Key Set (https; http only to a loopback host), fetched at start, every security.jwtJwksRefresh, and again for a token whose kid it lacks ("" = none)',
+    'an https URL (http to 127.0.0.1, ::1 or localhost) or empty',
+    jwksUrl,
+  ),
+  setting(
+    'security.jwtJwksRefresh',
+    600_000,
+    'how often the JWKS of security.jwtJwksUrl is fetched again (a key removed there stops verifying, and tokens it verified are checked again)',
+    'a duration from 1s to 1d',
+    duration(1_000, DAY),
+    (v) => formatMs(v as number),
+  ),
+  setting(
+    'security.jwtJwksCooldown',
+    30_000,
+    'a token whose kid the fetched JWKS lacks fetches it again at most this often (a new signing key is accepted within it)',
+    'a duration from 0 to 1h',
+    duration(0, 3_600_000),
+    (v) => (v === 0 ? '0' : formatMs(v as number)),
   ),
   setting(
     'security.jwtIssuer',
@@ -641,6 +686,25 @@ export const SETTINGS: readonly Setting[] = [
     'a duration from 0 to 1d',
     duration(0, DAY),
     (v) => (v === 0 ? '0' : formatMs(v as number)),
+  ),
+  setting(
+    'security.reloadInterval',
+    10_000,
+    'how often security.apiKeysFile, security.rolesFile and the JWT key files are looked at; a changed file that parses and is consistent is used without a restart (a bad edit is logged and the previous contents stay; 0: read once, at start)',
+    'a duration from 0 to 1d',
+    duration(0, DAY),
+    (v) => (v === 0 ? '0' : formatMs(v as number)),
+  ),
+  setting(
+    'security.authenticateRateLimit',
+    50,
+    'etcd Auth.Authenticate calls a second per client IP address (burst: as many), so keys cannot be guessed fast; more are refused with RESOURCE_EXHAUSTED (0: no limit)',
+    'an integer from 0 to 100000',
+    (raw) => {
+      const n =
+        typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+      return Number.isInteger(n) && n >= 0 && n <= 100_000 ? n : null;
+    },
   ),
   setting(
     'security.insecure',
@@ -732,15 +796,21 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
       apiKeysFile: v('security.apiKeysFile') as string,
       rolesFile: v('security.rolesFile') as string,
       auditFile: v('security.auditFile') as string,
+      encryptionKeyFile: v('security.encryptionKeyFile') as string,
       jwtSecretFile: v('security.jwtSecretFile') as string,
       jwtPublicKeyFile: v('security.jwtPublicKeyFile') as string,
       jwtJwksFile: v('security.jwtJwksFile') as string,
+      jwtJwksUrl: v('security.jwtJwksUrl') as string,
+      jwtJwksRefreshMs: v('security.jwtJwksRefresh') as number,
+      jwtJwksCooldownMs: v('security.jwtJwksCooldown') as number,
       jwtIssuer: v('security.jwtIssuer') as string,
       jwtAudience: v('security.jwtAudience') as string,
       jwtRolesClaim: v('security.jwtRolesClaim') as string,
       jwtClockSkewMs: v('security.jwtClockSkew') as number,
       clientCertRoles: v('security.clientCertRoles') as ClientCertRoles,
       tlsReloadIntervalMs: v('security.tlsReloadInterval') as number,
+      reloadIntervalMs: v('security.reloadInterval') as number,
+      authenticateRateLimit: v('security.authenticateRateLimit') as number,
       insecure: v('security.insecure') as boolean,
     },
   };

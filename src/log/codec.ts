@@ -1,12 +1,15 @@
 import { Packr } from 'msgpackr';
+import { encryptionOn, openRecordBody, sealedUnderCurrentKey, sealRecordBody } from './body-seal.js';
 import { crc32c } from './crc32c.js';
-import type { LogEvent, LogRecord } from './events.js';
+import { envelopeKeyId } from './encryption.js';
+import { type LogEvent, type LogRecord, logRecord } from './events.js';
 
 /**
  * Binary form of a record's payload (version 2): one format-version byte, a CRC-32C (4 bytes, big-endian)
  * of the revision (8 bytes, big-endian) followed by the body, then the body: a MessagePack array
  * `[timeMs, [event, ...]]` where an event is `[1 put, key, value, expiresAt, createRevision, version,
- * prevRevision]`, `[2 delete, key, prevRevision]` or `[3 expire, key, prevRevision]`. The revision is not
+ * prevRevision, lease?]` (lease only when not 0), `[2 delete, key, prevRevision]`, `[3 expire, key, prevRevision]`,
+ * `[4 lease grant, lease, ttlSeconds]` or `[5 lease revoke, lease, expired 0|1]`. The revision is not
  * stored: it is the log's position (the SQLite primary key, the JetStream sequence), so a payload can never
  * disagree with it; it is covered by the checksum, so a payload copied to the wrong position fails it.
  * Version 1 (before checksums) is the same body after the version byte alone.
@@ -16,12 +19,21 @@ export const RECORD_FORMAT_VERSION = 2;
 /** The format before checksums: still read from backups of older builds, and upgraded when stored. */
 export const LEGACY_FORMAT_VERSION = 1;
 
+/**
+ * Version 3 (encryption at rest, docs/security.md): version 2 whose stored body is an AES-256-GCM envelope
+ * of the version-2 body (encryption.ts). The checksum covers the stored (sealed) bytes, so damage is still
+ * told apart from a wrong key; it is verified before anything is decrypted.
+ */
+export const ENCRYPTED_FORMAT_VERSION = 3;
+
 /** Version byte and checksum. */
 const HEADER_BYTES = 5;
 
 const OP_PUT = 1;
 const OP_DELETE = 2;
 const OP_EXPIRE = 3;
+const OP_LEASE_GRANT = 4;
+const OP_LEASE_REVOKE = 5;
 
 /** Plain MessagePack (no msgpackr records extension) so any language can read the log. */
 const packr = new Packr({ useRecords: false, moreTypes: false, variableMapSize: true });
@@ -71,12 +83,20 @@ export function encodeRecord(revision: number, timeMs: number, events: readonly 
           event.version,
           event.prevRevision,
         ];
+        // Written only for a lease, so a put without one keeps the bytes of records before leases.
+        if (event.lease) (wire[i] as unknown[]).push(event.lease);
         break;
       case 'delete':
         wire[i] = [OP_DELETE, event.key, event.prevRevision];
         break;
       case 'expire':
         wire[i] = [OP_EXPIRE, event.key, event.prevRevision];
+        break;
+      case 'lease-grant':
+        wire[i] = [OP_LEASE_GRANT, event.lease, event.ttlSeconds];
+        break;
+      case 'lease-revoke':
+        wire[i] = [OP_LEASE_REVOKE, event.lease, event.expired ? 1 : 0];
         break;
     }
   }
@@ -88,7 +108,12 @@ export function encodeRecord(revision: number, timeMs: number, events: readonly 
  * {@link RecordChecksumError} when it fails and {@link RecordFormatError} on anything else.
  */
 export function decodeRecord(revision: number, payload: Uint8Array, options: DecodeOptions = {}): LogRecord {
-  return decodeBody(revision, body(revision, payload, options.legacy === true));
+  const stored = body(revision, payload, options.legacy === true);
+  if (payload[0] !== ENCRYPTED_FORMAT_VERSION) return decodeBody(revision, stored);
+  return decodeBody(
+    revision,
+    openRecordBody(revision, stored, (reason) => new RecordFormatError(reason, revision)),
+  );
 }
 
 /**
@@ -113,9 +138,35 @@ export function upgradeRecord(revision: number, payload: Uint8Array): Uint8Array
   return frame(revision, legacyBody);
 }
 
-function frame(revision: number, bodyBytes: Uint8Array): Buffer {
+/** The key id a stored record is sealed with, or null for a plaintext one (reports, tests). */
+export function recordKeyId(payload: Uint8Array): string | null {
+  return payload[0] === ENCRYPTED_FORMAT_VERSION ? envelopeKeyId(payload.subarray(HEADER_BYTES)) : null;
+}
+
+/**
+ * The payload as the current key ring would write it (kvstore reencrypt): a record sealed under another key
+ * or stored in plaintext is opened, checked to decode and sealed under the current key; one already in the
+ * wanted form is returned as it is (the same object). With encryption off, sealed records become plaintext.
+ */
+export function resealRecord(revision: number, payload: Uint8Array): Uint8Array {
+  const wanted = encryptionOn() ? ENCRYPTED_FORMAT_VERSION : RECORD_FORMAT_VERSION;
+  const stored = body(revision, payload, true);
+  if (payload[0] === wanted && (wanted === RECORD_FORMAT_VERSION || sealedUnderCurrentKey(stored))) {
+    return payload;
+  }
+  const plain =
+    payload[0] === ENCRYPTED_FORMAT_VERSION
+      ? openRecordBody(revision, stored, (reason) => new RecordFormatError(reason, revision))
+      : stored;
+  decodeBody(revision, plain);
+  return frame(revision, plain);
+}
+
+function frame(revision: number, plainBody: Uint8Array): Buffer {
+  const sealed = sealRecordBody(revision, plainBody);
+  const bodyBytes = sealed ?? plainBody;
   const out = Buffer.allocUnsafe(bodyBytes.length + HEADER_BYTES);
-  out[0] = RECORD_FORMAT_VERSION;
+  out[0] = sealed === null ? RECORD_FORMAT_VERSION : ENCRYPTED_FORMAT_VERSION;
   out.writeUInt32BE(checksum(revision, bodyBytes), 1);
   out.set(bodyBytes, HEADER_BYTES);
   return out;
@@ -124,7 +175,7 @@ function frame(revision: number, bodyBytes: Uint8Array): Buffer {
 /** The body of a payload once its version and checksum are checked. */
 function body(revision: number, payload: Uint8Array, legacy: boolean): Uint8Array {
   const version = payload[0];
-  if (version === RECORD_FORMAT_VERSION) {
+  if (version === RECORD_FORMAT_VERSION || version === ENCRYPTED_FORMAT_VERSION) {
     if (payload.length <= HEADER_BYTES)
       throw new RecordFormatError(`payload of ${payload.length} bytes is too short`, revision);
     const bytes = payload.subarray(HEADER_BYTES);
@@ -145,7 +196,7 @@ function body(revision: number, payload: Uint8Array, legacy: boolean): Uint8Arra
     );
   }
   throw new RecordFormatError(
-    `format version ${String(version)} is not supported (this build reads version ${RECORD_FORMAT_VERSION})`,
+    `format version ${String(version)} is not supported (this build reads versions ${RECORD_FORMAT_VERSION} and ${ENCRYPTED_FORMAT_VERSION})`,
     revision,
   );
 }
@@ -181,10 +232,17 @@ function decodeBody(revision: number, bodyBytes: Uint8Array): LogRecord {
   const wire = decoded[1] as unknown[];
   const events: LogEvent[] = new Array(wire.length);
   for (let i = 0; i < wire.length; i++) events[i] = decodeEvent(revision, wire[i]);
-  return { revision, timeMs: decoded[0], events };
+  return logRecord(revision, decoded[0], events);
 }
 
 function decodeEvent(revision: number, wire: unknown): LogEvent {
+  if (Array.isArray(wire) && (wire[0] === OP_LEASE_GRANT || wire[0] === OP_LEASE_REVOKE)) {
+    if (typeof wire[1] !== 'number' || typeof wire[2] !== 'number')
+      throw new RecordFormatError('lease event is not [opcode, lease, number]', revision);
+    return wire[0] === OP_LEASE_GRANT
+      ? { type: 'lease-grant', lease: wire[1], ttlSeconds: wire[2] }
+      : { type: 'lease-revoke', lease: wire[1], expired: wire[2] === 1 };
+  }
   if (!Array.isArray(wire) || typeof wire[1] !== 'string') {
     throw new RecordFormatError('event is not [opcode, key, ...]', revision);
   }
@@ -206,6 +264,7 @@ function decodeEvent(revision: number, wire: unknown): LogEvent {
         createRevision: wire[4] as number,
         version: wire[5] as number,
         prevRevision: wire[6] as number,
+        ...(typeof wire[7] === 'number' && wire[7] !== 0 ? { lease: wire[7] } : {}),
       };
     }
     case OP_DELETE:

@@ -8,6 +8,9 @@ export interface CommitObserver {
    * `seconds` from the start of the write to its return (in `fsync` durability that includes the fsync).
    */
   committed(records: number, bytes: number, seconds: number): void;
-  /** A batch could not be made durable; the log refuses every later append until restart. */
+  /**
+   * A batch could not be made durable, or was but a commit listener could not apply it; the log refuses every
+   * later append until restart.
+   */
   failed(error: Error): void;
 }

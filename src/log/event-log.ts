@@ -1,4 +1,5 @@
 import type { LogEvent, LogRecord, RawRecord } from './events.js';
+import type { Membership } from './membership.js';
 
 /**
  * The durable, totally ordered log: the single source of truth. It assigns revisions (1, 2, 3, ...; one per
@@ -65,6 +66,22 @@ export interface EventLog {
   markVerified(revision: number): Promise<void>;
   /** Bytes the log occupies on its storage (for SQLite: the database file and its WAL). */
   storageBytes(): Promise<number>;
+  /**
+   * Bytes of {@link storageBytes} that hold data (SQLite: the database's pages less its free list, which
+   * compaction grows and {@link defragment} gives back). Absent: all of it.
+   */
+  storageInUseBytes?(): Promise<number>;
+  /**
+   * Gives the storage's free pages back to the file system (SQLite: VACUUM, then a WAL checkpoint that
+   * truncates the WAL). Appends wait while it runs and are acknowledged after it. Absent for backends that
+   * manage their own files (PostgreSQL, JetStream) or have none (memory).
+   */
+  defragment?(): Promise<DefragmentOutcome>;
+  /**
+   * Shared logs only: where the nodes on this log announce themselves and find each other (etcd's
+   * MemberList). Absent for a log only this process uses.
+   */
+  membership?(): Membership;
   /** Describes the backend for status pages, e.g. `sqlite:/var/lib/kvstore/log.sqlite`. */
   describe(): string;
   /**
@@ -89,6 +106,20 @@ export interface EventLog {
  */
 export type RecordBuilder = (revision: number, timeMs: number) => readonly LogEvent[];
 
+/** An append waiting in a log writer's queue for its group commit: what to write, and its caller's answer. */
+export interface PendingAppend {
+  readonly events: readonly LogEvent[] | RecordBuilder;
+  readonly resolve: (record: LogRecord) => void;
+  readonly reject: (err: Error) => void;
+}
+
+/** What a {@link EventLog.defragment} did: the storage's size before and after, and how long appends waited. */
+export interface DefragmentOutcome {
+  readonly bytesBefore: number;
+  readonly bytesAfter: number;
+  readonly ms: number;
+}
+
 /** What a shared log tells status pages about itself and this node's place in it. */
 export interface LogBackendStatus {
   /** The newest revision committed by any node. */
@@ -101,7 +132,11 @@ export interface LogBackendStatus {
   readonly unavailable?: string;
 }
 
-/** Receives committed records, oldest first. Must not throw; it runs before the appends resolve. */
+/**
+ * Receives committed records, oldest first; it runs before the appends resolve. Must not throw: one that does
+ * stops the log for good (the batch's appends and every later one get a {@link LogWriteError} that says the
+ * batch was committed), since this process's state could no longer follow the log.
+ */
 export type CommitListener = (records: readonly LogRecord[]) => void;
 
 /** Bounds for {@link EventLog.read}. */
@@ -123,7 +158,8 @@ export class LogClosedError extends Error {
 /**
  * The log could not make a batch durable (disk full, I/O error). Nothing of the batch was acknowledged, and
  * the log refuses every later append: after a failed fsync the state of the file is unknown, so the process
- * must restart and recover from what is on disk (the PostgreSQL and etcd answer to the same problem).
+ * must restart and recover from what is on disk (the PostgreSQL and etcd answer to the same problem). Also
+ * thrown when a batch was made durable but a commit listener could not apply it: then the message says so.
  */
 export class LogWriteError extends Error {
   constructor(

@@ -7,8 +7,9 @@
  * as the live store without rebuilding state. The writer computes them at the log's serialisation point
  * (see {@link RecordBuilder} in event-log.ts).
  *
- * Adding a kind of event (leases, compaction markers) means adding a member to {@link LogEvent} and an
- * opcode to the codec; records already on disk keep decoding unchanged.
+ * Adding a kind of event (compaction markers) means adding a member to {@link LogEvent} and an opcode to
+ * the codec; records already on disk keep decoding unchanged. Events that change no key (the lease events)
+ * reach readers apart, in {@link LogRecord.leases}, so the many readers of key events never see them.
  */
 
 /** A key set to a value. */
@@ -24,6 +25,8 @@ export interface PutEvent {
   readonly version: number;
   /** Revision of the put this one replaces; 0 when the key did not exist. */
   readonly prevRevision: number;
+  /** The lease the key is attached to (etcd's KeyValue.lease); absent or 0: none (records before leases). */
+  readonly lease?: number;
 }
 
 /** A key removed by a client. */
@@ -43,17 +46,59 @@ export interface ExpireEvent {
 }
 
 /** One mutation of one key. */
-export type LogEvent = PutEvent | DeleteEvent | ExpireEvent;
+export type KeyEvent = PutEvent | DeleteEvent | ExpireEvent;
 
-/** The kinds of {@link LogEvent}. */
-export type LogEventType = LogEvent['type'];
+/**
+ * A lease granted (etcd's LeaseGrant). Keep-alives are not logged (etcd does not persist them either): the
+ * deadline lives in memory and starts over, a full TTL, when a node starts (see docs/etcd.md).
+ */
+export interface LeaseGrantEvent {
+  readonly type: 'lease-grant';
+  readonly lease: number;
+  readonly ttlSeconds: number;
+}
+
+/**
+ * A lease ended: revoked by a client, or `expired`. The record that holds it also holds the delete (or
+ * expire) of every key attached to the lease, so watchers see them go in one revision.
+ */
+export interface LeaseRevokeEvent {
+  readonly type: 'lease-revoke';
+  readonly lease: number;
+  readonly expired: boolean;
+}
+
+/** A change to the set of leases. */
+export type LeaseEvent = LeaseGrantEvent | LeaseRevokeEvent;
+
+/** Anything a record can hold: what record builders return and the codec stores. */
+export type LogEvent = KeyEvent | LeaseEvent;
+
+/** The kinds of key event ({@link KeyEvent}). */
+export type LogEventType = KeyEvent['type'];
 
 /** A committed write request: its revision, when the log accepted it, and its events in order. */
 export interface LogRecord {
   readonly revision: number;
   /** Epoch milliseconds at which the log assigned the revision (used for point-in-time recovery). */
   readonly timeMs: number;
-  readonly events: readonly LogEvent[];
+  /** The key events, in order. */
+  readonly events: readonly KeyEvent[];
+  /** The lease events, after the key events; absent when there are none (nearly every record). */
+  readonly leases?: readonly LeaseEvent[];
+}
+
+/** A record from the events a builder returned: key events and lease events apart. */
+export function logRecord(revision: number, timeMs: number, events: readonly LogEvent[]): LogRecord {
+  // Nearly every record has no lease event: find that out without allocating.
+  if (events.every(isKeyEvent)) return { revision, timeMs, events: events as readonly KeyEvent[] };
+  const leases = events.filter((e): e is LeaseEvent => !isKeyEvent(e));
+  return { revision, timeMs, events: events.filter(isKeyEvent), leases };
+}
+
+/** True for an event that changes a key. */
+export function isKeyEvent(event: LogEvent): event is KeyEvent {
+  return event.type === 'put' || event.type === 'delete' || event.type === 'expire';
 }
 
 /** A committed record as the log stores it: its revision and its payload in the codec's format (codec.ts). */

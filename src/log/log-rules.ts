@@ -1,4 +1,4 @@
-import type { CommitListener } from './event-log.js';
+import { type CommitListener, LogWriteError } from './event-log.js';
 
 /**
  * The argument rules every backend applies the same way (one place, so the backends cannot drift apart).
@@ -39,7 +39,35 @@ export class CommitListeners {
     };
   }
 
-  notify(records: Parameters<CommitListener>[0]): void {
-    for (const listener of this.listeners) listener(records);
+  /**
+   * Tells every listener about a committed batch. A listener that throws (a bug in applying a record) leaves
+   * this process's projections behind its durable log, for good: the answer is the error to fail-stop
+   * with (answer the batch, refuse every later append, report not ready), or null when all went well.
+   */
+  notify(records: Parameters<CommitListener>[0], where: string): LogWriteError | null {
+    try {
+      for (const listener of this.listeners) listener(records);
+      return null;
+    } catch (err) {
+      return applyFailure(where, records, err);
+    }
   }
+}
+
+/**
+ * The batch IS durable, so its appends must not hear "not written". A LogWriteError, which the store answers
+ * UNAVAILABLE (not INTERNAL): the server is out of service until a restart, which replays the log and applies
+ * the batch, so clients should go elsewhere or come back; the message says the write was committed, as the
+ * "may or may not have been written" UNAVAILABLE does, so nobody retries it blindly.
+ */
+function applyFailure(where: string, records: Parameters<CommitListener>[0], err: unknown): LogWriteError {
+  const first = records[0]?.revision ?? 0;
+  const last = records.at(-1)?.revision ?? first;
+  const span = first === last ? `revision ${first}` : `revisions ${first}..${last}`;
+  return new LogWriteError(
+    `${where}: ${span} committed to the log, but this server could not apply it ` +
+      `(${err instanceof Error ? err.message : String(err)}); it accepts no more writes until kvstore ` +
+      'restarts (the restart replays the log, the write included)',
+    err,
+  );
 }

@@ -2,23 +2,31 @@ import { createHash } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Packr } from 'msgpackr';
+import { activeKeyRing, EnvelopeFormatError, openSealed, seal } from '../log/encryption.js';
 import { ByteReader, fileSource } from './byte-reader.js';
 import { entryFromWire, entryToWire } from './entry-wire.js';
 import type { KeyEntry } from './key-entry.js';
 import type { IndexSnapshot } from './key-index.js';
+import { type LeaseWire, leasesFromWire } from './lease-table.js';
 
 /**
  * Checkpoint file: the key state at one revision, so start-up replays only the log after it.
  *
  *   magic "KVCKPT\0" + format version byte
  *   frames: u32 big-endian length + MessagePack payload
- *     frame 0: { revision, keyCount, createdAtMs }
+ *     frame 0: { revision, keyCount, createdAtMs, leaseCount? }
+ *     frame 1, when leaseCount > 0: the leases [[id, ttlSeconds, [key, ...]], ...] (lease-table.ts)
  *     then arrays of up to 4096 entries [key, value (bin), createRevision, modRevision, version, expiresAt]
  *   end: u32 0, then SHA-256 of every byte before it
  *
- * Entries are in key order, so loading appends to the index without comparing.
+ * Entries are in key order, so loading appends to the index without comparing. Checkpoints written before
+ * leases have no leaseCount and no lease frame, and still load; a build before leases refuses a checkpoint
+ * with a lease frame (it is not an entries array) and falls back to an older one. With encryption at rest on
+ * (docs/security.md), the version byte is 2 and every frame's payload is an AES-256-GCM envelope
+ * (log/encryption.ts) bound to its frame index and the checkpoint's revision: keys and values are sealed.
  */
 const MAGIC = Buffer.from('KVCKPT\0\x01', 'latin1');
+const SEALED_MAGIC = Buffer.from('KVCKPT\0\x02', 'latin1');
 const ENTRIES_PER_FRAME = 4096;
 const HASH_BYTES = 32;
 
@@ -29,6 +37,8 @@ export interface CheckpointHeader {
   readonly revision: number;
   readonly keyCount: number;
   readonly createdAtMs: number;
+  /** Leases in the lease frame (absent: none, and checkpoints written before leases). */
+  readonly leaseCount?: number;
 }
 
 /** A checkpoint file that is truncated, altered or not a checkpoint at all. */
@@ -50,10 +60,19 @@ export async function writeCheckpoint(
   path: string,
   revision: number,
   snapshot: IndexSnapshot,
+  leases: readonly LeaseWire[] = [],
 ): Promise<number> {
   const tmp = `${path}.tmp`;
   const file = await open(tmp, 'w');
   const hash = createHash('sha256');
+  const ring = activeKeyRing();
+  let frames = 0;
+  // The header is sealed before its revision is known to the reader, so its context says revision 0.
+  const pack = (value: unknown): Buffer => {
+    const plain = packr.pack(value);
+    const index = frames++;
+    return ring === null ? plain : seal(ring, plain, checkpointContext(index, index === 0 ? 0 : revision));
+  };
   let bytes = 0;
   const write = async (chunk: Buffer) => {
     hash.update(chunk);
@@ -61,18 +80,20 @@ export async function writeCheckpoint(
     bytes += chunk.length;
   };
   try {
-    await write(MAGIC);
-    await write(frame(packr.pack({ revision, keyCount: snapshot.size, createdAtMs: Date.now() })));
+    await write(ring === null ? MAGIC : SEALED_MAGIC);
+    const leaseCount = leases.length > 0 ? { leaseCount: leases.length } : {};
+    await write(frame(pack({ revision, keyCount: snapshot.size, createdAtMs: Date.now(), ...leaseCount })));
+    if (leases.length > 0) await write(frame(pack(leases)));
     let wire: unknown[] = [];
     for (const e of snapshot.entries()) {
       wire.push(entryToWire(e));
       if (wire.length === ENTRIES_PER_FRAME) {
-        await write(frame(packr.pack(wire)));
+        await write(frame(pack(wire)));
         wire = [];
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
-    if (wire.length > 0) await write(frame(packr.pack(wire)));
+    if (wire.length > 0) await write(frame(pack(wire)));
     const end = Buffer.alloc(4);
     hash.update(end);
     await file.write(end);
@@ -98,6 +119,7 @@ export async function writeCheckpoint(
 export async function readCheckpoint(
   path: string,
   onEntries: (entries: KeyEntry[]) => void,
+  onLeases: (leases: LeaseWire[]) => void = () => {},
 ): Promise<CheckpointHeader> {
   const file = await open(path, 'r');
   try {
@@ -106,16 +128,28 @@ export async function readCheckpoint(
       (offset) => new CheckpointFormatError(path, `truncated at byte ${offset}`),
     );
     const magic = await reader.take(MAGIC.length);
-    if (!magic.equals(MAGIC)) throw new CheckpointFormatError(path, 'not a kvstore checkpoint (bad magic)');
+    const sealed = magic.equals(SEALED_MAGIC);
+    if (!sealed && !magic.equals(MAGIC))
+      throw new CheckpointFormatError(path, 'not a kvstore checkpoint (bad magic)');
+    let frames = 0;
+    const unpack = (payload: Buffer, revision: number): unknown =>
+      packr.unpack(sealed ? openFrame(path, payload, checkpointContext(frames++, revision)) : payload);
     const headerFrame = await nextFrame(reader);
     if (headerFrame === null) throw new CheckpointFormatError(path, 'no header');
-    const header = packr.unpack(headerFrame) as CheckpointHeader;
+    const header = unpack(headerFrame, 0) as CheckpointHeader;
     if (typeof header?.revision !== 'number' || typeof header.keyCount !== 'number') {
       throw new CheckpointFormatError(path, 'header is not { revision, keyCount }');
     }
+    if (typeof header.leaseCount === 'number' && header.leaseCount > 0) {
+      const payload = await nextFrame(reader);
+      const leases = payload === null ? null : leasesFromWire(unpack(payload, header.revision));
+      if (leases === null || leases.length !== header.leaseCount)
+        throw new CheckpointFormatError(path, `header promises ${header.leaseCount} leases, file holds none`);
+      onLeases(leases);
+    }
     let count = 0;
     for (let payload = await nextFrame(reader); payload !== null; payload = await nextFrame(reader)) {
-      const wire = packr.unpack(payload) as unknown[];
+      const wire = unpack(payload, header.revision) as unknown[];
       const entries: KeyEntry[] = new Array(wire.length);
       for (let i = 0; i < wire.length; i++) {
         const entry = entryFromWire(wire[i]);
@@ -136,6 +170,27 @@ export async function readCheckpoint(
     return header;
   } finally {
     await file.close();
+  }
+}
+
+const CONTEXT_PREFIX = Buffer.from('kvstore checkpoint\0', 'latin1');
+
+function checkpointContext(index: number, revision: number): Buffer {
+  const out = Buffer.allocUnsafe(CONTEXT_PREFIX.length + 12);
+  CONTEXT_PREFIX.copy(out, 0);
+  out.writeUInt32BE(index, CONTEXT_PREFIX.length);
+  out.writeUInt32BE(Math.floor(revision / 0x1_0000_0000), CONTEXT_PREFIX.length + 4);
+  out.writeUInt32BE(revision >>> 0, CONTEXT_PREFIX.length + 8);
+  return out;
+}
+
+/** A sealed frame's plaintext; a missing key or failed tag throws the encryption module's errors. */
+function openFrame(path: string, payload: Buffer, context: Buffer): Buffer {
+  try {
+    return openSealed(activeKeyRing(), payload, context, `checkpoint ${path}`);
+  } catch (err) {
+    if (err instanceof EnvelopeFormatError) throw new CheckpointFormatError(path, err.message);
+    throw err;
   }
 }
 

@@ -1,18 +1,25 @@
 import type { KeyEntry } from './key-entry.js';
 
-/** A key due to expire: the deadline and the revision of the put that set it. */
+/**
+ * A key due to expire: the deadline and the revision of the put that set it; or, with `lease`, a lease due
+ * to expire (key '' and modRevision 0).
+ */
 export interface Deadline {
   readonly expiresAt: number;
   readonly key: string;
   readonly modRevision: number;
+  readonly lease?: number;
 }
 
 /**
- * The TTL schedule: a binary min-heap of deadlines. Overwritten or deleted keys are not removed eagerly;
- * a popped deadline is stale when the key's current `modRevision` differs, and the caller skips it.
+ * The TTL schedule of keys with a `ttl_ms` and of leases: a binary min-heap of deadlines. Overwritten or
+ * deleted keys are not removed eagerly; a popped deadline is stale when the key's current `modRevision`
+ * differs, and the caller skips it. A lease's deadline is not a fact of the log (keep-alives are not
+ * logged): the schedule holds each lease's current one, and drops a popped one a keep-alive has moved.
  */
 export class ExpirySchedule {
   private readonly heap: Deadline[] = [];
+  private readonly leaseDeadlines = new Map<number, number>();
 
   get size(): number {
     return this.heap.length;
@@ -25,6 +32,23 @@ export class ExpirySchedule {
     this.siftUp(this.heap.length - 1);
   }
 
+  /** Sets lease `id`'s deadline (a grant, a keep-alive, a start-up), replacing the one before. */
+  armLease(id: number, expiresAt: number): void {
+    this.leaseDeadlines.set(id, expiresAt);
+    this.heap.push({ expiresAt, key: '', modRevision: 0, lease: id });
+    this.siftUp(this.heap.length - 1);
+  }
+
+  /** Lease `id`'s deadline, or undefined when it has none (it ended, or is not known). */
+  leaseDeadline(id: number): number | undefined {
+    return this.leaseDeadlines.get(id);
+  }
+
+  /** Forgets lease `id` (it ended). */
+  forgetLease(id: number): void {
+    this.leaseDeadlines.delete(id);
+  }
+
   /** The earliest deadline, or undefined when nothing is scheduled. */
   next(): number | undefined {
     return this.heap[0]?.expiresAt;
@@ -33,13 +57,17 @@ export class ExpirySchedule {
   /** Removes and returns up to `limit` deadlines at or before `nowMs`, earliest first. */
   takeDue(nowMs: number, limit: number): Deadline[] {
     const due: Deadline[] = [];
-    while (due.length < limit && this.heap.length > 0 && this.heap[0]!.expiresAt <= nowMs)
-      due.push(this.pop());
+    while (due.length < limit && this.heap.length > 0 && this.heap[0]!.expiresAt <= nowMs) {
+      const next = this.pop();
+      // A lease deadline a keep-alive has moved since is dropped here, once.
+      if (next.lease === undefined || this.leaseDeadlines.get(next.lease) === next.expiresAt) due.push(next);
+    }
     return due;
   }
 
   clear(): void {
     this.heap.length = 0;
+    this.leaseDeadlines.clear();
   }
 
   private pop(): Deadline {

@@ -4,10 +4,14 @@ import type { KeyEntry } from './key-entry.js';
 import type { KeyIndex } from './key-index.js';
 import type { AppliedRecord } from './key-state.js';
 
-/** One state of a key: from `revision` on (0: from before the index began), `entry` (null: absent). */
+/**
+ * One state of a key: from `revision` on (0: from before the index began), `entry` (null: absent),
+ * attached to `lease` (0: none; a lease is set by the put that made the entry).
+ */
 interface Version {
   readonly revision: number;
   readonly entry: KeyEntry | null;
+  readonly lease: number;
 }
 
 /**
@@ -66,16 +70,19 @@ export class HistoryIndex {
   /** Records the changes of applied records (in revision order, as the feed emits them). */
   apply(applied: readonly AppliedRecord[]): void {
     for (const { record, changes } of applied) {
-      for (const change of changes) {
+      for (let i = 0; i < changes.length; i++) {
+        const change = changes[i]!;
+        const event = record.events[i];
+        const lease = change.entry !== null && event?.type === 'put' ? (event.lease ?? 0) : 0;
         let list = this.versions.get(change.key);
         if (list === undefined) {
-          list = [{ revision: 0, entry: change.prev }];
+          list = [{ revision: 0, entry: change.prev, lease: change.prevLease }];
           this.versions.set(change.key, list);
           this.pending.push(change.key);
           this.retained++;
           this.heldBytes += costOf(change.key, change.prev);
         }
-        list.push({ revision: record.revision, entry: change.entry });
+        list.push({ revision: record.revision, entry: change.entry, lease });
         this.retained++;
         this.heldBytes += costOf(change.key, change.entry);
       }
@@ -87,6 +94,18 @@ export class HistoryIndex {
    * key has not changed since `from` (its current entry is its entry at `revision`).
    */
   at(key: string, revision: number): KeyEntry | null | undefined {
+    return this.find(key, revision)?.entry;
+  }
+
+  /**
+   * The lease `key` was attached to at `revision` (>= {@link from}; 0: none), undefined when the key has
+   * not changed since `from` (its current lease is its lease at `revision`).
+   */
+  leaseAt(key: string, revision: number): number | undefined {
+    return this.find(key, revision)?.lease;
+  }
+
+  private find(key: string, revision: number): Version | undefined {
     const list = this.versions.get(key);
     if (list === undefined) return undefined;
     let lo = 0;
@@ -97,7 +116,7 @@ export class HistoryIndex {
       if (list[mid]!.revision <= revision) lo = mid;
       else hi = mid - 1;
     }
-    return list[lo]!.entry;
+    return list[lo]!;
   }
 
   /** The entries of `selector` at `revision` (>= {@link from}), in key order, given the current index. */

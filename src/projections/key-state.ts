@@ -2,6 +2,7 @@ import type { LogEventType, LogRecord } from '../log/events.js';
 import type { KeyEntry } from './key-entry.js';
 import { keyEntry, toStoredValue } from './key-entry.js';
 import { KeyIndex } from './key-index.js';
+import { LeaseTable } from './lease-table.js';
 
 /** What one event did to one key: the entry after it (null once deleted or expired) and the one before. */
 export interface KeyChange {
@@ -9,6 +10,8 @@ export interface KeyChange {
   readonly key: string;
   readonly entry: KeyEntry | null;
   readonly prev: KeyEntry | null;
+  /** The lease `prev` was attached to (0: none): etcd's prev_kv.lease of a delete or overwrite. */
+  readonly prevLease: number;
 }
 
 /** A committed record as the projection applied it: the feed that watchers and subscribers read. */
@@ -33,6 +36,8 @@ export class ProjectionDivergenceError extends Error {
  */
 export class KeyState {
   readonly index = new KeyIndex();
+  /** The leases and their keys (etcd's lessor, without its clock). */
+  readonly leases = new LeaseTable();
   private appliedRevision = 0;
 
   /** Revision of the last applied record. */
@@ -79,8 +84,12 @@ export class KeyState {
           `${event.type} of "${event.key}" replaces revision ${event.prevRevision}, the state holds ${prevRevision}`,
         );
       }
-      changes[i] = { type: event.type, key: event.key, entry, prev };
+      // Read before applyKeyEvent detaches it: the prev_kv of a delete or overwrite keeps its lease.
+      const prevLease = prev === null ? 0 : this.leases.leaseOf(event.key);
+      changes[i] = { type: event.type, key: event.key, entry, prev, prevLease };
+      this.leases.applyKeyEvent(event);
     }
+    if (record.leases !== undefined) for (const event of record.leases) this.leases.applyLeaseEvent(event);
     this.appliedRevision = revision;
     return { record, changes };
   }
@@ -88,6 +97,7 @@ export class KeyState {
   /** Replaces the whole state with `entries` (sorted by key) at `revision`, as loaded from a checkpoint. */
   load(revision: number, entries: Iterable<KeyEntry>): void {
     this.index.clear();
+    this.leases.clear();
     for (const entry of entries) this.index.appendSorted(entry);
     this.appliedRevision = revision;
   }

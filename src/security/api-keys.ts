@@ -75,11 +75,30 @@ export function parseApiKeys(raw: unknown, where: string): ApiKeyEntry[] {
   });
 }
 
+/** Accepted keys remembered at most (more distinct keys than this in use: the memory starts again). */
+const ACCEPTED_KEYS_KEPT = 4096;
+
 /** Checks `authorization` values against a fixed set of API keys. */
 export class ApiKeyAuthenticator implements Authenticator {
-  private readonly digests: readonly { digest: Buffer; principal: Principal }[];
+  private digests: readonly { digest: Buffer; principal: Principal }[] = [];
+  /**
+   * Keys already accepted, so a client sending its key on every call pays a map lookup, not a SHA-256 and a
+   * compare per entry (~2-3 us of a ~60 us Get: docs/security.md#cost-of-the-gate). Only accepted keys
+   * enter (a guesser cannot fill it), it is bounded, and {@link replace} empties it, so a revoked key is
+   * refused at its next call. It holds keys in memory, as the JWT cache holds tokens.
+   */
+  private readonly acceptedKeys = new Map<string, Principal>();
 
   constructor(entries: readonly ApiKeyEntry[]) {
+    this.replace(entries);
+  }
+
+  /**
+   * Accepts exactly `entries` from now on (the keys file changed): a removed key is refused at its next
+   * call. Each principal is a new object, so nothing keyed by the old ones (access caches) applies to it.
+   */
+  replace(entries: readonly ApiKeyEntry[]): void {
+    this.acceptedKeys.clear();
     this.digests = entries.map((e) => ({
       digest: Buffer.from(e.hash.slice('sha256:'.length), 'hex'),
       principal: { name: e.name, roles: e.roles, via: 'api-key' },
@@ -103,6 +122,8 @@ export class ApiKeyAuthenticator implements Authenticator {
 
   /** The principal of a bare API key; throws {@link Unauthenticated} when no entry accepts it. */
   verifyKey(key: string): Principal {
+    const known = this.acceptedKeys.get(key);
+    if (known !== undefined) return known;
     const presented = createHash('sha256').update(key, 'utf8').digest();
     // Every stored digest is compared, in constant time each, so the time taken says nothing of which
     // entry (if any) matched; comparing digests, not keys, also hides the key's length.
@@ -112,6 +133,8 @@ export class ApiKeyAuthenticator implements Authenticator {
     }
     if (found === undefined)
       throw new Unauthenticated('the API key was refused (unknown or revoked)', 'unknown_key');
+    if (this.acceptedKeys.size >= ACCEPTED_KEYS_KEPT) this.acceptedKeys.clear();
+    this.acceptedKeys.set(key, found);
     return found;
   }
 }

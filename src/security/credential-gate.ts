@@ -23,6 +23,8 @@ const JWT_FORM = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  */
 export class CredentialGate implements Authenticator {
   private readonly missing: string;
+  /** The gate calls prepare then authenticate with the same header: the second finds it parsed here. */
+  private lastParsed: BearerValue | null = null;
 
   constructor(private readonly accepted: AcceptedCredentials) {
     const kinds = [
@@ -40,10 +42,9 @@ export class CredentialGate implements Authenticator {
       if (cn !== undefined) return this.accepted.clientCerts!.principal(cn);
       throw new Unauthenticated(this.missing, 'missing');
     }
-    const match = BEARER.exec(authorization);
-    if (!match) throw new Unauthenticated('authorization is not "Bearer <token>"', 'malformed');
-    const token = match[1]!;
-    if (JWT_FORM.test(token)) {
+    const { token, jwt } = this.parse(authorization);
+    if (token === null) throw new Unauthenticated('authorization is not "Bearer <token>"', 'malformed');
+    if (jwt) {
       if (this.accepted.jwt === null)
         throw new Unauthenticated(
           'a JWT was sent, but this server accepts none (security.jwt*)',
@@ -58,8 +59,23 @@ export class CredentialGate implements Authenticator {
 
   prepare(authorization: string | undefined): Promise<void> | undefined {
     if (this.accepted.jwt === null || authorization === undefined) return undefined;
-    const match = BEARER.exec(authorization);
-    if (!match || !JWT_FORM.test(match[1]!)) return undefined;
-    return this.accepted.jwt.prepare(match[1]!);
+    const { token, jwt } = this.parse(authorization);
+    return token !== null && jwt ? this.accepted.jwt.prepare(token) : undefined;
   }
+
+  private parse(authorization: string): BearerValue {
+    const last = this.lastParsed;
+    if (last !== null && last.authorization === authorization) return last;
+    const token = BEARER.exec(authorization)?.[1] ?? null;
+    const parsed = { authorization, token, jwt: token !== null && JWT_FORM.test(token) };
+    this.lastParsed = parsed;
+    return parsed;
+  }
+}
+
+/** An `authorization` value read once: its bearer token (null: not "Bearer <token>"), and whether a JWT. */
+interface BearerValue {
+  readonly authorization: string;
+  readonly token: string | null;
+  readonly jwt: boolean;
 }

@@ -12,6 +12,7 @@ import {
   jwtVerify,
 } from 'jose';
 import { type Principal, type RefusalReason, Unauthenticated } from './principal.js';
+import type { RemoteJwks } from './remote-jwks.js';
 
 /** Where JWT bearer tokens are checked against ('' = not used); see docs/security.md. */
 export interface JwtSettings {
@@ -21,6 +22,8 @@ export interface JwtSettings {
   readonly jwtPublicKeyFile: string;
   /** A JSON Web Key Set (RS256/ES256 keys, chosen by the token's kid). */
   readonly jwtJwksFile: string;
+  /** The issuer's JWKS by URL (security.jwtJwksUrl; fetched by {@link RemoteJwks}). */
+  readonly jwtJwksUrl?: string;
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   /** Claim holding the roles (a list, or one space-separated string); dots reach into objects. */
@@ -31,10 +34,23 @@ export interface JwtSettings {
 
 /** True when any JWT key is configured. */
 export function jwtConfigured(s: JwtSettings): boolean {
-  return s.jwtSecretFile !== '' || s.jwtPublicKeyFile !== '' || s.jwtJwksFile !== '';
+  return (
+    s.jwtSecretFile !== '' || s.jwtPublicKeyFile !== '' || s.jwtJwksFile !== '' || (s.jwtJwksUrl ?? '') !== ''
+  );
+}
+
+/** The files JWT keys are read from (for the reload: they are read again when they change). */
+export function jwtKeyFiles(s: JwtSettings): string[] {
+  return [s.jwtSecretFile, s.jwtPublicKeyFile, s.jwtJwksFile].filter((f) => f !== '');
 }
 
 type KeyResolver = (header: JWTHeaderParameters) => Promise<CryptoKey | Uint8Array>;
+
+/** The keys tokens are verified with: the algorithms allowed and the key for a token's header. */
+export interface JwtKeys {
+  readonly algorithms: JWSAlgorithm[];
+  readonly keyFor: KeyResolver;
+}
 
 /** Verified tokens (and recent refusals) kept at most; the oldest go first. */
 const CACHE_ENTRIES = 10_000;
@@ -67,72 +83,44 @@ export class JwtAuthenticator {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly verifying = new Map<string, Promise<void>>();
 
+  /** Bumped when the keys change: a verification that began under older keys is done again. */
+  private generation = 0;
+
   private constructor(
     private readonly settings: JwtSettings,
-    private readonly algorithms: JWSAlgorithm[],
-    private readonly keyFor: KeyResolver,
+    private keys: JwtKeys,
     private readonly now: () => number,
   ) {}
 
   /** Reads the configured keys; throws naming the setting when one is unreadable or unusable. */
-  static async load(settings: JwtSettings, now: () => number = Date.now): Promise<JwtAuthenticator> {
+  static async load(
+    settings: JwtSettings,
+    now: () => number = Date.now,
+    remote: RemoteJwks | null = null,
+  ): Promise<JwtAuthenticator> {
     if (settings.jwtIssuer === '' || settings.jwtAudience === '')
       throw new Error(
         'security.jwtIssuer and security.jwtAudience must both be set when JWTs are accepted (a token for another service or from another issuer must not pass)',
       );
-    const algorithms: JWSAlgorithm[] = [];
-    let secret: Uint8Array | null = null;
-    if (settings.jwtSecretFile !== '') {
-      let raw = readSetting('security.jwtSecretFile', settings.jwtSecretFile);
-      if (raw.at(-1) === 0x0a) raw = raw.subarray(0, raw.at(-2) === 0x0d ? -2 : -1);
-      if (raw.length < 32)
-        throw new Error(
-          `security.jwtSecretFile ${settings.jwtSecretFile}: an HS256 secret needs at least 32 bytes (has ${raw.length})`,
-        );
-      secret = new Uint8Array(raw);
-      algorithms.push('HS256');
-    }
-    let pem: { alg: JWSAlgorithm; key: CryptoKey } | null = null;
-    if (settings.jwtPublicKeyFile !== '') {
-      const where = `security.jwtPublicKeyFile ${settings.jwtPublicKeyFile}`;
-      const text = readSetting('security.jwtPublicKeyFile', settings.jwtPublicKeyFile).toString('utf8');
-      let alg: JWSAlgorithm;
-      try {
-        const key = createPublicKey(text);
-        const curve = key.asymmetricKeyDetails?.namedCurve;
-        if (key.asymmetricKeyType === 'rsa') alg = 'RS256';
-        else if (key.asymmetricKeyType === 'ec' && curve === 'prime256v1') alg = 'ES256';
-        else
-          throw new Error(
-            `a ${key.asymmetricKeyType} ${curve ?? ''} key: use RSA (RS256) or EC P-256 (ES256)`,
-          );
-        pem = { alg, key: await importSPKI(key.export({ type: 'spki', format: 'pem' }).toString(), alg) };
-      } catch (err) {
-        throw new Error(`${where}: ${(err as Error).message}`);
-      }
-      if (!algorithms.includes(alg)) algorithms.push(alg);
-    }
-    let jwks: ReturnType<typeof createLocalJWKSet> | null = null;
-    if (settings.jwtJwksFile !== '') {
-      const where = `security.jwtJwksFile ${settings.jwtJwksFile}`;
-      try {
-        const set = JSON.parse(readSetting('security.jwtJwksFile', settings.jwtJwksFile).toString('utf8'));
-        jwks = createLocalJWKSet(set as JSONWebKeySet);
-      } catch (err) {
-        throw new Error(`${where}: ${(err as Error).message}`);
-      }
-      for (const alg of ['RS256', 'ES256'] as const) if (!algorithms.includes(alg)) algorithms.push(alg);
-    }
-    if (algorithms.length === 0) throw new Error('no JWT key is configured');
-    // The key follows the token's alg, and HS256 only ever uses the secret: a token signed with a public
-    // key as an HMAC secret (the classic algorithm confusion) finds no key.
-    const keyFor: KeyResolver = async (header) => {
-      if (header.alg === 'HS256' && secret !== null) return secret;
-      if (jwks !== null && header.alg !== 'HS256') return jwks(header);
-      if (pem !== null && header.alg === pem.alg) return pem.key;
-      throw new errors.JOSEAlgNotAllowed(`"alg" (Algorithm) Header Parameter value not allowed`);
-    };
-    return new JwtAuthenticator(settings, algorithms, keyFor, now);
+    const jwt = new JwtAuthenticator(settings, await loadJwtKeys(settings, remote), now);
+    // A key removed from the issuer's set: the tokens it verified are checked again.
+    remote?.onChange(() => jwt.forget());
+    return jwt;
+  }
+
+  /**
+   * Verifies with `keys` from now on (the key files changed): every token verified before is checked
+   * again, so a token signed with a removed key or secret is refused at once.
+   */
+  useKeys(keys: JwtKeys): void {
+    this.keys = keys;
+    this.forget();
+  }
+
+  /** Drops every verified token (and remembered refusal): each is verified again when next seen. */
+  forget(): void {
+    this.generation += 1;
+    this.cache.clear();
   }
 
   /**
@@ -174,9 +162,21 @@ export class JwtAuthenticator {
 
   private async verify(token: string): Promise<void> {
     let entry: CacheEntry;
+    let generation: number;
+    do {
+      generation = this.generation;
+      entry = await this.verifyOnce(token);
+    } while (generation !== this.generation);
+    if (this.cache.size >= CACHE_ENTRIES) this.evict();
+    this.cache.delete(token);
+    this.cache.set(token, entry);
+  }
+
+  private async verifyOnce(token: string): Promise<CacheEntry> {
+    let entry: CacheEntry;
     try {
-      const { payload } = await jwtVerify(token, this.keyFor, {
-        algorithms: this.algorithms,
+      const { payload } = await jwtVerify(token, this.keys.keyFor, {
+        algorithms: this.keys.algorithms,
         issuer: this.settings.jwtIssuer,
         audience: this.settings.jwtAudience,
         clockTolerance: Math.round(this.settings.jwtClockSkewMs / 1000),
@@ -190,9 +190,7 @@ export class JwtAuthenticator {
     } catch (err) {
       entry = { refusal: refusalOf(err, this.settings), untilMs: this.now() + REFUSAL_MS };
     }
-    if (this.cache.size >= CACHE_ENTRIES) this.evict();
-    this.cache.delete(token);
-    this.cache.set(token, entry);
+    return entry;
   }
 
   private rolesOf(payload: JWTPayload): string[] {
@@ -220,6 +218,75 @@ export class JwtAuthenticator {
       this.cache.delete(token);
     }
   }
+}
+
+/**
+ * Reads the key files (and takes the remote set) into the keys tokens are verified with; throws naming
+ * the setting when one is unreadable or unusable.
+ */
+export async function loadJwtKeys(settings: JwtSettings, remote: RemoteJwks | null = null): Promise<JwtKeys> {
+  const algorithms: JWSAlgorithm[] = [];
+  let secret: Uint8Array | null = null;
+  if (settings.jwtSecretFile !== '') {
+    let raw = readSetting('security.jwtSecretFile', settings.jwtSecretFile);
+    if (raw.at(-1) === 0x0a) raw = raw.subarray(0, raw.at(-2) === 0x0d ? -2 : -1);
+    if (raw.length < 32)
+      throw new Error(
+        `security.jwtSecretFile ${settings.jwtSecretFile}: an HS256 secret needs at least 32 bytes (has ${raw.length})`,
+      );
+    secret = new Uint8Array(raw);
+    algorithms.push('HS256');
+  }
+  let pem: { alg: JWSAlgorithm; key: CryptoKey } | null = null;
+  if (settings.jwtPublicKeyFile !== '') {
+    const where = `security.jwtPublicKeyFile ${settings.jwtPublicKeyFile}`;
+    const text = readSetting('security.jwtPublicKeyFile', settings.jwtPublicKeyFile).toString('utf8');
+    let alg: JWSAlgorithm;
+    try {
+      const key = createPublicKey(text);
+      const curve = key.asymmetricKeyDetails?.namedCurve;
+      if (key.asymmetricKeyType === 'rsa') alg = 'RS256';
+      else if (key.asymmetricKeyType === 'ec' && curve === 'prime256v1') alg = 'ES256';
+      else
+        throw new Error(`a ${key.asymmetricKeyType} ${curve ?? ''} key: use RSA (RS256) or EC P-256 (ES256)`);
+      pem = { alg, key: await importSPKI(key.export({ type: 'spki', format: 'pem' }).toString(), alg) };
+    } catch (err) {
+      throw new Error(`${where}: ${(err as Error).message}`);
+    }
+    if (!algorithms.includes(alg)) algorithms.push(alg);
+  }
+  let jwks: ReturnType<typeof createLocalJWKSet> | null = null;
+  if (settings.jwtJwksFile !== '') {
+    const where = `security.jwtJwksFile ${settings.jwtJwksFile}`;
+    try {
+      const set = JSON.parse(readSetting('security.jwtJwksFile', settings.jwtJwksFile).toString('utf8'));
+      jwks = createLocalJWKSet(set as JSONWebKeySet);
+    } catch (err) {
+      throw new Error(`${where}: ${(err as Error).message}`);
+    }
+    for (const alg of ['RS256', 'ES256'] as const) if (!algorithms.includes(alg)) algorithms.push(alg);
+  }
+  if (remote !== null)
+    for (const alg of ['RS256', 'ES256'] as const) if (!algorithms.includes(alg)) algorithms.push(alg);
+  if (algorithms.length === 0) throw new Error('no JWT key is configured');
+  // The key follows the token's alg, and HS256 only ever uses the secret: a token signed with a public
+  // key as an HMAC secret (the classic algorithm confusion) finds no key.
+  const keyFor: KeyResolver = async (header) => {
+    if (header.alg === 'HS256' && secret !== null) return secret;
+    if (jwks !== null && header.alg !== 'HS256') {
+      // A kid the file lacks may be the issuer's (remote) set's.
+      if (remote === null) return jwks(header);
+      try {
+        return await jwks(header);
+      } catch {
+        return remote.keyFor(header);
+      }
+    }
+    if (remote !== null && header.alg !== 'HS256') return remote.keyFor(header);
+    if (pem !== null && header.alg === pem.alg) return pem.key;
+    throw new errors.JOSEAlgNotAllowed(`"alg" (Algorithm) Header Parameter value not allowed`);
+  };
+  return { algorithms, keyFor };
 }
 
 /** What the caller is told: which claim failed and why, never anything about the key or signature bytes. */

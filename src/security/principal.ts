@@ -10,7 +10,8 @@ export interface Principal {
  * Why a credential was refused, from a small fixed set (the `reason` label of kvstore_auth_refusals_total):
  * missing (none sent), malformed (not "Bearer <token>"), unknown_key (an API key no entry has), expired,
  * not_yet_valid (nbf), bad_signature, audience, issuer, claims (sub or exp missing, roles not a list),
- * unsupported (a credential of a kind this server does not accept, or an algorithm it does not allow).
+ * unsupported (a credential of a kind this server does not accept, or an algorithm it does not allow),
+ * keys_unavailable (the issuer's JWKS, security.jwtJwksUrl, could not be fetched).
  */
 export type RefusalReason =
   | 'missing'
@@ -22,7 +23,8 @@ export type RefusalReason =
   | 'audience'
   | 'issuer'
   | 'claims'
-  | 'unsupported';
+  | 'unsupported'
+  | 'keys_unavailable';
 
 /** Why a call was refused before any handler: said to the caller as UNAUTHENTICATED / 401. */
 export class Unauthenticated extends Error {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { compilePattern } from '../keys/key-pattern.js';
+import { type Namespace, parseNamespaces } from './namespaces.js';
 import { parseRateLimit, type RateLimit } from './rate-limit.js';
 
 /** What one role grants: key globs it may read and write, and whether it may make admin calls. */
@@ -12,6 +13,8 @@ export interface RoleGrants {
   readonly admin: boolean;
   /** Requests and bytes a second its principals may send (absent: this role sets no limit). */
   readonly rateLimit?: RateLimit;
+  /** The namespace (tenant) its principals are bound to (security/namespaces.ts); absent: none. */
+  readonly namespace?: Namespace;
 }
 
 /** Roles by name. */
@@ -29,7 +32,7 @@ export const BUILT_IN_ROLES: RoleTable = new Map<string, RoleGrants>([
 ]);
 
 const ROLE_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
-const ROLE_FIELDS = ['read', 'write', 'admin', 'rateLimit'];
+const ROLE_FIELDS = ['read', 'write', 'admin', 'rateLimit', 'namespace'];
 
 /** Reads a roles file (YAML or JSON: `roles: {name: {read: [globs], write: [globs], admin: bool}}`). */
 export function loadRolesFile(path: string): RoleTable {
@@ -46,9 +49,11 @@ export function loadRolesFile(path: string): RoleTable {
 export function parseRoles(raw: unknown, where: string): RoleTable {
   const table = new Map(BUILT_IN_ROLES);
   if (raw === null || raw === undefined) return table;
-  const roles = isRecord(raw) && 'roles' in raw ? raw.roles : raw;
+  // The file may also hold `namespaces:` (security/namespaces.ts), so the roles are then under `roles:`.
+  const roles = isRecord(raw) && ('roles' in raw || 'namespaces' in raw) ? (raw.roles ?? {}) : raw;
   if (!isRecord(roles))
     throw new Error(`${where}: expected "roles:" mapping role names to {read, write, admin}`);
+  const namespaces = parseNamespaces(isRecord(raw) ? raw.namespaces : undefined, where);
   for (const [name, definition] of Object.entries(roles)) {
     const at = `${where}: role "${name}"`;
     if (!ROLE_NAME.test(name)) throw new Error(`${at}: a role name is 1 to 64 of A-Z a-z 0-9 _ . @ -`);
@@ -61,6 +66,7 @@ export function parseRoles(raw: unknown, where: string): RoleTable {
       throw new Error(`${at}: unknown field ${unknown.join(', ')} (${ROLE_FIELDS.join(', ')})`);
     const admin = definition.admin ?? false;
     if (typeof admin !== 'boolean') throw new Error(`${at}: admin must be true or false`);
+    const namespace = roleNamespace(definition.namespace, admin, namespaces, at);
     table.set(name, {
       read: globs(definition.read, `${at}: read`),
       write: globs(definition.write, `${at}: write`),
@@ -68,18 +74,47 @@ export function parseRoles(raw: unknown, where: string): RoleTable {
       ...(definition.rateLimit === undefined
         ? {}
         : { rateLimit: parseRateLimit(definition.rateLimit, `${at}: rateLimit`) }),
+      ...(namespace === undefined ? {} : { namespace }),
     });
   }
   return table;
 }
 
-/** Throws naming the first role of `roles` that `table` does not define (for the keys of a keys file). */
+/**
+ * Throws naming the first role of `roles` that `table` does not define, or the roles that bind it to two
+ * namespaces (for the keys of a keys file).
+ */
 export function checkRolesKnown(table: RoleTable, roles: readonly string[], who: string): void {
   const missing = roles.find((role) => !table.has(role));
   if (missing !== undefined)
     throw new Error(
       `${who}: role "${missing}" is not defined (built in: admin, readwrite, readonly; others in security.rolesFile)`,
     );
+  // A principal belongs to one namespace at most: a key whose roles name two could never make a call.
+  const bound = roles.filter((role) => table.get(role)?.namespace !== undefined);
+  const names = new Set(bound.map((role) => table.get(role)!.namespace!.name));
+  if (names.size > 1)
+    throw new Error(
+      `${who}: its roles bind it to ${names.size} namespaces (${bound.map((r) => `"${r}": ${table.get(r)!.namespace!.name}`).join(', ')}); a principal may belong to one namespace`,
+    );
+}
+
+/** A role's `namespace:` name as the namespace it binds to; a namespaced role may not be admin. */
+function roleNamespace(
+  raw: unknown,
+  admin: boolean,
+  namespaces: ReadonlyMap<string, Namespace>,
+  at: string,
+): Namespace | undefined {
+  if (raw === undefined) return undefined;
+  const namespace = typeof raw === 'string' ? namespaces.get(raw) : undefined;
+  if (namespace === undefined)
+    throw new Error(`${at}: namespace ${JSON.stringify(raw)} is not defined under "namespaces:"`);
+  if (admin)
+    throw new Error(
+      `${at}: is bound to namespace "${namespace.name}" and cannot be admin (admin calls span every namespace)`,
+    );
+  return namespace;
 }
 
 function globs(raw: unknown, at: string): string[] {

@@ -3,6 +3,16 @@ import { ApiKeyAuthenticator, type ApiKeyEntry, loadApiKeysFile } from '../secur
 import { ClientCertPrincipals } from '../security/client-cert.js';
 import { CredentialGate } from '../security/credential-gate.js';
 import { JwtAuthenticator, jwtConfigured } from '../security/jwt.js';
+import { RemoteJwks } from '../security/remote-jwks.js';
+
+/** The gate and the parts of it a reload replaces keys in (null = not configured). */
+export interface BuiltAuthenticator {
+  readonly gate: CredentialGate;
+  readonly apiKeys: ApiKeyAuthenticator | null;
+  readonly jwt: JwtAuthenticator | null;
+  /** The issuer's JWKS by URL (security.jwtJwksUrl), fetched on its own schedule. */
+  readonly remoteJwks: RemoteJwks | null;
+}
 
 /**
  * The gate's authenticator from the configuration, or null when no credential is configured (auth off):
@@ -14,12 +24,22 @@ export async function buildAuthenticator(
   config: Config,
   /** The keys file's entries when the caller has read it already. */
   keys?: readonly ApiKeyEntry[],
-): Promise<CredentialGate | null> {
+  /** Hears of the remote JWKS's fetches (for the log). */
+  onJwks?: ConstructorParameters<typeof RemoteJwks>[1]['onEvent'],
+): Promise<BuiltAuthenticator | null> {
   const { security } = config;
   const apiKeys = security.apiKeysFile
     ? new ApiKeyAuthenticator(keys ?? loadApiKeysFile(security.apiKeysFile))
     : null;
-  const jwt = jwtConfigured(security) ? await JwtAuthenticator.load(security) : null;
+  const remoteJwks =
+    security.jwtJwksUrl !== ''
+      ? new RemoteJwks(security.jwtJwksUrl, {
+          refreshMs: security.jwtJwksRefreshMs,
+          cooldownMs: security.jwtJwksCooldownMs,
+          onEvent: onJwks,
+        })
+      : null;
+  const jwt = jwtConfigured(security) ? await JwtAuthenticator.load(security, Date.now, remoteJwks) : null;
   // Opt-in: with mTLS alone (no roles mapped) a certificate opens the connection, and a call still needs
   // its API key or JWT, as before client certificates could name principals.
   const clientCerts =
@@ -27,7 +47,7 @@ export async function buildAuthenticator(
       ? new ClientCertPrincipals(security.clientCertRoles)
       : null;
   if (apiKeys === null && jwt === null && clientCerts === null) return null;
-  return new CredentialGate({ apiKeys, jwt, clientCerts });
+  return { gate: new CredentialGate({ apiKeys, jwt, clientCerts }), apiKeys, jwt, remoteJwks };
 }
 
 /** True when a listener asks clients for certificates (mTLS). */

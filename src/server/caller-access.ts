@@ -17,10 +17,15 @@ export interface CallerAccess {
   readonly rateLimiter: RateLimiter | null;
   /** The roles (built-in and security.rolesFile), for the etcd Auth service's RoleGet/RoleList. */
   readonly roles: RoleTable;
+  /**
+   * Resolves principals with `roles` from now on (security.rolesFile changed): every principal's access is
+   * worked out again at its next call, so a narrowed role binds at once.
+   */
+  useRoles(roles: RoleTable): void;
 }
 
 /** Everything, for every call: authentication is off. */
-const OPEN: Omit<CallerAccess, 'roles'> = {
+const OPEN: Omit<CallerAccess, 'roles' | 'useRoles'> = {
   ofCall: () => UNRESTRICTED,
   ofPrincipal: () => UNRESTRICTED,
   rateLimiter: null,
@@ -41,15 +46,27 @@ export function callerAccess(
     ? loadRolesFile(config.security.rolesFile)
     : BUILT_IN_ROLES;
   for (const key of apiKeys) checkRolesKnown(roles, key.roles, `security.apiKeysFile: key "${key.name}"`);
-  if (!authOn) return { ...OPEN, roles };
-  const control = new AccessControl(roles);
+  if (!authOn) return { ...OPEN, roles, useRoles() {} };
+  // Replaced whole when the roles file changes (reload): its per-principal cache goes with it.
+  let control = new AccessControl(roles);
+  let current = roles;
   return {
     ofCall: (metadata) => {
       const principal = principalOf(metadata);
       return principal === undefined ? NO_ACCESS : control.accessOf(principal);
     },
     ofPrincipal: (principal) => control.accessOf(principal),
-    rateLimiter: [...roles.values()].some((role) => role.rateLimit) ? new RateLimiter(onRateLimited) : null,
-    roles,
+    // With a roles file a reload may add a rateLimit, so the limiter is there from the start.
+    rateLimiter:
+      config.security.rolesFile !== '' || [...roles.values()].some((role) => role.rateLimit)
+        ? new RateLimiter(onRateLimited)
+        : null,
+    get roles() {
+      return current;
+    },
+    useRoles(next) {
+      control = new AccessControl(next);
+      current = next;
+    },
   };
 }

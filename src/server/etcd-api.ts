@@ -12,11 +12,12 @@ import type { Config } from '../config/settings.js';
 import { formatLogUrl } from '../log/log-url.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { AuditSink } from '../service/audit.js';
-import { AuditedEtcdKvOperations } from '../service/audited-operations.js';
+import { AuditedEtcdAuthOperations, AuditedEtcdKvOperations } from '../service/audited-operations.js';
 import { EtcdAuthOperations, type EtcdAuthSources } from '../service/etcd-auth.js';
 import { EtcdKvOperations } from '../service/etcd-operations.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub, type WatchStats } from '../streams/watch-hub.js';
+import { namespacedEtcdKv } from './namespace-setup.js';
 import { ENVELOPE_BYTES, maxResponseBytes } from './open-store.js';
 
 /** The etcd v3 API's parts: its services (for grpc.listen), its watch hub, its optional own listener. */
@@ -62,6 +63,17 @@ export function etcdApi(
     memberId: id52(`kvstore member ${hostname()} ${resolve(config.data.dir)} ${config.grpc.listen}`),
     name: hostname(),
     clientUrls: () => [...urls],
+    membership: parts.store.eventLog.membership?.(),
+  };
+  let announced: { stop(): Promise<void> } | null = null;
+  // Announced once every URL is known (after etcd.listen), so the others list this node as clients reach it.
+  const announce = () => {
+    announced ??=
+      identity.membership?.announce(() => ({
+        id: identity.memberId,
+        name: identity.name,
+        clientUrls: identity.clientUrls(),
+      })) ?? null;
   };
   const hub = new WatchHub(parts.store, etcdWatchEncoder(identity), {
     maxBufferedEvents: config.watch.maxBufferedEvents,
@@ -70,9 +82,14 @@ export function etcdApi(
     progressIntervalMs: config.watch.progressIntervalMs,
   });
   const kvOptions = { maxResponseBytes: maxResponseBytes(config) };
-  const kv = parts.audit
-    ? new AuditedEtcdKvOperations(parts.store, kvOptions, parts.audit)
-    : new EtcdKvOperations(parts.store, kvOptions);
+  const kv = namespacedEtcdKv(
+    config,
+    parts.store,
+    kvOptions,
+    parts.audit
+      ? new AuditedEtcdKvOperations(parts.store, kvOptions, parts.audit)
+      : new EtcdKvOperations(parts.store, kvOptions),
+  );
   const services: ExtraService[] = [
     ...etcdUnaryServices({
       store: parts.store,
@@ -80,7 +97,9 @@ export function etcdApi(
       admin: parts.admin,
       identity,
       ctx: parts.ctx,
-      auth: new EtcdAuthOperations(parts.security),
+      auth: parts.audit
+        ? new AuditedEtcdAuthOperations(parts.security, parts.audit)
+        : new EtcdAuthOperations(parts.security),
     }),
     {
       definition: etcdWatchDefinition,
@@ -96,7 +115,10 @@ export function etcdApi(
       urls.unshift(`${scheme}://${host}:${port}`);
     },
     async listen(interceptors, credentials) {
-      if (config.etcd.listen === 'off') return null;
+      if (config.etcd.listen === 'off') {
+        announce();
+        return null;
+      }
       const server = new StrictServer({
         'grpc.max_receive_message_length': 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
         'grpc.max_send_message_length':
@@ -116,6 +138,7 @@ export function etcdApi(
       );
       own = server;
       urls.push(`${scheme}://${hostOf(config.etcd.listen)}:${port}`);
+      announce();
       return port;
     },
     watchStats() {
@@ -125,7 +148,11 @@ export function etcdApi(
       hub.close();
       kv.close();
     },
-    shutdown(timeoutMs) {
+    async shutdown(timeoutMs) {
+      // The others stop listing this node at once (at most 1 s spent on it: a log that is down keeps it).
+      const leaving = announced?.stop();
+      announced = null;
+      if (leaving) await Promise.race([leaving, new Promise((done) => setTimeout(done, 1_000).unref())]);
       const server = own;
       if (server === null) return Promise.resolve();
       return new Promise<void>((done) => {

@@ -1,18 +1,21 @@
 import { type ServerCredentials, type ServerInterceptor, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { ETCD_AUTHENTICATE_PATH } from '../api/etcd/auth.js';
 import { adminHandlers } from '../api/grpc/admin-service.js';
-import { admission } from '../api/grpc/admission.js';
-import { type Authenticator, authInterceptor } from '../api/grpc/auth-interceptor.js';
+import { admission, isUnary } from '../api/grpc/admission.js';
+import { type Authenticator, authInterceptor, credentialCheck } from '../api/grpc/auth-interceptor.js';
 import { type ExtraService, type RefusedRequest, startGrpcServer } from '../api/grpc/grpc-server.js';
 import { kvMultiHandlers } from '../api/grpc/kv-multi-service.js';
 import { kvHandlers } from '../api/grpc/kv-service.js';
-import { rateLimitInterceptor } from '../api/grpc/rate-limit-interceptor.js';
+import { openCallLimitInterceptor } from '../api/grpc/open-call-limit-interceptor.js';
+import { rateLimitCheck, rateLimitInterceptor } from '../api/grpc/rate-limit-interceptor.js';
 import type { HandlerContext } from '../api/grpc/unary.js';
 import { watchHandler } from '../api/grpc/watch-service.js';
 import type { Config } from '../config/settings.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { AuditSink } from '../service/audit.js';
 import type { KvOperations } from '../service/kv-operations.js';
+import type { PeerRateLimiter } from '../service/peer-rate-limiter.js';
 import type { RateLimiter } from '../service/rate-limiter.js';
 import type { KvStore } from '../store/kv-store.js';
 import type { WatchHub } from '../streams/watch-hub.js';
@@ -33,6 +36,8 @@ export interface GrpcParts {
   readonly authenticator?: Authenticator | null;
   /** The audit log (security.auditFile): calls refused before a handler get a line too. */
   readonly audit?: AuditSink | null;
+  /** etcd Authenticate calls per client address (security.authenticateRateLimit), with auth on. */
+  readonly authenticateLimiter?: PeerRateLimiter | null;
   /** Per-principal rate limits, when a role sets one (shared with the HTTP API). */
   readonly rateLimiter?: RateLimiter | null;
   /** Tracing's interceptor (tracing on): installed last, so it sees every call the others let through. */
@@ -57,22 +62,35 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
     if (logger.isLevelEnabled('debug'))
       logger.debug({ method, code: status[code], details }, 'request refused');
   };
+  const unauthenticated = (path: string, details: string) => refused(path, status.UNAUTHENTICATED, details);
+  const exhausted = (path: string, details: string) => refused(path, status.RESOURCE_EXHAUSTED, details);
+  // The gate of every call, on every service (kvstore.v1, etcd, reflection), and the rate limits (roles'
+  // rateLimit) charged to the principal it admitted: inside admission's layer for the unary calls admission
+  // wraps (one interceptor layer per call, not three), as interceptors of their own for the streams.
+  const credentials = parts.authenticator ? credentialCheck(parts.authenticator, unauthenticated) : undefined;
+  const rateLimit = parts.rateLimiter
+    ? rateLimitCheck(parts.rateLimiter, ctx.accessOf, exhausted)
+    : undefined;
   // One admission controller: the HTTP API holds its request bytes against the same limit.
-  const gate = admission({ ...config.limits, maxRequestBytes: maxReceiveBytes }, (path, details) =>
-    refused(path, status.RESOURCE_EXHAUSTED, details),
-  );
-  // The gate of every call, on every service (kvstore.v1, etcd, reflection): last, so it wraps admission.
-  const auth = parts.authenticator
-    ? authInterceptor(parts.authenticator, (path, details) => refused(path, status.UNAUTHENTICATED, details))
-    : null;
-  // Rate limits (roles' rateLimit), charged to the principal the gate admitted.
+  const gate = admission({ ...config.limits, maxRequestBytes: maxReceiveBytes }, exhausted, {
+    metadata: credentials,
+    request: rateLimit,
+  });
+  // Streams: last in the list, so the gate wraps the limiter (grpc-js hands metadata to the first first).
+  const auth = parts.authenticator ? authInterceptor(parts.authenticator, unauthenticated, isUnary) : null;
   const limited = parts.rateLimiter
-    ? rateLimitInterceptor(parts.rateLimiter, ctx.accessOf, (path, details) =>
-        refused(path, status.RESOURCE_EXHAUSTED, details),
-      )
+    ? rateLimitInterceptor(parts.rateLimiter, ctx.accessOf, exhausted, isUnary)
     : null;
-  // grpc-js hands metadata to the first interceptor of the list first: the limiter comes after the gate.
-  const interceptors = [gate.interceptor, ...(auth ? [auth] : []), ...(limited ? [limited] : [])];
+  // Authenticate is open (it takes the credential to check), so it is charged to the caller's address.
+  const authenticateLimited = parts.authenticateLimiter
+    ? openCallLimitInterceptor(ETCD_AUTHENTICATE_PATH, parts.authenticateLimiter, exhausted)
+    : null;
+  const interceptors = [
+    gate.interceptor,
+    ...(authenticateLimited ? [authenticateLimited] : []),
+    ...(auth ? [auth] : []),
+    ...(limited ? [limited] : []),
+  ];
   if (parts.tracing) interceptors.push(parts.tracing);
   const running = await startGrpcServer(
     {

@@ -8,6 +8,7 @@ import { encodeSseBatch } from '../api/http/sse-watch.js';
 import { listenError } from '../api/listen-error.js';
 import type { Config } from '../config/settings.js';
 import type { Authenticator, Principal } from '../security/principal.js';
+import type { RoleTable } from '../security/roles.js';
 import type { Access } from '../service/access.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { AuditSink } from '../service/audit.js';
@@ -46,6 +47,8 @@ export interface HttpApiParts {
   readonly rateLimiter?: RateLimiter | null;
   /** The audit log: requests refused before an operation get a line. */
   readonly audit?: AuditSink | null;
+  /** The roles in use now, for GET /v1/whoami. */
+  readonly roles?: () => RoleTable;
 }
 
 /**
@@ -83,6 +86,7 @@ export async function startHttpApi(
     accessOf: parts.accessOf,
     rateLimiter: parts.rateLimiter,
     audit: parts.audit,
+    roles: parts.roles,
   });
   const api = parts.traced ? parts.traced(untraced) : untraced;
   if (config.http.api === 'admin') {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Operations } from '../api/http/operations.js';
 import type { Config } from '../config/settings.js';
+import { useKeyRing } from '../log/encryption.js';
+import { ENCRYPTION_KEY_ENV, loadKeyRing } from '../security/encryption-keys.js';
 import { natsConnectAuth } from '../security/nats-credentials.js';
 import { KvStore } from '../store/kv-store.js';
 import { cursorWitness } from '../streams/nats/cursor-file.js';
@@ -16,12 +18,17 @@ export function maxResponseBytes(config: Config): number {
 }
 
 /** Opens the store the configuration describes: its data directory, its log (log.url), its limits. */
-export function openStore(
+export async function openStore(
   config: Config,
   ops: Operations,
   logger: Logger,
   tracing: ServerTracing | null = null,
 ): Promise<KvStore> {
+  // Encryption at rest: the key ring is set before the log opens, so replay can open sealed records (a
+  // missing or wrong key stops the start there) and every record written from now on is sealed.
+  const ring = loadKeyRing(config.security.encryptionKeyFile, process.env[ENCRYPTION_KEY_ENV]);
+  useKeyRing(ring);
+  if (ring !== null) logger.info({ keys: ring.ids(), current: ring.currentId }, 'encryption at rest is on');
   return KvStore.open({
     dataDir: config.data.dir,
     log: config.log.url,

@@ -6,22 +6,26 @@ import { startOperations } from '../api/http/operations.js';
 import { listenError } from '../api/listen-error.js';
 import type { StatsProviders } from '../api/metrics/providers.js';
 import type { Config } from '../config/settings.js';
-import { loadApiKeysFile } from '../security/api-keys.js';
+import { type ApiKeyEntry, loadApiKeysFile } from '../security/api-keys.js';
 import { countingRefusals } from '../security/principal.js';
 import { grpcServerCredentials } from '../security/tls.js';
 import { AdminOperations } from '../service/admin-operations.js';
 import { AuditedAdminOperations, AuditedKvOperations } from '../service/audited-operations.js';
 import { KvOperations } from '../service/kv-operations.js';
+import { PeerRateLimiter } from '../service/peer-rate-limiter.js';
 import type { KvStore } from '../store/kv-store.js';
 import { WatchHub, type WatchStats } from '../streams/watch-hub.js';
 import { openAuditFile } from './audit-file.js';
 import { buildAuthenticator } from './authentication.js';
 import { callerAccess } from './caller-access.js';
+import { credentialReloader, openCredentialWatch, type ReadonlyTargetsRef } from './credential-reload.js';
 import { etcdApi } from './etcd-api.js';
 import { startEventPublisher } from './event-publisher.js';
 import { exposureProblem } from './exposure.js';
 import { durabilityOf, startGrpcListener } from './grpc-listener.js';
 import { type RunningHttpApi, startHttpApi } from './http-api-listener.js';
+import { openKeyRingWatch } from './key-ring-reload.js';
+import { installNamespaceQuotas, namespacedKv } from './namespace-setup.js';
 import { maxResponseBytes, openStore } from './open-store.js';
 import { startTracing } from './tracing.js';
 
@@ -49,14 +53,41 @@ export async function startServer(
   observe?: RequestObserver,
 ): Promise<RunningServer> {
   const startedAt = Date.now();
+  // The credential files are watched from before they are read (security.reloadInterval), so an edit made
+  // during the start is taken at the first look; the reload gets its targets once they are built.
+  const reloadTargets: ReadonlyTargetsRef = { current: null };
+  const credentialWatch = await openCredentialWatch(
+    config,
+    // The metric is reached once the admin listener exists; the watch looks only after the start.
+    credentialReloader(config, reloadTargets, logger, (result) => ops.metrics.auth.reloaded(result)),
+  );
   // API keys and roles are read first: a bad keys or roles file stops the start before anything listens.
   const apiKeys = config.security.apiKeysFile ? loadApiKeysFile(config.security.apiKeysFile) : [];
-  const authenticator = await buildAuthenticator(config, apiKeys);
+  const built = await buildAuthenticator(config, apiKeys, (event) =>
+    event.kind === 'failed'
+      ? logger.warn(`${event.reason}; JWTs are refused (UNAUTHENTICATED) until it can be`)
+      : logger.info(
+          { url: config.security.jwtJwksUrl, keys: event.keys },
+          event.changed ? 'JWKS changed' : 'JWKS fetched',
+        ),
+  );
+  const authenticator = built?.gate ?? null;
   const exposure = exposureProblem(config, authenticator !== null);
   if (exposure !== null) throw new Error(exposure);
   const access = callerAccess(config, authenticator !== null, apiKeys, (kind) =>
     ops.metrics.rateLimits.observe(kind),
   );
+  const keysInUse = { current: apiKeys as readonly ApiKeyEntry[] };
+  reloadTargets.current = {
+    apiKeys: built?.apiKeys ?? null,
+    jwt: built?.jwt ?? null,
+    remoteJwks: built?.remoteJwks ?? null,
+    access,
+    keys: keysInUse,
+  };
+  // An issuer whose JWKS cannot be fetched now does not stop the start (API keys and probes still work):
+  // its tokens are refused saying why, and each new token or the next refresh tries again.
+  await built?.remoteJwks?.refresh();
   // The audit log opens before anything listens: a path that cannot be written stops the start.
   const audit = config.security.auditFile ? await openAuditFile(config.security.auditFile) : null;
   // TLS files are read before anything listens too: a missing certificate stops the start.
@@ -69,6 +100,7 @@ export async function startServer(
   const tracing = await startTracing(config, logger);
   // The admin listener comes first: during a long replay probes get "starting", not a refused connection.
   const ops = await startOperations(config, logger);
+  const keyRingWatch = await openKeyRingWatch(config, logger);
   const store = await openStore(config, ops, logger, tracing).catch(async (err: unknown) => {
     await ops.close();
     await tracing?.shutdown();
@@ -79,6 +111,7 @@ export async function startServer(
     slowRequestMs: config.log.slowRequestMs,
     observe: ops.observer(observe),
     accessOf: access.ofCall,
+    roles: () => access.roles,
   };
   const watchHub = new WatchHub(store, encodeWatchBatch, {
     maxBufferedEvents: config.watch.maxBufferedEvents,
@@ -113,7 +146,13 @@ export async function startServer(
     defaultListLimit: config.limits.defaultListLimit,
   };
   const facts = { startedAt, durability: durabilityOf(config), nats: () => publisher?.stats() ?? null };
-  const kv = audit ? new AuditedKvOperations(store, kvOptions, audit) : new KvOperations(store, kvOptions);
+  const plainKv = audit
+    ? new AuditedKvOperations(store, kvOptions, audit)
+    : new KvOperations(store, kvOptions);
+  // Namespaced callers' keys are translated around it; namespace quotas checked on every write.
+  const kv = namespacedKv(config, store, kvOptions, plainKv);
+  const namespaceQuotas = installNamespaceQuotas(config, store);
+  if (namespaceQuotas) ops.providers.namespaces = () => namespaceQuotas.usageByNamespace();
   const admin = audit ? new AuditedAdminOperations(store, facts, audit) : new AdminOperations(store, facts);
   ops.providers.backups = () => admin.backupsRunning();
   // The etcd v3 API (docs/etcd.md): on grpc.listen beside kvstore.v1, and on etcd.listen when set.
@@ -125,8 +164,13 @@ export async function startServer(
       ctx,
       audit,
       security: {
-        keys: apiKeys,
-        roles: access.roles,
+        // Read at each call: a reload replaces them.
+        get keys() {
+          return keysInUse.current;
+        },
+        get roles() {
+          return access.roles;
+        },
         // etcd's Authenticate refusals count as the gate's (kvstore_auth_refusals_total{transport="grpc"}).
         authenticator:
           authenticator && countingRefusals(authenticator, (r) => ops.metrics.auth.refused('grpc', r)),
@@ -160,6 +204,13 @@ export async function startServer(
         authenticator:
           authenticator && countingRefusals(authenticator, (r) => ops.metrics.auth.refused('grpc', r)),
         rateLimiter: access.rateLimiter,
+        authenticateLimiter:
+          authenticator && config.security.authenticateRateLimit > 0
+            ? new PeerRateLimiter(config.security.authenticateRateLimit, {
+                call: 'etcd Authenticate',
+                setting: 'security.authenticateRateLimit',
+              })
+            : null,
         audit,
         credentials,
         tracing: tracing?.interceptor,
@@ -206,6 +257,7 @@ export async function startServer(
         accessOf: access.ofPrincipal,
         rateLimiter: access.rateLimiter,
         audit,
+        roles: () => access.roles,
         traced: tracing ? (api) => tracing.tracedHttpApi(api) : undefined,
       },
       ops,
@@ -222,6 +274,9 @@ export async function startServer(
     throw err;
   }
   sseHub = httpApi?.hub ?? null;
+  credentialWatch.start(config.security.reloadIntervalMs);
+  keyRingWatch?.start(config.security.reloadIntervalMs);
+  built?.remoteJwks?.start();
   ops.serving(store);
   const host = config.grpc.listen.slice(0, config.grpc.listen.lastIndexOf(':'));
   logger.info(
@@ -252,6 +307,9 @@ export async function startServer(
       closing ??= (async () => {
         // Not ready first: readiness probes and load balancers learn of the shutdown at once.
         ops.stopping();
+        credentialWatch.stop();
+        keyRingWatch?.stop();
+        built?.remoteJwks?.stop();
         logger.info({ timeoutMs: config.shutdown.timeoutMs }, 'shutting down: finishing in-flight requests');
         const drained = grpc.shutdown(config.shutdown.timeoutMs);
         const etcdDrained = etcd.shutdown(config.shutdown.timeoutMs);

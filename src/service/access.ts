@@ -5,6 +5,8 @@ import { combineRateLimits, type RateLimit } from '../security/rate-limit.js';
 import type { RoleTable } from '../security/roles.js';
 import type { TxnRequest } from '../store/txn.js';
 import { ServiceError } from './errors.js';
+import { conflictingAccess, NamespacedAccess, namespaceOf } from './namespace-access.js';
+import type { NamespaceKeys } from './namespace-keys.js';
 
 /** A permission on keys. */
 export type KeyPermission = 'read' | 'write';
@@ -21,6 +23,11 @@ export interface Access {
   readonly isAdmin: boolean;
   /** What the caller may send per second (its roles' rateLimit), null for no limit. */
   readonly rateLimit: RateLimit | null;
+  /**
+   * Set for a principal bound to a namespace: the operations store its keys under the namespace prefix
+   * and answer them without it; the checks below then take stored keys.
+   */
+  readonly namespace?: NamespaceKeys;
   checkKey(permission: KeyPermission, key: string): void;
   /** The whole selector must be granted: a prefix watch needs read on every key under the prefix. */
   checkSelector(permission: KeyPermission, selector: KeySelector): void;
@@ -102,6 +109,13 @@ export class AccessControl {
   }
 
   private resolve(principal: Principal): Access {
+    const namespace = namespaceOf(principal, this.roles);
+    if (namespace instanceof ServiceError) return conflictingAccess(principal.name, namespace);
+    const access = this.resolveRoles(principal);
+    return namespace === undefined ? access : new NamespacedAccess(access, namespace);
+  }
+
+  private resolveRoles(principal: Principal): Access {
     const read: string[] = [];
     const write: string[] = [];
     const limits: RateLimit[] = [];

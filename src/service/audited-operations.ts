@@ -2,6 +2,8 @@ import type { KvStore } from '../store/kv-store.js';
 import type { Access } from './access.js';
 import { AdminOperations, type BackupStream, type ServerFacts } from './admin-operations.js';
 import { type AuditSink, type AuditTarget, audited, auditedRead } from './audit.js';
+import { classifyError } from './errors.js';
+import { EtcdAuthOperations, type EtcdAuthSources } from './etcd-auth.js';
 import {
   type EtcdDeleteRangeInput,
   EtcdKvOperations,
@@ -223,4 +225,36 @@ function etcdTxnKeys(r: EtcdTxnInput): string[] {
 /** An etcd (key, range_end) as an audit target. */
 function etcdTarget(key: Uint8Array, end: Uint8Array): AuditTarget {
   return end.length === 0 ? { keys: [text(key)] } : { range: `["${text(key)}", "${text(end)}")` };
+}
+
+/**
+ * {@link EtcdAuthOperations} with Authenticate in the audit log: a refusal as a refused call naming the
+ * user it claimed (never the password, which is the key itself), a success with its principal.
+ */
+export class AuditedEtcdAuthOperations extends EtcdAuthOperations {
+  constructor(
+    sources: EtcdAuthSources,
+    private readonly audit: AuditSink,
+  ) {
+    super(sources);
+  }
+
+  override async authenticate(name: string, password: string): Promise<string> {
+    try {
+      const token = await super.authenticate(name, password);
+      this.audit.record({ principal: name, method: 'etcd.Authenticate', result: 'OK' });
+      return token;
+    } catch (err) {
+      const { error } = classifyError(err);
+      // The claimed name is the caller's word, not a verified principal: it goes in the reason, capped.
+      const claimed = name.length > 64 ? `${name.slice(0, 64)}...` : name;
+      this.audit.record({
+        principal: '',
+        method: 'etcd.Authenticate',
+        result: error.code,
+        reason: `${error.message} (user "${claimed}")`,
+      });
+      throw err;
+    }
+  }
 }

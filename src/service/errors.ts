@@ -7,6 +7,7 @@ import {
   RevisionOutOfRangeError,
   StoreUnavailableError,
 } from '../store/errors.js';
+import { QuotaExceededError } from '../store/namespace-quota.js';
 import { ResponseTooLargeError } from '../store/response-budget.js';
 
 /**
@@ -70,6 +71,15 @@ export function classifyError(err: unknown): { error: ServiceError; expected: bo
   }
   if (err instanceof RangeTooLargeError || err instanceof ResponseTooLargeError) {
     return { error: new ServiceError('RESOURCE_EXHAUSTED', err.message), expected: true };
+  }
+  if (err instanceof QuotaExceededError) {
+    const details = {
+      namespace: err.namespace,
+      limit: err.limit,
+      quota: String(err.quota),
+      used: String(err.used),
+    };
+    return { error: new ServiceError('RESOURCE_EXHAUSTED', err.message, details), expected: true };
   }
   if (err instanceof ConflictError)
     return { error: new ServiceError('ABORTED', err.message), expected: true };

@@ -11,6 +11,7 @@ import {
   ETCD_ERRORS,
   type EtcdCompareInput,
   type EtcdRangeInput,
+  type EtcdRangeOutput,
   type EtcdRequestOpInput,
   type EtcdResponseOpOutput,
   type EtcdTxnInput,
@@ -18,10 +19,10 @@ import {
   etcdKeyValue,
   etcdPutKey,
   etcdSelector,
+  etcdSetOp,
   MAX_ETCD_TXN_OPS,
-  shapeRange,
-  UnsupportedError,
 } from './etcd-operations.js';
+import { checkRevisionField, shapeRange } from './etcd-range.js';
 
 /*
  * An etcd Txn as the store's transaction: etcd's request checks (op budget, duplicate keys across nested
@@ -36,6 +37,8 @@ export interface PlannedOp {
   readonly kind: 'range' | 'put' | 'delete_range' | 'txn';
   readonly first: number;
   readonly range?: EtcdRangeInput;
+  /** A range at a past revision: answered from the state at that revision, not the store op's result. */
+  readonly past?: { readonly selector: WatchSelector; readonly revision: number };
   readonly prevKv: boolean;
   /** A nested Txn's planned branches. */
   readonly nested?: { readonly success: PlannedOp[]; readonly failure: PlannedOp[] };
@@ -48,21 +51,51 @@ export interface TxnPlan {
   readonly failure: PlannedOp[];
 }
 
+/**
+ * Whether a range inside a Txn can be read at `revision` now: null, or etcd's error (future revision,
+ * compacted), which refuses the Txn when the range is on the path its compares take.
+ */
+export type PastReadCheck = (revision: number) => Error | null;
+
+/** Reads a Txn's range at a past revision, once the Txn has run (see {@link PlannedOp.past}). */
+export type PastRead = (
+  selector: WatchSelector,
+  range: EtcdRangeInput,
+  revision: number,
+  headerRevision: number,
+) => EtcdRangeOutput | Promise<EtcdRangeOutput>;
+
 /** Checks an etcd Txn as etcd does, then maps it (and its nested Txns) onto the store's request. */
-export function planEtcdTxn(request: EtcdTxnInput, limits: Limits): TxnPlan {
+export function planEtcdTxn(request: EtcdTxnInput, limits: Limits, readable: PastReadCheck): TxnPlan {
   checkTxnSize(request, MAX_ETCD_TXN_OPS);
-  const plan = planTxn(request, limits, '');
+  const plan = planTxn(request, { limits, readable }, '');
   checkIntervals(plan.request.success);
   checkIntervals(plan.request.failure);
   return plan;
 }
 
-function planTxn(request: EtcdTxnInput, limits: Limits, at: string): TxnPlan {
-  const compares = request.compare.map((c, i) => etcdCompare(c, `${at}compare[${i}]`, limits));
-  const success = planBranch(request.success, `${at}success`, limits);
-  const failure = planBranch(request.failure, `${at}failure`, limits);
+/** What planning a Txn needs: the limits, and whether a past revision can be read. */
+interface PlanContext {
+  readonly limits: Limits;
+  readonly readable: PastReadCheck;
+}
+
+function planTxn(request: EtcdTxnInput, ctx: PlanContext, at: string): TxnPlan {
+  const compares = request.compare.map((c, i) => etcdCompare(c, `${at}compare[${i}]`, ctx.limits));
+  const success = planBranch(request.success, `${at}success`, ctx);
+  const failure = planBranch(request.failure, `${at}failure`, ctx);
+  const refuse = {
+    ...(success.refusal ? { success: success.refusal } : {}),
+    ...(failure.refusal ? { failure: failure.refusal } : {}),
+  };
   return {
-    request: { compares, success: success.ops, failure: failure.ops },
+    request: {
+      compares,
+      success: success.ops,
+      failure: failure.ops,
+      overlappingDeletes: true,
+      ...(success.refusal || failure.refusal ? { refuse } : {}),
+    },
     success: success.planned,
     failure: failure.planned,
   };
@@ -83,24 +116,27 @@ function checkTxnSize(request: EtcdTxnInput, budget: number): void {
   }
 }
 
-/** Maps a branch's etcd ops onto store ops (a put with prev_kv reads the key first, in the same txn). */
+/**
+ * Maps a branch's etcd ops onto store ops (a put with prev_kv reads the key first, in the same txn). A
+ * range at a past revision also reads the current state (so access is checked as for any range) and is
+ * answered from that revision after the Txn; the first one that cannot be read is the branch's refusal.
+ */
 function planBranch(
   ops: readonly EtcdRequestOpInput[],
   branch: string,
-  limits: Limits,
-): { ops: TxnOp[]; planned: PlannedOp[] } {
+  ctx: PlanContext,
+): { ops: TxnOp[]; planned: PlannedOp[]; refusal?: Error } {
+  const limits = ctx.limits;
   const out: TxnOp[] = [];
   const planned: PlannedOp[] = [];
+  let refusal: Error | undefined;
   ops.forEach((op, i) => {
     const field = `${branch}[${i}]`;
     const first = out.length;
     if (op.request === 'request_range' && op.request_range) {
       const r = op.request_range;
-      if (r.revision !== 0) {
-        throw new UnsupportedError(
-          `${field}.request_range.revision: a range at a past revision inside a Txn is not supported by kvstore; read it with Range`,
-        );
-      }
+      checkRevisionField(r.revision, `${field}.request_range.revision`);
+      if (r.revision !== 0) refusal ??= ctx.readable(r.revision) ?? undefined;
       const sel = etcdSelector(r.key, r.range_end, limits, {
         key: `${field}.request_range.key`,
         rangeEnd: `${field}.request_range.range_end`,
@@ -110,17 +146,13 @@ function planBranch(
           ? { type: 'get', key: sel.key }
           : { type: 'range', span: sel, limit: limits.maxRangeKeys, keysOnly: r.keys_only },
       );
-      planned.push({ kind: 'range', first, range: r, prevKv: false });
+      const past = r.revision === 0 ? undefined : { selector: sel, revision: r.revision };
+      planned.push({ kind: 'range', first, range: r, prevKv: false, ...(past ? { past } : {}) });
     } else if (op.request === 'request_put' && op.request_put) {
       const p = op.request_put;
       const key = etcdPutKey(p, `${field}.request_put.key`, limits);
-      if (p.ignore_value) {
-        throw new UnsupportedError(
-          `${field}.request_put.ignore_value: ignore_value inside a Txn is not supported by kvstore; use Put`,
-        );
-      }
       if (p.prev_kv) out.push({ type: 'get', key });
-      out.push({ type: 'set', key, value: p.value });
+      out.push(etcdSetOp(key, p));
       planned.push({ kind: 'put', first, prevKv: p.prev_kv });
     } else if (op.request === 'request_delete_range' && op.request_delete_range) {
       const d = op.request_delete_range;
@@ -135,7 +167,7 @@ function planBranch(
       );
       planned.push({ kind: 'delete_range', first, prevKv: d.prev_kv });
     } else if (op.request === 'request_txn' && op.request_txn) {
-      const nested = planTxn(op.request_txn, limits, `${field}.request_txn.`);
+      const nested = planTxn(op.request_txn, ctx, `${field}.request_txn.`);
       out.push({ type: 'txn', request: nested.request });
       planned.push({
         kind: 'txn',
@@ -150,7 +182,7 @@ function planBranch(
       );
     }
   });
-  return { ops: out, planned };
+  return { ops: out, planned, ...(refusal ? { refusal } : {}) };
 }
 
 /**
@@ -190,37 +222,86 @@ function checkIntervals(ops: readonly TxnOp[]): { puts: Set<string>; dels: Watch
   return { puts, dels };
 }
 
-/** The ResponseOps of the branch a Txn took, from the store's results. */
-export function etcdTxnResponses(
+/**
+ * The ResponseOps of the branch a Txn took, from the store's results (and `pastRead` for past ranges).
+ * Each op's header revision is etcd's: the Txn's own revision once something of it was written before or
+ * by that op, the one before it until then (a range ahead of the first write, a delete that deleted nothing).
+ */
+export async function etcdTxnResponses(
   planned: readonly PlannedOp[],
   results: readonly TxnOpResult[],
   revision: number,
   maxResponseBytes: number,
-): EtcdResponseOpOutput[] {
-  return planned.map((p) => responseOf(p, results, revision, maxResponseBytes));
+  pastRead: PastRead,
+): Promise<EtcdResponseOpOutput[]> {
+  const begin = writesAny(planned, results) ? revision - 1 : revision;
+  const walk = { revision, begin, wrote: false, maxResponseBytes, pastRead };
+  return responsesOf(planned, results, walk);
 }
 
-function responseOf(
+/** Where a walk over a Txn's answers is: what it has written so far. */
+interface ResponseWalk {
+  readonly revision: number;
+  readonly begin: number;
+  wrote: boolean;
+  readonly maxResponseBytes: number;
+  readonly pastRead: PastRead;
+}
+
+/** Whether the branch taken wrote anything (a put, a delete that found a key, in a nested Txn too). */
+function writesAny(planned: readonly PlannedOp[], results: readonly TxnOpResult[]): boolean {
+  return planned.some((p) => {
+    const r = results[p.first];
+    if (p.kind === 'put') return true;
+    if (p.kind === 'delete_range') return deletedRows(r) > 0;
+    if (p.kind !== 'txn' || r?.type !== 'txn') return false;
+    return writesAny(r.succeeded ? p.nested!.success : p.nested!.failure, r.results);
+  });
+}
+
+function deletedRows(r: TxnOpResult | undefined): number {
+  if (r?.type === 'delete') return r.prev || r.deleted ? 1 : 0;
+  return r?.type === 'deleteRange' ? r.deleted.length : 0;
+}
+
+async function responsesOf(
+  planned: readonly PlannedOp[],
+  results: readonly TxnOpResult[],
+  walk: ResponseWalk,
+): Promise<EtcdResponseOpOutput[]> {
+  const out: EtcdResponseOpOutput[] = [];
+  for (const p of planned) out.push(await responseOf(p, results, walk));
+  return out;
+}
+
+async function responseOf(
   p: PlannedOp,
   results: readonly TxnOpResult[],
-  revision: number,
-  maxResponseBytes: number,
-): EtcdResponseOpOutput {
-  const header = { revision };
+  walk: ResponseWalk,
+): Promise<EtcdResponseOpOutput> {
   const r = results[p.first];
+  if (p.kind === 'put' || (p.kind === 'delete_range' && deletedRows(r) > 0)) walk.wrote = true;
+  const revision = walk.wrote ? walk.revision : walk.begin;
+  const header = { revision };
   switch (p.kind) {
     case 'range': {
+      if (p.past) {
+        return { response_range: await walk.pastRead(p.past.selector, p.range!, p.past.revision, revision) };
+      }
       let rows: KeyRow[] = [];
       let more = false;
       if (r?.type === 'get') rows = r.row ? [r.row] : [];
       else if (r?.type === 'range') ({ rows, more } = r);
-      const shaped = shapeRange(rows, p.range!, revision, maxResponseBytes);
+      const shaped = shapeRange(rows, p.range!, revision, walk.maxResponseBytes, (row) => row.lease);
       return { response_range: more ? { ...shaped, more: true } : shaped };
     }
     case 'put': {
       const got = p.prevKv ? r : undefined;
       return {
-        response_put: { header, prev_kv: got?.type === 'get' && got.row ? etcdKeyValue(got.row) : null },
+        response_put: {
+          header,
+          prev_kv: got?.type === 'get' && got.row ? etcdKeyValue(got.row, true, got.row.lease) : null,
+        },
       };
     }
     case 'delete_range': {
@@ -228,8 +309,8 @@ function responseOf(
         return {
           response_delete_range: {
             header,
-            deleted: r.prev || r.deleted ? 1 : 0,
-            prev_kvs: p.prevKv && r.prev ? [etcdKeyValue(r.prev)] : [],
+            deleted: deletedRows(r),
+            prev_kvs: p.prevKv && r.prev ? [etcdKeyValue(r.prev, true, r.prev.lease)] : [],
           },
         };
       }
@@ -238,7 +319,7 @@ function responseOf(
         response_delete_range: {
           header,
           deleted: deleted.length,
-          prev_kvs: p.prevKv ? deleted.map((row) => etcdKeyValue(row)) : [],
+          prev_kvs: p.prevKv ? deleted.map((row) => etcdKeyValue(row, true, row.lease)) : [],
         },
       };
     }
@@ -246,13 +327,7 @@ function responseOf(
       const succeeded = r?.type === 'txn' && r.succeeded;
       const inner = r?.type === 'txn' ? r.results : [];
       const branch = succeeded ? p.nested!.success : p.nested!.failure;
-      return {
-        response_txn: {
-          header,
-          succeeded,
-          responses: etcdTxnResponses(branch, inner, revision, maxResponseBytes),
-        },
-      };
+      return { response_txn: { header, succeeded, responses: await responsesOf(branch, inner, walk) } };
     }
   }
 }
@@ -266,8 +341,8 @@ const COMPARE_OPS = {
 
 /**
  * An etcd Compare as the store's: with a range_end, over every key of the range (etcd's conventions for
- * range_end); a value compare on no key fails (etcd's rule); LEASE is decided here (no key ever holds a
- * lease: its lease is 0, also for an absent key or an empty range).
+ * range_end); a value compare on no key fails (etcd's rule); LEASE compares the key's lease ID (0: none,
+ * also for an absent key or an empty range).
  */
 function etcdCompare(c: EtcdCompareInput, field: string, limits: Limits): Compare {
   if (c.key.length === 0) throw new ServiceError('INVALID_ARGUMENT', ETCD_ERRORS.emptyKey);
@@ -288,21 +363,8 @@ function etcdCompare(c: EtcdCompareInput, field: string, limits: Limits): Compar
       return { ...base, target: 'modRevision', op, operand: c.mod_revision ?? 0 };
     case 'VALUE':
       return { ...base, target: 'value', op, operand: c.value ?? EMPTY };
-    case 'LEASE': {
-      const lease = c.lease ?? 0;
-      const holds =
-        op === 'equal'
-          ? lease === 0
-          : op === 'notEqual'
-            ? lease !== 0
-            : op === 'greater'
-              ? 0 > lease
-              : 0 < lease;
-      // The store's compares say the same: version >= 0 always holds, version < 0 never does.
-      return holds
-        ? { ...base, target: 'version', op: 'greater', operand: -1 }
-        : { ...base, target: 'version', op: 'less', operand: 0 };
-    }
+    case 'LEASE':
+      return { ...base, target: 'lease', op, operand: c.lease ?? 0 };
   }
 }
 

@@ -7,6 +7,8 @@ import { ServiceError } from './errors.js';
 export type RateLimitKind = 'requests' | 'bytes';
 
 interface Buckets {
+  /** The limit they were made for: a reload that changes it makes new ones. */
+  readonly limit: RateLimit;
   readonly requests: TokenBucket | null;
   readonly bytes: TokenBucket | null;
   lastUsed: number;
@@ -61,9 +63,11 @@ export class RateLimiter {
 
   private bucketsOf(principal: string, limit: RateLimit, now: number): Buckets {
     let buckets = this.buckets.get(principal);
+    if (buckets !== undefined && !sameLimit(buckets.limit, limit)) buckets = undefined;
     if (buckets === undefined) {
       if (this.buckets.size >= MAX_TRACKED) this.forgetIdle(now);
       buckets = {
+        limit,
         requests:
           limit.requestsPerSecond > 0
             ? new TokenBucket(limit.requestsPerSecond, limit.burstRequests, now)
@@ -83,4 +87,13 @@ export class RateLimiter {
   private forgetIdle(now: number): void {
     for (const [name, b] of this.buckets) if (now - b.lastUsed >= 1000) this.buckets.delete(name);
   }
+}
+
+function sameLimit(a: RateLimit, b: RateLimit): boolean {
+  return (
+    a === b ||
+    (a.requestsPerSecond === b.requestsPerSecond &&
+      a.bytesPerSecond === b.bytesPerSecond &&
+      a.burstRequests === b.burstRequests)
+  );
 }

@@ -55,7 +55,11 @@ export function startWatch(
   limits: Limits,
   access: Access,
 ): { watcher: Watcher; filter: WatchFilter } {
-  const filter = watchFilter(request, limits);
+  // A namespaced caller watches its keys under the prefix, and receives them without it.
+  const ns = access.namespace;
+  const filter = ns
+    ? ns.watchFilter(watchFilter(ns.watchInput(request), limits))
+    : watchFilter(request, limits);
   access.checkSelector('read', filter.selector);
   const watcher = hub.watch(stream, filter, request.start_revision, request.progress_interval_ms);
   return { watcher, filter };
@@ -73,8 +77,12 @@ export function watchEndError(reason: WatchEnd | undefined): ServiceError | null
     );
   }
   if (reason.kind === 'failed') {
-    // A damaged record is lost data, as for a backup reading it; anything else is the server's fault.
-    return new ServiceError(reason.damaged ? 'DATA_LOSS' : 'INTERNAL', reason.message);
+    // A damaged record is lost data, as for a backup reading it; a log unreadable for a minute (retried) is
+    // unavailable, so the client comes back later from its last revision; anything else is the server's fault.
+    return new ServiceError(
+      reason.damaged ? 'DATA_LOSS' : reason.unavailable ? 'UNAVAILABLE' : 'INTERNAL',
+      reason.message,
+    );
   }
   return new ServiceError(
     'UNAVAILABLE',

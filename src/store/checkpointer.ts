@@ -1,6 +1,7 @@
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { isKeyProblem } from '../log/encryption.js';
 import { CheckpointFormatError, readCheckpoint, writeCheckpoint } from '../projections/checkpoint-file.js';
 import type { KeyState } from '../projections/key-state.js';
 
@@ -69,9 +70,13 @@ export class Checkpointer {
       const started = performance.now();
       this.state.load(0, []);
       try {
-        const header = await readCheckpoint(path, (entries) => {
-          for (const entry of entries) this.state.index.appendSorted(entry);
-        });
+        const header = await readCheckpoint(
+          path,
+          (entries) => {
+            for (const entry of entries) this.state.index.appendSorted(entry);
+          },
+          (leases) => this.state.leases.load(leases),
+        );
         if (header.revision !== revision)
           throw new CheckpointFormatError(path, `holds revision ${header.revision}`);
         this.state.startAt(revision);
@@ -83,6 +88,8 @@ export class Checkpointer {
         return revision;
       } catch (err) {
         this.state.load(0, []);
+        // A key this process lacks is a configuration error, not damage: refuse rather than fall back.
+        if (isKeyProblem(err)) throw err;
         this.logger.warn(
           { path, err: (err as Error).message },
           'checkpoint is damaged; skipped, trying an older one',
@@ -104,6 +111,7 @@ export class Checkpointer {
         const header = await readCheckpoint(path, () => {});
         if (header.revision === found) return { revision: found, path };
       } catch (err) {
+        if (isKeyProblem(err)) throw err;
         this.logger.warn({ path, err: (err as Error).message }, 'checkpoint is damaged; not counted');
       }
     }
@@ -170,10 +178,11 @@ export class Checkpointer {
   private async write(): Promise<void> {
     const revision = this.state.revision;
     const snapshot = this.state.index.snapshot();
+    const leases = this.state.leases.toWire();
     const path = join(this.dir, checkpointFileName(revision));
     const started = performance.now();
     try {
-      const bytes = await writeCheckpoint(path, revision, snapshot);
+      const bytes = await writeCheckpoint(path, revision, snapshot, leases);
       this.lastRevision = revision;
       this.logger.info(
         { path, revision, keys: snapshot.size, bytes, ms: Math.round(performance.now() - started) },

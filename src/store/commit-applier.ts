@@ -6,6 +6,7 @@ import type { ExpirySchedule } from '../projections/expiry-schedule.js';
 import type { AppliedRecord, KeyState } from '../projections/key-state.js';
 import type { Checkpointer } from './checkpointer.js';
 import type { ExpirySweeper } from './expiry-sweeper.js';
+import { armLeases } from './leases.js';
 import type { WritePath } from './write-path.js';
 
 /**
@@ -36,6 +37,7 @@ export class CommitApplier {
     const applied = records.map((record) => {
       const one = this.state.apply(record);
       for (const change of one.changes) if (change.entry !== null) this.schedule.add(change.entry);
+      if (record.leases !== undefined) armLeases(this.schedule, record.leases, Date.now());
       return one;
     });
     this.records.next(applied);

@@ -15,9 +15,9 @@ export interface Compare {
   readonly span?: KeySpan;
   /** etcd's rule: a value compare on a key that does not exist fails, whatever its op. */
   readonly absentValueFails?: boolean;
-  readonly target: 'value' | 'version' | 'createRevision' | 'modRevision';
+  readonly target: 'value' | 'version' | 'createRevision' | 'modRevision' | 'lease';
   readonly op: 'equal' | 'notEqual' | 'greater' | 'less';
-  /** A number for the revision and version targets, bytes for `value`. */
+  /** A number for the revision, version and lease targets, bytes for `value`. */
   readonly operand: number | Uint8Array;
 }
 
@@ -82,13 +82,14 @@ export function checkCondition(
 }
 
 /**
- * Evaluates a Txn compare. An absent key has version, create and mod revision 0 and no value: a value
- * compare against it holds only for `notEqual`.
+ * Evaluates a Txn compare. An absent key has version, create and mod revision 0, lease 0 and no value: a
+ * value compare against it holds only for `notEqual`. `lease` tells the key's lease (0: none).
  */
 export function evaluateCompare(
   compare: Compare,
   head: KeyHead | null,
   value: () => Uint8Array | null,
+  lease: () => number = () => 0,
 ): boolean {
   let order: number;
   if (compare.target === 'value') {
@@ -96,7 +97,7 @@ export function evaluateCompare(
     if (current === null) return compare.op === 'notEqual';
     order = Buffer.compare(current, compare.operand as Uint8Array);
   } else {
-    const current = head === null ? 0 : head[compare.target];
+    const current = head === null ? 0 : compare.target === 'lease' ? lease() : head[compare.target];
     order = Math.sign(current - (compare.operand as number));
   }
   switch (compare.op) {

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { decodeRecord, LEGACY_FORMAT_VERSION } from '../log/codec.js';
+import { isKeyProblem } from '../log/encryption.js';
 import { type LogFileSummary, SqliteLogFile } from '../log/sqlite/sqlite-inspect.js';
 import { readCheckpoint } from '../projections/checkpoint-file.js';
 import { checkpointFileName, checkpointRevisions } from './checkpointer.js';
@@ -164,6 +165,8 @@ async function checkLog(
         decodeRecord(revision, payload, { legacy });
         if (payload[0] === LEGACY_FORMAT_VERSION) legacyRecords++;
       } catch (err) {
+        // A missing or wrong encryption key is not damage: stop, saying which key.
+        if (isKeyProblem(err)) throw err;
         damage((err as Error).message);
       }
       records++;
@@ -188,6 +191,7 @@ async function checkCheckpoints(dir: string, problems: CheckProblem[]): Promise<
       ok = header.revision === revision;
       if (!ok) problems.push({ file: path, message: `holds revision ${header.revision}, not ${revision}` });
     } catch (err) {
+      if (isKeyProblem(err)) throw err;
       problems.push({ file: path, message: withoutPath(path, err) });
     }
     checked.push({ revision, path, ok });

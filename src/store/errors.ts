@@ -84,3 +84,11 @@ export class RangeTooLargeError extends Error {
     this.name = 'RangeTooLargeError';
   }
 }
+
+/** A put that keeps the key's value or lease names a key that does not exist (etcd: "key not found"). */
+export class KeyNotFoundError extends Error {
+  constructor(readonly key: string) {
+    super(`"${key}" does not exist: a put that keeps its value or lease needs the key`);
+    this.name = 'KeyNotFoundError';
+  }
+}

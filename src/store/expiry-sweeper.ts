@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ExpirySchedule } from '../projections/expiry-schedule.js';
 import type { KeyState } from '../projections/key-state.js';
+import { leaseEndRecord } from './lease-records.js';
 import { expireRecord, NothingToWrite } from './record-builders.js';
 import type { WritePath } from './write-path.js';
 
@@ -14,7 +15,9 @@ export interface SweeperOptions {
 
 /**
  * Appends EXPIRE events for keys whose deadline passed, so watchers, subscribers and replay see the expiry.
- * Deadlines closer together than `intervalMs` share one record.
+ * Deadlines closer together than `intervalMs` share one record. A lease whose deadline passed gets a record
+ * of its own: the expire of every key attached to it and the lease's end, one revision. On a shared log
+ * every node sweeps; the builders check at the serialisation point, so the second node writes nothing.
  */
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -51,6 +54,17 @@ export class ExpirySweeper {
     this.timer = null;
   }
 
+  /** Ends an expired lease with its keys, one record; nothing when another node of the log did it first. */
+  private async expireLease(lease: number): Promise<void> {
+    try {
+      const stillDue = (timeMs: number) => (this.schedule.leaseDeadline(lease) ?? 0) <= timeMs;
+      const record = await this.writes.append(leaseEndRecord(this.writes.view, lease, true, stillDue));
+      this.logger.debug({ revision: record.revision, lease, keys: record.events.length }, 'lease expired');
+    } catch (err) {
+      if (!(err instanceof NothingToWrite)) throw err;
+    }
+  }
+
   /** Expires everything due now, one batch after another. */
   async sweep(): Promise<void> {
     if (this.sweeping || this.stopped) return;
@@ -61,11 +75,17 @@ export class ExpirySweeper {
       for (;;) {
         const now = Date.now();
         this.lastSweepAt = now;
-        const due = this.schedule
-          .takeDue(now, this.options.batchSize)
-          .filter((d) => this.state.get(d.key)?.modRevision === d.modRevision);
-        if (due.length === 0) break;
+        const taken = this.schedule.takeDue(now, this.options.batchSize);
+        if (taken.length === 0) break;
+        const leases = taken.flatMap((d) =>
+          d.lease !== undefined && this.state.leases.get(d.lease) !== undefined ? [d.lease] : [],
+        );
+        const due = taken.filter(
+          (d) => d.lease === undefined && this.state.get(d.key)?.modRevision === d.modRevision,
+        );
         try {
+          for (const lease of leases) await this.expireLease(lease);
+          if (due.length === 0) continue;
           const record = await this.writes.append(expireRecord(this.writes.view, due));
           this.logger.debug({ revision: record.revision, keys: record.events.length }, 'expired keys');
         } catch (err) {

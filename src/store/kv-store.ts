@@ -3,9 +3,10 @@ import type { KeySpan } from '../keys/key-order.js';
 import type { EventLog } from '../log/event-log.js';
 import type { KeyEntry } from '../projections/key-entry.js';
 import type { KeyIndex } from '../projections/key-index.js';
-import type { AppliedRecord } from '../projections/key-state.js';
+import type { AppliedRecord, KeyState } from '../projections/key-state.js';
 import type { CompactResult } from './compactor.js';
 import type { Condition } from './conditions.js';
+import type { LeaseOps } from './leases.js';
 import type { Limits } from './limits.js';
 import type { ListOptions, ListResult } from './list-keys.js';
 import {
@@ -28,6 +29,12 @@ export type { GetResult, StateSnapshot } from './reads.js';
 export type { DeleteResult, SetOptions, SetResult } from './single-key.js';
 export type { ClusterStatus, StoreStatus } from './status.js';
 export type { StoreOptions } from './store-lifecycle.js';
+
+/** The keys at one revision and the lease each was attached to then (0: none). */
+export interface KeysAt {
+  readonly index: KeyIndex;
+  leaseOf(key: string): number;
+}
 
 /**
  * The key-value store: validates requests, appends them to the log, and serves reads from the projection.
@@ -57,6 +64,11 @@ export class KvStore {
    */
   static async open(options: StoreOptions): Promise<KvStore> {
     return new KvStore(await openStore(options));
+  }
+
+  /** Installs a check every record must pass where the log serialises writes (namespace quotas); null: none. */
+  guardWrites(guard: StoreParts['writes']['guard']): void {
+    this.parts.writes.guard = guard;
   }
 
   /** The revision of the last committed write. */
@@ -151,6 +163,16 @@ export class KvStore {
     return this.reads.list(options);
   }
 
+  /** etcd's leases: grant, revoke, keep-alive, time-to-live, list (see leases.ts). */
+  get leases(): LeaseOps {
+    return this.parts.leases;
+  }
+
+  /** The lease `key` is attached to now (0: none, or no such key); at a past revision see {@link keysAt}. */
+  leaseOf(key: string): number {
+    return this.parts.state.leases.leaseOf(key);
+  }
+
   /** Figures for status pages. */
   status(): StoreStatus {
     const { state, log, checkpointer, historyCheck } = this.parts;
@@ -177,6 +199,17 @@ export class KvStore {
    */
   hashKv(revision = 0): Promise<HashKvResult> {
     return hashKvAt(revision, this.parts.state, this.parts.log, this.parts.checkpointer);
+  }
+
+  /**
+   * The keys at `revision` (0: current) and the lease each was attached to then: a past revision is
+   * rebuilt as {@link indexAt} does, its lease table with it.
+   */
+  keysAt(revision: number): KeysAt | Promise<KeysAt> {
+    const state = this.parts.state;
+    const of = (s: KeyState): KeysAt => ({ index: s.index, leaseOf: (key) => s.leases.leaseOf(key) });
+    if (revision === 0 || revision >= state.revision) return of(state);
+    return rebuildStateAt(revision, this.parts.log, this.parts.checkpointer).then(of);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { RecordBuilder } from '../log/event-log.js';
 import type { LogEvent, PutEvent } from '../log/events.js';
 import { type Condition, checkCondition } from './conditions.js';
 import { RangeTooLargeError } from './errors.js';
+import { checkLeaseExists } from './lease-errors.js';
 import type { ResponseBudget } from './response-budget.js';
 import type { KeyHead, KeyRow, WriteView } from './write-view.js';
 
@@ -38,25 +39,31 @@ export function expireIfDue(
   return null;
 }
 
-/** The put event that follows `head` (null: the key is absent, so this put creates it at `revision`). */
+/**
+ * The put event that follows `head` (null: the key is absent, so this put creates it at `revision`),
+ * attaching the key to `lease` when it is not 0.
+ */
 export function putEvent(
   key: string,
   value: Uint8Array,
   expiresAt: number,
   head: KeyHead | null,
   revision: number,
+  lease = 0,
 ): PutEvent {
-  return head === null
-    ? { type: 'put', key, value, expiresAt, createRevision: revision, version: 1, prevRevision: 0 }
-    : {
-        type: 'put',
-        key,
-        value,
-        expiresAt,
-        createRevision: head.createRevision,
-        version: head.version + 1,
-        prevRevision: head.modRevision,
-      };
+  const put: PutEvent =
+    head === null
+      ? { type: 'put', key, value, expiresAt, createRevision: revision, version: 1, prevRevision: 0 }
+      : {
+          type: 'put',
+          key,
+          value,
+          expiresAt,
+          createRevision: head.createRevision,
+          version: head.version + 1,
+          prevRevision: head.modRevision,
+        };
+  return lease === 0 ? put : { ...put, lease };
 }
 
 /**
@@ -67,19 +74,24 @@ export function deadline(timeMs: number, ttlMs: number | undefined): number {
   return ttlMs === undefined ? 0 : timeMs + ttlMs;
 }
 
-/** A put of one key, versioned against the key's head at the serialisation point, optionally conditional. */
+/**
+ * A put of one key, versioned against the key's head at the serialisation point, optionally conditional,
+ * optionally attached to a lease (which must exist then).
+ */
 export function putRecord(
   view: WriteView,
   key: string,
   value: Uint8Array,
   ttlMs: number | undefined,
   condition?: Condition,
+  lease = 0,
 ): RecordBuilder {
   return (revision, timeMs) => {
     const events: LogEvent[] = [];
     const head = expireIfDue(key, view.head(key), timeMs, events);
     if (condition) checkCondition(key, condition, head, () => view.value(key), revision - 1);
-    events.push(putEvent(key, value, deadline(timeMs, ttlMs), head, revision));
+    checkLeaseExists(view, lease);
+    events.push(putEvent(key, value, deadline(timeMs, ttlMs), head, revision, lease));
     view.stage(revision, events);
     return events;
   };

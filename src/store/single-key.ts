@@ -1,6 +1,7 @@
 import type { PutEvent } from '../log/events.js';
 import type { KeyState } from '../projections/key-state.js';
 import type { Condition } from './conditions.js';
+import { InvalidArgumentError } from './errors.js';
 import type { Limits } from './limits.js';
 import { validateKey, validateTtl, validateValue } from './limits.js';
 import { deleteRecord, NothingToWrite, putRecord } from './record-builders.js';
@@ -12,6 +13,8 @@ export interface SetOptions {
   readonly ttlMs?: number;
   /** Write only if this holds at the serialisation point. */
   readonly condition?: Condition;
+  /** Attach the key to this lease (etcd's Put.lease); it must exist. Not with `ttlMs`. */
+  readonly lease?: number;
 }
 
 /** Result of a write: the revision that holds it. */
@@ -46,8 +49,12 @@ export class SingleKeyOps {
     if (options.condition?.kind === 'value')
       validateValue(options.condition.value, this.limits, 'condition.value');
     const ttlMs = options.ttlMs === undefined ? undefined : validateTtl(options.ttlMs, this.limits);
+    const lease = options.lease ?? 0;
+    if (lease !== 0 && ttlMs !== undefined) {
+      throw new InvalidArgumentError('lease', 'a key has a ttl_ms or a lease, not both');
+    }
     const record = await this.writes.append(
-      putRecord(this.writes.view, key, value, ttlMs, options.condition),
+      putRecord(this.writes.view, key, value, ttlMs, options.condition, lease),
     );
     const put = record.events.at(-1) as PutEvent;
     return {

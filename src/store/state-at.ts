@@ -81,9 +81,13 @@ async function loadBase(state: KeyState, base: number, checkpointer: Checkpointe
   state.load(0, []);
   if (base > 0) {
     try {
-      const header = await readCheckpoint(checkpointer.pathOf(base), (entries) => {
-        for (const entry of entries) state.index.appendSorted(entry);
-      });
+      const header = await readCheckpoint(
+        checkpointer.pathOf(base),
+        (entries) => {
+          for (const entry of entries) state.index.appendSorted(entry);
+        },
+        (leases) => state.leases.load(leases),
+      );
       if (header.revision !== base) throw new Error(`holds revision ${header.revision}`);
     } catch {
       state.load(0, []);

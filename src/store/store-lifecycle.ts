@@ -16,8 +16,10 @@ import { DataDir } from './data-dir.js';
 import type { SweeperOptions } from './expiry-sweeper.js';
 import { ExpirySweeper } from './expiry-sweeper.js';
 import { HistoryCheck, type HistoryCheckOptions } from './history-check.js';
+import { LeaseOps, rearmLeases } from './leases.js';
 import type { Limits } from './limits.js';
 import { DEFAULT_LIMITS } from './limits.js';
+import { openOldestRecord } from './oldest-record-check.js';
 import { recoverState } from './start-up.js';
 import type { WitnessReader } from './witness.js';
 import { WritePath } from './write-path.js';
@@ -66,6 +68,8 @@ export interface StoreParts {
   readonly compactor: Compactor;
   readonly historyCheck: HistoryCheck;
   readonly applier: CommitApplier;
+  /** etcd's leases (Grant, Revoke, KeepAlive, TimeToLive, Leases). */
+  readonly leases: LeaseOps;
   readonly limits: Limits;
   readonly defaultListLimit: number;
   readonly logger: Logger;
@@ -94,6 +98,7 @@ export async function openStore(options: StoreOptions): Promise<StoreParts> {
       { witnesses: options.witnesses ?? [], acceptLogTruncation: options.acceptLogTruncation === true },
       logger,
     );
+    await openOldestRecord(log);
     // Start-up verified every record above the watermark (those below the checkpoint, and the tail it
     // replayed); those at or below it are checked again in the background once the store serves.
     const checkInBackground = log.verifiedThrough();
@@ -139,8 +144,10 @@ function assembleParts(
   );
   const schedule = new ExpirySchedule();
   for (const entry of state.index.values()) schedule.add(entry);
+  rearmLeases(schedule, state, Date.now());
   const view = new WriteView(state);
   const writes = new WritePath(log, view, () => state.revision);
+  const leases = new LeaseOps(writes, state, schedule, log.readIndex !== undefined);
   const sweeper = new ExpirySweeper(
     schedule,
     state,
@@ -164,6 +171,7 @@ function assembleParts(
     compactor,
     historyCheck,
     applier,
+    leases,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     defaultListLimit: options.defaultListLimit ?? 1000,
     logger,

@@ -3,7 +3,8 @@ import { compareKeys, spanContains, spanStart } from '../keys/key-order.js';
 import type { RecordBuilder } from '../log/event-log.js';
 import type { LogEvent } from '../log/events.js';
 import { type Compare, evaluateCompare } from './conditions.js';
-import { InvalidArgumentError, RangeTooLargeError } from './errors.js';
+import { InvalidArgumentError, KeyNotFoundError, RangeTooLargeError } from './errors.js';
+import { checkLeaseExists } from './lease-errors.js';
 import type { Limits } from './limits.js';
 import { validateKey, validateSpan, validateTtl, validateValue } from './limits.js';
 import { expireIfDue, isLive, NothingToWrite, putEvent } from './record-builders.js';
@@ -14,7 +15,18 @@ import type { KeyHead, KeyRow, WriteView } from './write-view.js';
 export type TxnOp =
   | { readonly type: 'get'; readonly key: string }
   | { readonly type: 'range'; readonly span: KeySpan; readonly limit: number; readonly keysOnly?: boolean }
-  | { readonly type: 'set'; readonly key: string; readonly value: Uint8Array; readonly ttlMs?: number }
+  | {
+      readonly type: 'set';
+      readonly key: string;
+      readonly value: Uint8Array;
+      readonly ttlMs?: number;
+      /** Attach the key to this lease (etcd's Put.lease; it must exist then); 0 or absent: none. */
+      readonly lease?: number;
+      /** Keep the key's current value, ignoring `value` (etcd's ignore_value; {@link KeyNotFoundError} when absent). */
+      readonly keepValue?: boolean;
+      /** Keep the key's current lease, ignoring `lease` (etcd's ignore_lease; {@link KeyNotFoundError} when absent). */
+      readonly keepLease?: boolean;
+    }
   | { readonly type: 'delete'; readonly key: string }
   | {
       readonly type: 'deleteRange';
@@ -47,6 +59,16 @@ export interface TxnRequest {
   readonly compares: readonly Compare[];
   readonly success: readonly TxnOp[];
   readonly failure: readonly TxnOp[];
+  /**
+   * etcd's rule: deletes of one branch may overlap each other (a later one deletes what the earlier ones
+   * left). kvstore.v1 refuses that as writing a key twice. Puts are written at most once either way.
+   */
+  readonly overlappingDeletes?: boolean;
+  /**
+   * Refuses the whole transaction with this error, nothing written, when the branch it names is the one
+   * its compares choose (etcd checks a Txn's reads at a past revision on the path taken only).
+   */
+  readonly refuse?: { readonly success?: Error; readonly failure?: Error };
 }
 
 /** The outcome; `revision` is the transaction's own revision when it wrote, else the one it read. */
@@ -71,17 +93,25 @@ export function validateTxn(request: TxnRequest, limits: Limits, at = ''): void 
     if (c.span !== undefined) validateSpan(c.span, limits);
     else validateKey(c.key, limits, `${at}compare[${i}].key`);
   });
-  validateBranch(`${at}success`, request.success, limits);
-  validateBranch(`${at}failure`, request.failure, limits);
+  const deletesMayOverlap = request.overlappingDeletes === true;
+  validateBranch(`${at}success`, request.success, limits, deletesMayOverlap);
+  validateBranch(`${at}failure`, request.failure, limits, deletesMayOverlap);
 }
 
 /** Checks one branch's operations, and that none writes a key another one of them writes. */
-function validateBranch(name: string, ops: readonly TxnOp[], limits: Limits): void {
+function validateBranch(
+  name: string,
+  ops: readonly TxnOp[],
+  limits: Limits,
+  deletesMayOverlap: boolean,
+): void {
   if (ops.length > MAX_TXN_OPS) {
     throw new InvalidArgumentError(name, `has ${ops.length} operations, over the limit of ${MAX_TXN_OPS}`);
   }
   const written = new Map<string, number>();
   const spans: { span: KeySpan; at: number }[] = [];
+  /** Single-key deletes, when they may overlap other deletes (then only puts are checked against them). */
+  const deletes: { span: KeySpan; at: number }[] = [];
   ops.forEach((op, i) => {
     const field = `${name}[${i}]`;
     // A nested branch is checked on its own; what it writes beside this level is checked as it runs.
@@ -95,7 +125,9 @@ function validateBranch(name: string, ops: readonly TxnOp[], limits: Limits): vo
       validateValue(op.value, limits, `${field}.value`);
       if (op.ttlMs !== undefined) validateTtl(op.ttlMs, limits, `${field}.ttl_ms`);
     }
-    if (op.type === 'set' || op.type === 'delete') {
+    if (op.type === 'delete' && deletesMayOverlap) {
+      deletes.push({ span: { kind: 'range', start: op.key, end: `${op.key}\0` }, at: i });
+    } else if (op.type === 'set' || op.type === 'delete') {
       const before = written.get(op.key);
       if (before !== undefined) {
         throw new InvalidArgumentError(
@@ -107,7 +139,7 @@ function validateBranch(name: string, ops: readonly TxnOp[], limits: Limits): vo
     }
     if (op.type === 'deleteRange') spans.push({ span: op.span, at: i });
   });
-  for (const { span, at } of spans) {
+  for (const { span, at } of deletesMayOverlap ? [...spans, ...deletes] : spans) {
     for (const [key, i] of written) {
       if (spanContains(span, key)) {
         throw new InvalidArgumentError(
@@ -117,6 +149,7 @@ function validateBranch(name: string, ops: readonly TxnOp[], limits: Limits): vo
       }
     }
   }
+  if (deletesMayOverlap) return;
   for (let a = 0; a < spans.length; a++) {
     for (let b = a + 1; b < spans.length; b++) {
       if (spansOverlap(spans[a]!.span, spans[b]!.span)) {
@@ -201,6 +234,8 @@ class BranchRun {
   /** Evaluates the compares of `request` and of the nested transactions of the branches they choose. */
   decide(request: TxnRequest): TxnPath {
     const succeeded = request.compares.every((c) => this.holds(c));
+    const refusal = succeeded ? request.refuse?.success : request.refuse?.failure;
+    if (refusal !== undefined) throw refusal;
     const ops = succeeded ? request.success : request.failure;
     const nested = ops.flatMap((op) => (op.type === 'txn' ? [this.decide(op.request)] : []));
     return { succeeded, nested };
@@ -226,13 +261,25 @@ class BranchRun {
     if (c.span === undefined) {
       const head = this.liveHead(c.key);
       if (head === null && c.target === 'value' && c.absentValueFails) return false;
-      return evaluateCompare(c, head, () => this.currentValue(c.key));
+      return evaluateCompare(
+        c,
+        head,
+        () => this.currentValue(c.key),
+        () => this.view.leaseOf(c.key),
+      );
     }
     const { rows, more } = this.view.scan(c.span, this.maxRangeKeys);
     if (more) throw new RangeTooLargeError(c.span, this.maxRangeKeys, 'compare smaller ranges');
     const live = rows.filter((r) => isLive(r, this.timeMs));
     if (live.length === 0) return c.target !== 'value' && evaluateCompare(c, null, () => null);
-    return live.every((r) => evaluateCompare(c, r, () => r.value));
+    return live.every((r) =>
+      evaluateCompare(
+        c,
+        r,
+        () => r.value,
+        () => this.view.leaseOf(r.key),
+      ),
+    );
   }
 
   /** Records that an operation writes `key`; a second write of it in one transaction is refused. */
@@ -265,8 +312,10 @@ class BranchRun {
         return { type: 'get', row: this.row(op.key) };
       case 'range':
         return this.range(op.span, op.limit);
-      case 'set':
-        return this.set(op.key, op.value, op.ttlMs);
+      case 'set': {
+        const { value, lease } = this.kept(op);
+        return this.set(op.key, value, op.ttlMs, lease);
+      }
       case 'delete':
         return this.delete(op.key);
       case 'deleteRange':
@@ -274,9 +323,19 @@ class BranchRun {
     }
   }
 
+  /** A put's value and lease: the key's current ones where it keeps them (a kept one needs the key). */
+  private kept(op: Extract<TxnOp, { type: 'set' }>): { value: Uint8Array; lease: number } {
+    if (!op.keepValue && !op.keepLease) return { value: op.value, lease: op.lease ?? 0 };
+    const row = this.row(op.key);
+    if (row === null) throw new KeyNotFoundError(op.key);
+    return { value: op.keepValue ? row.value : op.value, lease: op.keepLease ? row.lease : (op.lease ?? 0) };
+  }
+
   private row(key: string): KeyRow | null {
     const head = this.liveHead(key);
-    return head === null ? null : { key, ...head, value: this.currentValue(key)! };
+    if (head === null) return null;
+    const lease = this.local.has(key) ? (this.local.get(key)?.lease ?? 0) : this.view.leaseOf(key);
+    return { key, ...head, value: this.currentValue(key)!, lease };
   }
 
   private range(span: KeySpan, limit: number): TxnOpResult {
@@ -287,13 +346,14 @@ class BranchRun {
     return { type: 'range', rows: live.slice(0, limit), more: more || live.length > limit };
   }
 
-  private set(key: string, value: Uint8Array, ttlMs: number | undefined): TxnOpResult {
+  private set(key: string, value: Uint8Array, ttlMs: number | undefined, lease: number): TxnOpResult {
     this.writes(key);
+    checkLeaseExists(this.view, lease);
     const head = this.local.has(key)
       ? (this.local.get(key) ?? null)
       : expireIfDue(key, this.view.head(key), this.timeMs, this.events);
     const expiresAt = ttlMs === undefined ? 0 : this.timeMs + ttlMs;
-    const put = putEvent(key, value, expiresAt, head, this.revision);
+    const put = putEvent(key, value, expiresAt, head, this.revision, lease);
     this.events.push(put);
     this.local.set(key, {
       key,
@@ -302,6 +362,7 @@ class BranchRun {
       version: put.version,
       expiresAt,
       value,
+      lease,
     });
     return { type: 'set', createRevision: put.createRevision, version: put.version, expiresAt };
   }

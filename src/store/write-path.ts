@@ -3,8 +3,17 @@ import { LogClosedError, LogUnavailableError, LogWriteError } from '../log/event
 import type { LogEvent, LogRecord } from '../log/events.js';
 import { ConditionFailedError } from './conditions.js';
 import { StoreUnavailableError } from './errors.js';
+import { QuotaExceededError } from './namespace-quota.js';
 import { NothingToWrite } from './record-builders.js';
 import type { WriteView } from './write-view.js';
+
+/** A check every record must pass where the log serialises writes (namespace quotas). */
+export interface WriteGuard {
+  /** Throws to refuse the record built at `revision` (nothing of it is written). */
+  check(revision: number, events: readonly LogEvent[]): void;
+  /** Forgets what it saw of attempts at `revision` or later (they are being built again). */
+  discardFrom(revision: number): void;
+}
 
 /**
  * How the store writes: appends to the log and turns the log's errors into the store's. A builder that
@@ -13,6 +22,8 @@ import type { WriteView } from './write-view.js';
  */
 export class WritePath {
   private readonly waiters: { revision: number; resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** Checked on every record as built; null: none. */
+  guard: WriteGuard | null = null;
 
   constructor(
     private readonly log: EventLog,
@@ -26,7 +37,11 @@ export class WritePath {
     try {
       return await this.log.append(typeof events === 'function' ? this.attempt(events) : events);
     } catch (err) {
-      if (err instanceof NothingToWrite || err instanceof ConditionFailedError) {
+      if (
+        err instanceof NothingToWrite ||
+        err instanceof ConditionFailedError ||
+        err instanceof QuotaExceededError
+      ) {
         await this.durable(err.basedOn);
         throw err;
       }
@@ -39,7 +54,18 @@ export class WritePath {
   private attempt(build: RecordBuilder): RecordBuilder {
     return (revision, timeMs) => {
       this.view.discardFrom(revision);
-      return build(revision, timeMs);
+      const guard = this.guard;
+      if (guard === null) return build(revision, timeMs);
+      guard.discardFrom(revision);
+      const events = build(revision, timeMs);
+      try {
+        guard.check(revision, events);
+      } catch (err) {
+        // The builder staged the record it was refused: forget it, as for a lost attempt.
+        this.view.discardFrom(revision);
+        throw err;
+      }
+      return events;
     };
   }
 

@@ -1,6 +1,6 @@
 import type { KeySpan } from '../keys/key-order.js';
 import { compareKeys, spanContains, spanEnded, spanStart } from '../keys/key-order.js';
-import type { LogEvent, LogRecord } from '../log/events.js';
+import { isKeyEvent, type LogEvent, type LogRecord } from '../log/events.js';
 import { storedValueBytes } from '../projections/key-entry.js';
 import type { KeyState } from '../projections/key-state.js';
 
@@ -16,12 +16,22 @@ export interface KeyHead {
 export interface KeyRow extends KeyHead {
   readonly key: string;
   readonly value: Uint8Array;
+  /** The lease this incarnation is attached to (0: none): etcd's KeyValue.lease, prev_kv's included. */
+  readonly lease: number;
 }
 
 interface Staged {
   readonly revision: number;
   readonly head: KeyHead | null;
   readonly value: Uint8Array | null;
+  /** The lease the staged put attaches the key to (0: none). */
+  readonly lease: number;
+}
+
+/** A lease granted (ttl > 0) or ended (null) by a record not yet applied. */
+interface StagedLease {
+  readonly revision: number;
+  readonly ttlSeconds: number | null;
 }
 
 /**
@@ -31,6 +41,7 @@ interface Staged {
  */
 export class WriteView {
   private readonly pending = new Map<string, Staged>();
+  private readonly pendingLeases = new Map<number, StagedLease>();
   /** The highest revision staged since the view was last empty. */
   private newestStaged = 0;
 
@@ -41,6 +52,31 @@ export class WriteView {
     const staged = this.staged(key);
     if (staged !== undefined) return staged.head;
     return this.state.get(key) ?? null;
+  }
+
+  /** The lease `key` is attached to at the serialisation point (0: none, or the key does not exist). */
+  leaseOf(key: string): number {
+    const staged = this.staged(key);
+    if (staged !== undefined) return staged.lease;
+    return this.state.leases.leaseOf(key);
+  }
+
+  /** The TTL of lease `id` at the serialisation point, or null when no such lease exists. */
+  leaseTtl(id: number): number | null {
+    const staged = this.pendingLeases.get(id);
+    if (staged !== undefined && staged.revision > this.state.revision) return staged.ttlSeconds;
+    return this.state.leases.get(id)?.ttlSeconds ?? null;
+  }
+
+  /** The keys attached to lease `id` at the serialisation point, in no particular order. */
+  leaseKeys(id: number): string[] {
+    const keys: string[] = [];
+    for (const key of this.state.leases.keysOf(id)) if (this.staged(key) === undefined) keys.push(key);
+    for (const [key, staged] of this.pending) {
+      if (staged.revision > this.state.revision && staged.lease === id && staged.head !== null)
+        keys.push(key);
+    }
+    return keys;
   }
 
   /** The key's value at the serialisation point, or null when it does not exist. */
@@ -70,10 +106,14 @@ export class WriteView {
         break;
       }
       if (this.staged(entry.key) !== undefined) continue;
-      rows.push({ ...entry, value: storedValueBytes(entry.value) });
+      rows.push({
+        ...entry,
+        value: storedValueBytes(entry.value),
+        lease: this.state.leases.leaseOf(entry.key),
+      });
     }
     for (const [key, staged] of overrides) {
-      if (staged.head !== null) rows.push({ key, ...staged.head, value: staged.value! });
+      if (staged.head !== null) rows.push({ key, ...staged.head, value: staged.value!, lease: staged.lease });
     }
     rows.sort((a, b) => compareKeys(a.key, b.key));
     if (rows.length > limit) {
@@ -100,6 +140,8 @@ export class WriteView {
   discardFrom(revision: number): void {
     if (revision > this.newestStaged) return;
     for (const [key, staged] of this.pending) if (staged.revision >= revision) this.pending.delete(key);
+    for (const [id, staged] of this.pendingLeases)
+      if (staged.revision >= revision) this.pendingLeases.delete(id);
     this.newestStaged = revision - 1;
   }
 
@@ -114,9 +156,12 @@ export class WriteView {
           version: event.version,
           expiresAt: event.expiresAt,
         };
-        this.pending.set(event.key, { revision, head, value: event.value });
+        this.pending.set(event.key, { revision, head, value: event.value, lease: event.lease ?? 0 });
+      } else if (isKeyEvent(event)) {
+        this.pending.set(event.key, { revision, head: null, value: null, lease: 0 });
       } else {
-        this.pending.set(event.key, { revision, head: null, value: null });
+        const ttlSeconds = event.type === 'lease-grant' ? event.ttlSeconds : null;
+        this.pendingLeases.set(event.lease, { revision, ttlSeconds });
       }
     }
   }
@@ -126,12 +171,14 @@ export class WriteView {
    * another writer of a shared log took that revision, the attempt that staged it lost and is rebuilt.
    */
   applied(records: readonly LogRecord[]): void {
-    if (this.pending.size === 0) return;
+    if (this.pending.size === 0 && this.pendingLeases.size === 0) return;
     const upTo = records.at(-1)!.revision;
     if (this.newestStaged <= upTo) {
       this.pending.clear();
+      this.pendingLeases.clear();
       return;
     }
     for (const [key, staged] of this.pending) if (staged.revision <= upTo) this.pending.delete(key);
+    for (const [id, staged] of this.pendingLeases) if (staged.revision <= upTo) this.pendingLeases.delete(id);
   }
 }

@@ -10,6 +10,8 @@ export interface PrevState {
   readonly modRevision: number;
   readonly version: number;
   readonly expiresAt: number;
+  /** The lease that incarnation was attached to (0: none). */
+  readonly lease: number;
 }
 
 /** One change a watcher receives. */
@@ -65,13 +67,14 @@ export class BatchBuilder {
       const event = record.events[i]!;
       if (!wants(this.filter, event)) continue;
       if (this.events.length === 0) this.first = record.revision;
-      this.events.push({
+      const watched: WatchedEvent = {
         type: event.type,
         key: event.key,
         revision: record.revision,
         put: event.type === 'put' ? event : null,
         prev: this.filter.prevKv && prev ? prev(i) : null,
-      });
+      };
+      this.events.push(this.filter.stripPrefix ? stripped(watched, this.filter.stripPrefix.length) : watched);
       this.bytes += event.key.length + (event.type === 'put' ? event.value.length : 0) + 32;
       this.last = record.revision;
     }
@@ -87,6 +90,16 @@ export class BatchBuilder {
     this.first = 0;
     return batch;
   }
+}
+
+/** The event with `cut` characters (a namespace's prefix) taken off its keys. */
+function stripped(event: WatchedEvent, cut: number): WatchedEvent {
+  return {
+    ...event,
+    key: event.key.slice(cut),
+    put: event.put && { ...event.put, key: event.put.key.slice(cut) },
+    prev: event.prev && { ...event.prev, key: event.prev.key.slice(cut) },
+  };
 }
 
 /** A progress note: nothing the watcher wants happened up to `revision`. */

@@ -39,6 +39,8 @@ export interface WatchStats {
   readonly eventsSent: number;
   readonly messagesSent: number;
   readonly demotions: number;
+  /** Since the hub started: catch-up reads that failed (the log unreachable) and were made again. */
+  readonly logReadRetries: number;
 }
 
 /** Watchers that asked for the same thing: one encoded message per revision serves them all. */
@@ -120,7 +122,7 @@ export class WatchHub {
         if (w.heldBytes > maxHeld) maxHeld = w.heldBytes;
       }
     }
-    const { eventsSent, messagesSent, demotions } = this.tally;
+    const { eventsSent, messagesSent, demotions, logReadRetries } = this.tally;
     return {
       watchers: this.count,
       catchingUp,
@@ -131,6 +133,7 @@ export class WatchHub {
       eventsSent,
       messagesSent,
       demotions,
+      logReadRetries,
     };
   }
 
@@ -156,7 +159,14 @@ export class WatchHub {
         for (const w of group.watchers) w.deliver(batch.from, message, batch.events.length);
       };
       for (const { record, changes } of applied) {
-        send(builder.add(record, group.filter.prevKv ? (i) => prevState(changes[i]?.prev ?? null) : null));
+        send(
+          builder.add(
+            record,
+            group.filter.prevKv
+              ? (i) => prevState(changes[i]?.prev ?? null, changes[i]?.prevLease ?? 0)
+              : null,
+          ),
+        );
       }
       send(builder.take());
     };
@@ -233,7 +243,7 @@ export class WatchHub {
   };
 }
 
-function prevState(entry: KeyEntry | null): PrevState | null {
+function prevState(entry: KeyEntry | null, lease: number): PrevState | null {
   if (entry === null) return null;
   return {
     key: entry.key,
@@ -242,5 +252,6 @@ function prevState(entry: KeyEntry | null): PrevState | null {
     modRevision: entry.modRevision,
     version: entry.version,
     expiresAt: entry.expiresAt,
+    lease,
   };
 }

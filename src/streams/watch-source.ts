@@ -15,8 +15,16 @@ export interface WatchSource {
 export type WatchEnd =
   | { readonly kind: 'compacted'; readonly requested: number; readonly compactRevision: number }
   | { readonly kind: 'shutdown' }
-  /** Reading the history failed; `damaged`: a record failed its checksum (the data is lost, not the link). */
-  | { readonly kind: 'failed'; readonly message: string; readonly damaged: boolean };
+  /**
+   * Reading the history failed; `damaged`: a record failed its checksum (the data is lost, not the link);
+   * `unavailable`: the log could not be read for a while (retried, in vain): the client may come back later.
+   */
+  | {
+      readonly kind: 'failed';
+      readonly message: string;
+      readonly damaged: boolean;
+      readonly unavailable?: boolean;
+    };
 
 /** The transport end of one watch (a gRPC server stream in production). */
 export interface WatchStream {

@@ -9,4 +9,6 @@ export class WatchTally {
   messagesSent = 0;
   /** Times a live watcher held too much and was demoted to reading the log (catch-up). */
   demotions = 0;
+  /** Catch-up reads of the log that failed for a reason that may pass and were made again. */
+  logReadRetries = 0;
 }

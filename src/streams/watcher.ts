@@ -2,6 +2,7 @@ import { DamagedRecordError, LogCompactedError } from '../log/event-log.js';
 import type { LogRecord } from '../log/events.js';
 import { traceHooks } from '../observability/trace-hooks.js';
 import type { ByteBudget } from './byte-budget.js';
+import { LogReadRetry, mayPass } from './log-read-retry.js';
 import type { PrevState, WatchEncoder } from './watch-batch.js';
 import { BatchBuilder } from './watch-batch.js';
 import type { WatchFilter } from './watch-filter.js';
@@ -223,60 +224,82 @@ export class Watcher {
   }
 
   private async readLog(): Promise<void> {
-    const log = this.source.eventLog;
     const prevCache: PrevCache = { records: new Map(), bytes: 0, limit: this.options.maxBufferedBytes };
+    const retry = new LogReadRetry();
     // Records read per round trip: a page holds at most about maxBufferedBytes (and at least one record).
     let pageRecords = this.options.pageSize;
-    try {
-      while (this.state === 'catchup') {
-        const upTo = this.source.revision;
-        if (this.next > upTo) {
-          this.state = 'live';
+    while (this.state === 'catchup') {
+      try {
+        const next = await this.readPage(pageRecords, prevCache);
+        if (next === null) return;
+        pageRecords = next;
+        retry.succeeded();
+      } catch (err) {
+        // A compaction that overtook this catch-up: the client must resync, exactly as at the start.
+        if (err instanceof LogCompactedError) {
+          this.close({ kind: 'compacted', requested: err.requested, compactRevision: err.compactRevision });
           return;
         }
-        const compact = log.compactRevision();
-        if (this.next < compact) {
-          this.close({ kind: 'compacted', requested: this.next, compactRevision: compact });
-          return;
+        if (await retry.again(err)) {
+          this.options.tally.logReadRetries++;
+          continue;
         }
-        const to = Math.min(upTo, this.next + pageRecords - 1);
-        // Several revisions go in one message (bounded in size); a page ends with what it collected sent.
-        const builder = new BatchBuilder(this.filter);
-        const send = async (batch: ReturnType<BatchBuilder['take']>) => {
-          if (batch === null) return;
-          if (this.blocked) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
-          if (this.state === 'catchup') this.write(this.encode(batch), batch.events.length);
-        };
-        let pageBytes = 0;
-        let count = 0;
-        for await (const record of log.read(this.next, { toRevision: to, pageSize: pageRecords })) {
-          if (this.state !== 'catchup') return;
-          pageBytes += recordBytes(record);
-          count++;
-          const prevs = this.filter.prevKv ? await resolvePrevs(record, log, prevCache) : null;
-          await send(builder.add(record, prevs && ((i: number) => prevs[i] ?? null)));
-          this.next = record.revision + 1;
-        }
-        await send(builder.take());
-        if (this.state !== 'catchup') return;
-        const perRecord = Math.max(1, pageBytes / Math.max(1, count));
-        pageRecords = Math.max(
-          1,
-          Math.min(this.options.pageSize, Math.floor(this.options.maxBufferedBytes / perRecord)),
-        );
-      }
-    } catch (err) {
-      // A compaction that overtook this catch-up: the client must resync, exactly as at the start.
-      if (err instanceof LogCompactedError) {
-        this.close({ kind: 'compacted', requested: err.requested, compactRevision: err.compactRevision });
-      } else {
         this.close({
           kind: 'failed',
           message: `reading the log failed: ${(err as Error).message}`,
           damaged: err instanceof DamagedRecordError,
+          unavailable: mayPass(err),
         });
+        return;
       }
     }
+  }
+
+  /**
+   * Reads and sends one page of the log from `next`; returns the page size to read next, or null once the
+   * watcher is live or closed. What a failing read had collected is sent before the error is thrown, so
+   * `next` always follows the last revision sent.
+   */
+  private async readPage(pageRecords: number, prevCache: PrevCache): Promise<number | null> {
+    const log = this.source.eventLog;
+    const upTo = this.source.revision;
+    if (this.next > upTo) {
+      this.state = 'live';
+      return null;
+    }
+    const compact = log.compactRevision();
+    if (this.next < compact) {
+      this.close({ kind: 'compacted', requested: this.next, compactRevision: compact });
+      return null;
+    }
+    const to = Math.min(upTo, this.next + pageRecords - 1);
+    // Several revisions go in one message (bounded in size); a page ends with what it collected sent.
+    const builder = new BatchBuilder(this.filter);
+    const send = async (batch: ReturnType<BatchBuilder['take']>) => {
+      if (batch === null) return;
+      if (this.blocked) await new Promise<void>((resolve) => (this.drainWaiter = resolve));
+      if (this.state === 'catchup') this.write(this.encode(batch), batch.events.length);
+    };
+    let pageBytes = 0;
+    let count = 0;
+    try {
+      for await (const record of log.read(this.next, { toRevision: to, pageSize: pageRecords })) {
+        if (this.state !== 'catchup') return null;
+        pageBytes += recordBytes(record);
+        count++;
+        const prevs = this.filter.prevKv ? await resolvePrevs(record, log, prevCache) : null;
+        await send(builder.add(record, prevs && ((i: number) => prevs[i] ?? null)));
+        this.next = record.revision + 1;
+      }
+    } finally {
+      await send(builder.take());
+    }
+    if (this.state !== 'catchup') return null;
+    const perRecord = Math.max(1, pageBytes / Math.max(1, count));
+    return Math.max(
+      1,
+      Math.min(this.options.pageSize, Math.floor(this.options.maxBufferedBytes / perRecord)),
+    );
   }
 }
 
@@ -327,6 +350,7 @@ async function resolvePrevs(
             modRevision: event.prevRevision,
             version: put.version,
             expiresAt: put.expiresAt,
+            lease: put.lease ?? 0,
           }
         : null,
     );

@@ -110,10 +110,11 @@ describe('kvstore CLI for a new user', () => {
 
   it('ends quietly when the reader of its output goes away (export | head)', async () => {
     const lines = Array.from({ length: 60 }, (_, i) =>
-      JSON.stringify({ key: `pipe/${String(i).padStart(2, '0')}`, value: 'x'.repeat(4000) }),
+      JSON.stringify({ key: `pipe/${String(i).padStart(2, '0')}`, value: 'x'.repeat(60_000) }),
     );
     expect((await run(['import'], `${lines.join('\n')}\n`)).code).toBe(0);
-    // More than a pipe buffer (64 KiB) of output, and the reader stops after the first bytes.
+    // 3.6 MB of output, far more than the pipe and a busy reader's first reads can take in (a reader's event
+    // loop reads up to 32 chunks of 64 KiB at a time), and the reader stops after the first bytes.
     const exported = await runIntoClosingPipe(['export', '--format', 'jsonl'], 100);
     expect(exported).toMatchObject({ code: 0, stderr: '' });
     const listed = await runIntoClosingPipe(['list', '--prefix', 'pipe/'], 100);

@@ -42,6 +42,30 @@ describe('TypeScript client: batched Sets', () => {
     for (const [i, kv] of read.kvs.entries()) expect(kv?.value.toString()).toBe(`v${i}`);
   });
 
+  it('holds Sets issued while a batch is out and sends them together once it is answered', async () => {
+    // The premise: the first Set is unanswered while the others are issued, one per turn of the event loop.
+    // A durable write outlasts a few turns by far; should one not, the scenario is played again.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      let firstAnswered = false;
+      const first = batched.set(`held/${attempt}/0`, 'x').then((r) => {
+        firstAnswered = true;
+        return r;
+      });
+      const rest: ReturnType<KvClient['set']>[] = [];
+      for (let i = 1; i <= 5; i++) {
+        await new Promise((resolve) => setImmediate(resolve));
+        rest.push(batched.set(`held/${attempt}/${i}`, 'y'));
+      }
+      const premise = !firstAnswered;
+      const [alone, ...held] = await Promise.all([first, ...rest]);
+      if (!premise) continue;
+      expect(new Set(held.map((r) => r.revision)).size).toBe(1);
+      expect(held[0]!.revision).toBeGreaterThan(alone!.revision);
+      return;
+    }
+    throw new Error('the first Set was answered within 5 turns of the event loop, 5 times out of 5');
+  });
+
   it('keeps the order of Sets of one key: the last call wins, at a later revision', async () => {
     const calls = Array.from({ length: 10 }, (_, i) => batched.set('b/same', `n${i}`));
     const results = await Promise.all(calls);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdctl, etcdctlWatch } from '../etcd/etcd-process.js';
+import { checkMembers } from '../helpers/etcd-members.js';
 import { type KvCluster, kvCluster } from '../helpers/kv-cluster.js';
 import { type NatsCluster, natsCluster } from '../helpers/nats-cluster.js';
 
@@ -62,5 +63,9 @@ describe('the etcd API on a JetStream cluster', () => {
     const [sa, sb] = [await status(a), await status(b)];
     expect(sa.cluster_id).toBe(sb.cluster_id);
     expect(sa.member_id).not.toBe(sb.member_id);
+  }, 90_000);
+
+  it('lists both nodes as members on each, and drops a node that stops (runs last: it stops one)', async () => {
+    await checkMembers(cluster);
   }, 90_000);
 });

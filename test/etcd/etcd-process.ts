@@ -43,7 +43,7 @@ export interface CtlWatch {
   output(): string;
   /** What it printed on stderr so far. */
   errors(): string;
-  /** Resolves once stdout holds at least `lines` lines (rejects after `timeoutMs`). */
+  /** Resolves with the first `lines` lines of stdout once they are printed (rejects after `timeoutMs`). */
   waitForLines(lines: number, timeoutMs?: number): Promise<string>;
   stop(): Promise<void>;
 }
@@ -76,7 +76,8 @@ export function etcdctlWatch(endpoint: string, args: readonly string[]): CtlWatc
           setTimeout(resolve, 100);
         });
       }
-      return out;
+      // Only the lines asked for: how much more has arrived by now depends on how the output was chunked.
+      return `${out.split('\n').slice(0, lines).join('\n')}\n`;
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');

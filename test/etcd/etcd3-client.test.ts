@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { suiteDir } from '../helpers/temp-dir.js';
 
-/* The `etcd3` npm client (1.1) against kvstore's etcd API: KV, Txn, STM, Watch; leases are refused. */
+/* The `etcd3` npm client (1.1) against kvstore's etcd API: KV, Txn, STM, Watch, leases with keep-alive. */
 
 let server: ServerProcess;
 let client: Etcd3;
@@ -67,8 +67,23 @@ describe('the etcd3 npm client', () => {
     expect(seen).toEqual(['put w/1=a', 'put w/1=b', 'delete w/1']);
   });
 
-  it('refuses to grant a lease with a message that names the feature', async () => {
-    const lease = client.lease(10, { autoKeepAlive: false });
-    await expect(lease.grant()).rejects.toThrow(/kvstore does not grant etcd leases yet/);
-  });
+  it('keeps a lease alive past its TTL over the KeepAlive stream; revoking it deletes its key', async () => {
+    // etcd's shortest TTL (2 s): the client keeps it alive every third of it.
+    const lease = client.lease(2);
+    await lease.put('leased').value('v');
+    const lost = new Promise<never>((_, reject) => lease.on('lost', reject));
+    let kept = 0;
+    const fourKeepAlives = new Promise<void>((resolve) =>
+      lease.on('keepaliveSucceeded', (res) => {
+        expect(Number(res.TTL)).toBe(2);
+        if (++kept === 4) resolve();
+      }),
+    );
+    // Four keep-alives at a third of the TTL each: well past the 2 s the lease was granted for.
+    await Promise.race([fourKeepAlives, lost]);
+    expect(await client.get('leased').string()).toBe('v');
+    expect(Number((await lease.keepaliveOnce()).TTL)).toBe(2);
+    await lease.revoke();
+    expect(await client.get('leased').string()).toBeNull();
+  }, 30_000);
 });

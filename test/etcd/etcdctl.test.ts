@@ -165,15 +165,59 @@ describe('etcdctl 3.4 against kvstore and a real etcd', () => {
     await same(['compaction', '{rev:t/x}']);
   }, 60_000);
 
-  it('answers leases as an etcd that has granted none, and refuses to grant one with a message', async () => {
+  it('prints the same for lease grant, put --lease, timetolive --keys, list, keep-alive --once, revoke (IDs masked)', async () => {
     await same(['put', 'l', 'v', '--lease=1234']);
     await same(['lease', 'list']);
     await same(['lease', 'timetolive', '1234']);
     await same(['lease', 'revoke', '1234']);
-    const grant = await etcdctl(kvEndpoint, ['lease', 'grant', '10']);
-    expect(grant.code).not.toBe(0);
-    expect(grant.stderr).toContain('code = Unimplemented');
-    expect(grant.stderr).toContain('kvstore does not grant etcd leases yet');
+    // Each server chooses its own lease ID: commands name it as {id} (hex) or {dec} (decimal, for txn).
+    const ids = new Map<string, string>();
+    for (const e of [kvEndpoint, etcdEndpoint]) {
+      const grant = await etcdctl(e, ['lease', 'grant', '60']);
+      const id = /^lease ([0-9a-f]{16}) granted with TTL\(60s\)$/m.exec(grant.stdout)?.[1];
+      expect(id, grant.stdout + grant.stderr).toBeDefined();
+      ids.set(e, id!);
+    }
+    const masked = (r: CtlResult) => ({
+      // etcd lists a lease's keys from a Go map (any order); kvstore in key order.
+      stdout: r.stdout
+        .replace(/\b[0-9a-f]{16}\b/g, 'ID')
+        .replace(/remaining\(\d+s\)/g, 'remaining(Ns)')
+        .replace(/attached keys\(\[([^\]]*)\]\)/, (_, keys: string) => `keys(${keys.split(' ').sort()})`),
+      code: r.code,
+      error: (r.stderr.split('\n').find((l) => l.startsWith('Error:')) ?? '').replace(/[0-9a-f]{16}/g, 'ID'),
+    });
+    const leaseSame = async (args: string[], input?: string) => {
+      const [kv, real] = await Promise.all(
+        [kvEndpoint, etcdEndpoint].map((e) => {
+          const id = ids.get(e)!;
+          const fill = (a: string) => a.replace('{id}', id).replace('{dec}', BigInt(`0x${id}`).toString());
+          return etcdctl(e, args.map(fill), input === undefined ? undefined : fill(input));
+        }),
+      );
+      expect({ args, ...masked(kv!) }).toEqual({ args, ...masked(real!) });
+      return kv!;
+    };
+    await leaseSame(['put', '--lease={id}', 'l/1', 'a']);
+    await leaseSame(['put', '--lease={id}', 'l/2', 'b']);
+    await leaseSame(['put', 'l/3', 'c']);
+    await leaseSame(['lease', 'timetolive', '{id}', '--keys']);
+    await leaseSame(['lease', 'list']);
+    await leaseSame(['lease', 'keep-alive', '--once', '{id}']);
+    await leaseSame(['get', 'l', '--prefix']);
+    await leaseSame(['txn'], 'lease("l/1") = "{dec}"\nlease("l/3") = "0"\n\nput l/t yes\n\nput l/t no\n\n');
+    await leaseSame(['txn'], 'lease("l/1") = "0"\n\nput l/u yes\n\nput l/u no\n\n');
+    const got = JSON.parse((await etcdctl(kvEndpoint, ['get', 'l/1', '-w', 'json'])).stdout) as {
+      kvs: { lease: number }[];
+    };
+    expect(got.kvs[0]!.lease).toBe(Number.parseInt(ids.get(kvEndpoint)!, 16));
+    await leaseSame(['lease', 'revoke', '{id}']);
+    await leaseSame(['get', 'l', '--prefix']);
+    await leaseSame(['lease', 'timetolive', '{id}']);
+    await leaseSame(['lease', 'revoke', '{id}']);
+    await leaseSame(['lease', 'keep-alive', '--once', '{id}']);
+    await leaseSame(['put', '--lease={id}', 'l/4', 'd']);
+    await leaseSame(['lease', 'list']);
   }, 60_000);
 
   it('serves endpoint status, hashkv, member list, alarm list and snapshot save', async () => {

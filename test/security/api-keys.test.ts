@@ -45,8 +45,23 @@ describe('API keys', () => {
     expect(message(a.key)).toBe('authorization is not "Bearer <api key>"');
     expect(message(`Basic ${a.key}`)).toBe('authorization is not "Bearer <api key>"');
     // A near miss and a stranger get the same words: nothing says how close a guess was.
-    expect(message(`Bearer ${a.key.slice(0, -1)}A`)).toBe('the API key was refused (unknown or revoked)');
+    // The last character changed (to one it is not: a key ending in "A" made "A" no near miss at all).
+    const nearMiss = a.key.slice(0, -1) + (a.key.endsWith('A') ? 'B' : 'A');
+    expect(message(`Bearer ${nearMiss}`)).toBe('the API key was refused (unknown or revoked)');
     expect(message('Bearer kvs_x')).toBe('the API key was refused (unknown or revoked)');
+  });
+
+  it('a key accepted before is refused at its next call once the keys are replaced without it', () => {
+    const a = createApiKey('a');
+    const b = createApiKey('b', ['readonly']);
+    const auth = new ApiKeyAuthenticator([a.entry, b.entry]);
+    // Accepted twice: the second time from the memory of accepted keys.
+    expect(auth.verifyKey(a.key).name).toBe('a');
+    expect(auth.verifyKey(a.key).name).toBe('a');
+    expect(auth.verifyKey(b.key).roles).toEqual(['readonly']);
+    auth.replace([{ ...b.entry, roles: ['readwrite'] }]);
+    expect(() => auth.verifyKey(a.key)).toThrow('the API key was refused (unknown or revoked)');
+    expect(auth.verifyKey(b.key).roles).toEqual(['readwrite']);
   });
 
   it('refuses bad entries naming them', () => {

@@ -7,6 +7,7 @@ import { OPENAPI } from '../../src/api/http/openapi.js';
 import { kvstoreV1 } from '../../src/api/proto.js';
 import { AuthError, connect } from '../../src/client/index.js';
 import { kvstore } from '../helpers/cli.js';
+import { rejectionOf } from '../helpers/rejection.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { suiteDir } from '../helpers/temp-dir.js';
 
@@ -157,10 +158,7 @@ describe('one gate for every gRPC method', () => {
     const anonymous = connect({ endpoints: [server.addr] });
     try {
       expect((await client.get('a'))?.value.toString()).toBe('1');
-      const err = await anonymous.get('a').then(
-        () => null,
-        (e: unknown) => e,
-      );
+      const err = await rejectionOf(anonymous.get('a'));
       expect(err).toBeInstanceOf(AuthError);
       expect((err as AuthError).code).toBe(status.UNAUTHENTICATED);
       // A stream passes the same gate: a watch from revision 1 replays the write.

@@ -6,6 +6,7 @@ import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthError, connect } from '../../src/client/index.js';
 import { apiKeyLine, createApiKey } from '../../src/security/api-keys.js';
+import { rejectionOf } from '../helpers/rejection.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { suiteDir } from '../helpers/temp-dir.js';
 
@@ -61,10 +62,7 @@ afterAll(async () => {
 async function grpcRefusal(credential: string): Promise<AuthError> {
   const client = connect({ endpoints: [server.addr], apiKey: credential });
   try {
-    const err = await client.get('k').then(
-      () => null,
-      (e: unknown) => e,
-    );
+    const err = await rejectionOf(client.get('k'));
     expect(err).toBeInstanceOf(AuthError);
     expect((err as AuthError).code).toBe(status.UNAUTHENTICATED);
     return err as AuthError;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { etcdserverpb } from '../../src/api/etcd/proto.js';
 import { AuthError, connect, type KvClient, op } from '../../src/client/index.js';
 import { authFiles } from '../helpers/auth-files.js';
+import { rejectionOf } from '../helpers/rejection.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { suiteDir } from '../helpers/temp-dir.js';
 
@@ -60,11 +61,8 @@ function as(name: string): KvClient {
 
 /** The error a call fails with (the test fails if it succeeds). */
 async function refusal(call: Promise<unknown>): Promise<AuthError> {
-  const err = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err, 'the call should have been refused').toBeInstanceOf(AuthError);
+  const err = await rejectionOf(call, 'the call should have been refused');
+  expect(err).toBeInstanceOf(AuthError);
   expect((err as AuthError).code).toBe(status.PERMISSION_DENIED);
   return err as AuthError;
 }

@@ -188,8 +188,10 @@ describe('compaction', () => {
     // Rounds 11 to 20 wrote 20 MB of history (20,000 writes of 1 KiB). Without compaction the file grows
     // by that much; with it, freed pages are reused. The file grows only while it reaches its high-water
     // mark (the 1000 revisions kept plus the writes between two compactions, and SQLite's WAL of about
-    // 1000 pages), in the first rounds; after that, it stays.
-    expect(sizes[19]!.db, shown).toBeLessThanOrEqual(sizes[9]!.db * 1.05);
+    // 1000 pages), in the first rounds; after that it moves only with that mark: a compaction that runs late
+    // on a busy machine lets a few hundred more revisions live at once (a fresh-clone CI run saw the file go
+    // from 3.85 to 4.12 MB over rounds 11 to 20). Less than 1 MiB of growth for 20 MB written.
+    expect(sizes[19]!.db - sizes[9]!.db, shown).toBeLessThan(1024 * 1024);
     expect(sizes[19]!.total - sizes[9]!.total, shown).toBeLessThan(1024 * 1024);
     expect(sizes[19]!.total, shown).toBeLessThan(16 * 1024 * 1024);
     expect(store.list({ limit: 1000 }).entries).toHaveLength(200);

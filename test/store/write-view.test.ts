@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { LogEvent } from '../../src/log/events.js';
+import type { KeyEvent } from '../../src/log/events.js';
 import { KeyState } from '../../src/projections/key-state.js';
 import { putEvent } from '../../src/store/record-builders.js';
 import { WriteView } from '../../src/store/write-view.js';
 
-const put = (key: string, value: string, revision: number, view: WriteView): LogEvent =>
+const put = (key: string, value: string, revision: number, view: WriteView): KeyEvent =>
   putEvent(key, Buffer.from(value), 0, view.head(key), revision);
 
 describe('WriteView on a log other writers share', () => {

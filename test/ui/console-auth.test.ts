@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
@@ -53,6 +53,8 @@ async function serve(keyLines: string[]): Promise<void> {
     'kvstore',
     '--security-jwt-clock-skew',
     '0s',
+    '--security-reload-interval',
+    '200ms',
   ]);
 }
 
@@ -115,6 +117,8 @@ describe.runIf(available)('the web console with authentication on', () => {
     await page.locator('#tree .leaf[data-key="app/config/db"]').waitFor({ state: 'attached' });
     await page.getByTestId('status').filter({ hasText: 'keys' }).waitFor();
     expect(await page.getByTestId('backup').isVisible()).toBe(true);
+    // The header says who the server takes this tab for (GET /v1/whoami).
+    await expect.poll(() => page.getByTestId('whoami').textContent()).toBe('root (api-key) · admin');
     // The live pane's stream (fetch, with the header) follows every key.
     await page.getByTestId('status').and(page.locator('.live')).waitFor();
     await cli(['set', 'other/from-cli', 'written elsewhere']);
@@ -141,6 +145,10 @@ describe.runIf(available)('the web console with authentication on', () => {
     expect(await page.getByTestId('backup').isHidden()).toBe(true);
     await expect.poll(() => page.getByTestId('chart-log').textContent()).toBe('needs admin');
     await page.getByTestId('status').filter({ hasText: 'need admin' }).waitFor();
+    await expect.poll(() => page.getByTestId('whoami').textContent()).toBe('reader (api-key) · app-reader');
+    expect(await page.getByTestId('whoami').getAttribute('title')).toBe(
+      'read: app/**; write: nothing; admin: no',
+    );
     await page.screenshot({ path: join(shots, 'app-reader-root.png') });
 
     await page.getByTestId('query').fill('app/');
@@ -173,9 +181,10 @@ describe.runIf(available)('the web console with authentication on', () => {
     expect(await page.getByTestId('query').inputValue()).toBe('app/');
   });
 
-  it('goes back to the login with the server message when the key is revoked', async () => {
-    expect(await server.stop()).toBe(0);
-    await serve([apiKeyLine(admin.entry)]);
+  it('goes back to the login with the server message when the key is revoked (no restart)', async () => {
+    const aside = join(dir, 'keys.yaml.new');
+    await writeFile(aside, `${apiKeyLine(admin.entry)}\n`);
+    await rename(aside, join(dir, 'keys.yaml'));
     await page.getByTestId('login').waitFor({ timeout: 10_000 });
     await expect.poll(loginMessage).toBe('UNAUTHENTICATED: the API key was refused (unknown or revoked)');
   });
@@ -195,6 +204,7 @@ describe.runIf(available)('the web console with authentication on', () => {
     // The tab's last prefix (app/, from the reader's session) is where it starts.
     await page.locator('#tree .leaf[data-key="app/config/db"]').waitFor();
     await page.getByTestId('status').filter({ hasText: 'keys' }).waitFor();
+    await expect.poll(() => page.getByTestId('whoami').textContent()).toBe('alice (jwt) · admin');
     await page.getByTestId('login').waitFor({ timeout: 15_000 });
     await expect.poll(loginMessage).toMatch(/^UNAUTHENTICATED: the JWT expired at /);
   });

@@ -1,6 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { ServiceError } from '../../service/errors.js';
 import { ETCD_AUTH_ERRORS } from '../../service/etcd-auth.js';
+import { etcdLeaseError } from '../../service/etcd-leases.js';
 import { ETCD_ERRORS, UnsupportedError } from '../../service/etcd-operations.js';
 import { RevisionOutOfRangeError } from '../../store/errors.js';
 import { RpcError, toRpcError } from '../grpc/status-errors.js';
@@ -10,7 +11,8 @@ import { RpcError, toRpcError } from '../grpc/status-errors.js';
  * what kvstore does not offer is UNIMPLEMENTED with a message naming it, and a compacted revision carries
  * etcd's own message (its clients match errors by message).
  */
-export function etcdRpcError(err: unknown): { error: RpcError; expected: boolean } {
+export function etcdRpcError(thrown: unknown): { error: RpcError; expected: boolean } {
+  const err = etcdLeaseError(thrown);
   if (err instanceof UnsupportedError)
     return { error: new RpcError(status.UNIMPLEMENTED, err.message), expected: true };
   // etcd clients know a refusal by its message alone; the audit log keeps kvstore's own, naming the key.

@@ -47,7 +47,7 @@ export function etcdWatchEncoder(identity: EtcdIdentity): WatchEncoder {
               create_revision: e.put.createRevision,
               mod_revision: e.revision,
               version: e.put.version,
-              lease: 0,
+              lease: e.put.lease ?? 0,
             }
           : { key: Buffer.from(e.key, 'utf8'), value: EMPTY, mod_revision: e.revision },
         prev_kv: e.prev
@@ -57,7 +57,7 @@ export function etcdWatchEncoder(identity: EtcdIdentity): WatchEncoder {
               create_revision: e.prev.createRevision,
               mod_revision: e.prev.modRevision,
               version: e.prev.version,
-              lease: 0,
+              lease: e.prev.lease,
             }
           : null,
       })),

@@ -4,6 +4,9 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { AdminClient as _kvstore_v1_AdminClient, AdminDefinition as _kvstore_v1_AdminDefinition } from './kvstore/v1/Admin.js';
 import type { BackupChunk as _kvstore_v1_BackupChunk, BackupChunk__Output as _kvstore_v1_BackupChunk__Output } from './kvstore/v1/BackupChunk.js';
 import type { BackupRequest as _kvstore_v1_BackupRequest, BackupRequest__Output as _kvstore_v1_BackupRequest__Output } from './kvstore/v1/BackupRequest.js';
+import type { Caller as _kvstore_v1_Caller, Caller__Output as _kvstore_v1_Caller__Output } from './kvstore/v1/Caller.js';
+import type { CallerGrants as _kvstore_v1_CallerGrants, CallerGrants__Output as _kvstore_v1_CallerGrants__Output } from './kvstore/v1/CallerGrants.js';
+import type { CallerRateLimit as _kvstore_v1_CallerRateLimit, CallerRateLimit__Output as _kvstore_v1_CallerRateLimit__Output } from './kvstore/v1/CallerRateLimit.js';
 import type { ClusterStatus as _kvstore_v1_ClusterStatus, ClusterStatus__Output as _kvstore_v1_ClusterStatus__Output } from './kvstore/v1/ClusterStatus.js';
 import type { CompactRequest as _kvstore_v1_CompactRequest, CompactRequest__Output as _kvstore_v1_CompactRequest__Output } from './kvstore/v1/CompactRequest.js';
 import type { CompactResponse as _kvstore_v1_CompactResponse, CompactResponse__Output as _kvstore_v1_CompactResponse__Output } from './kvstore/v1/CompactResponse.js';
@@ -60,6 +63,9 @@ export interface ProtoGrpcType {
       Admin: SubtypeConstructor<typeof grpc.Client, _kvstore_v1_AdminClient> & { service: _kvstore_v1_AdminDefinition }
       BackupChunk: MessageTypeDefinition<_kvstore_v1_BackupChunk, _kvstore_v1_BackupChunk__Output>
       BackupRequest: MessageTypeDefinition<_kvstore_v1_BackupRequest, _kvstore_v1_BackupRequest__Output>
+      Caller: MessageTypeDefinition<_kvstore_v1_Caller, _kvstore_v1_Caller__Output>
+      CallerGrants: MessageTypeDefinition<_kvstore_v1_CallerGrants, _kvstore_v1_CallerGrants__Output>
+      CallerRateLimit: MessageTypeDefinition<_kvstore_v1_CallerRateLimit, _kvstore_v1_CallerRateLimit__Output>
       ClusterStatus: MessageTypeDefinition<_kvstore_v1_ClusterStatus, _kvstore_v1_ClusterStatus__Output>
       CompactRequest: MessageTypeDefinition<_kvstore_v1_CompactRequest, _kvstore_v1_CompactRequest__Output>
       CompactResponse: MessageTypeDefinition<_kvstore_v1_CompactResponse, _kvstore_v1_CompactResponse__Output>

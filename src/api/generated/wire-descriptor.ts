@@ -114,6 +114,26 @@ export const WIRE_DESCRIPTOR: WireDescriptor = {
       ["nats",20,"message:kvstore.v1.NatsStatus","",""],
       ["history_check",21,"message:kvstore.v1.HistoryCheck","",""],
       ["cluster",22,"message:kvstore.v1.ClusterStatus","",""],
+      ["caller",23,"message:kvstore.v1.Caller","",""],
+    ],
+    "kvstore.v1.Caller": [
+      ["principal",1,"string","",""],
+      ["via",2,"string","",""],
+      ["roles",3,"string","repeated",""],
+      ["unknown_roles",4,"string","repeated",""],
+      ["grants",5,"message:kvstore.v1.CallerGrants","",""],
+    ],
+    "kvstore.v1.CallerGrants": [
+      ["read",1,"string","repeated",""],
+      ["write",2,"string","repeated",""],
+      ["admin",3,"bool","",""],
+      ["rate_limit",4,"message:kvstore.v1.CallerRateLimit","",""],
+      ["namespace",5,"string","",""],
+    ],
+    "kvstore.v1.CallerRateLimit": [
+      ["requests_per_second",1,"double","",""],
+      ["bytes_per_second",2,"double","",""],
+      ["burst",3,"double","",""],
     ],
     "kvstore.v1.ClusterStatus": [
       ["applied_revision",1,"int64","",""],

@@ -6,6 +6,8 @@ import {
   type ServerInterceptor,
   status,
 } from '@grpc/grpc-js';
+import type { MetadataCheck } from './auth-interceptor.js';
+import { refuseCall } from './status-errors.js';
 
 /** Bounds on the request bytes the server holds at once. */
 export interface AdmissionLimits {
@@ -15,6 +17,27 @@ export interface AdmissionLimits {
   readonly maxInflightBytesPerConnection: number;
   /** The largest request the transport reads (grpc.max_receive_message_length). */
   readonly maxRequestBytes: number;
+}
+
+/**
+ * Checks that run inside admission's own layer for the unary calls it wraps, so that a unary call crosses one
+ * interceptor layer however many of these are on (each layer is a grpc-js call object, a listener and a
+ * responder per call: a measurable share of a Get's CPU, docs/security.md#cost-of-the-gate). The server
+ * installs the same checks as interceptors of their own for the streaming calls admission leaves alone.
+ */
+export interface UnaryChecks {
+  /** On the call's metadata, before its request is read: the gate's credential check. */
+  readonly metadata?: MetadataCheck;
+  /** On the request once admitted (its metadata as the checks above forwarded it): a refusal, or null. */
+  readonly request?: RequestCheck;
+}
+
+/** A check of an admitted request, e.g. its principal's rate limit. */
+export interface RequestCheck {
+  /** The error to answer the call with (mapped by toRpcError), or null to let it through. */
+  check(metadata: Metadata, bytes: number): unknown;
+  /** Hears of each refusal (the method's path and the details sent). */
+  readonly onRefused: (path: string, details: string) => void;
 }
 
 /** Request bytes held now, and requests refused so far. */
@@ -63,17 +86,37 @@ export function admission(
   limits: AdmissionLimits,
   /** Hears of every refused request (the method's path and the details sent), e.g. for metrics. */
   onRefused: (path: string, details: string) => void = () => {},
+  checks: UnaryChecks = {},
 ): Admission {
   const state = new AdmissionState(limits, onRefused);
+  const { metadata: metadataCheck, request: requestCheck } = checks;
   const interceptor: ServerInterceptor = (method, call) => {
     // Streams (Watch, Backup) carry one small request and are left as grpc-js made them: the watch
     // fan-out writes straight to their HTTP/2 stream.
-    if (method.requestStream || method.responseStream) return call as ServerInterceptingCall;
+    if (!isUnary(method)) return call as ServerInterceptingCall;
     const admitted = new AdmittedCall(state, call.getPeer(), method.path, call);
+    let forwarded: Metadata | null = null;
     const responder: Responder = {
       start(next) {
         next({
-          onReceiveMessage: (message, forward) => admitted.received(message, forward),
+          onReceiveMetadata:
+            metadataCheck || requestCheck
+              ? (metadata, forward) => {
+                  const pass = (checked: Metadata) => {
+                    forwarded = checked;
+                    forward(checked);
+                  };
+                  if (metadataCheck)
+                    metadataCheck(method.path, call, metadata, pass, (answer) => gated.sendStatus(answer));
+                  else pass(metadata);
+                }
+              : undefined,
+          onReceiveMessage: (message, forward) =>
+            admitted.received(message, (bytes) => {
+              const refusal = requestCheck && forwarded ? requestCheck.check(forwarded, bytes) : null;
+              if (refusal === null) forward(message);
+              else refuseCall(gated, method.path, refusal, requestCheck!.onRefused);
+            }),
           // A refused call is over: its handler must not run without its request.
           onReceiveHalfClose: (forward) => admitted.halfClosed(forward),
           onCancel: () => admitted.end(),
@@ -84,7 +127,8 @@ export function admission(
         next(callStatus);
       },
     };
-    return new GatedCall(call, responder, (read) => admitted.gate(read));
+    const gated = new GatedCall(call, responder, (read) => admitted.gate(read));
+    return gated;
   };
   return {
     interceptor,
@@ -183,7 +227,8 @@ class AdmittedCall {
     }
   }
 
-  received(message: unknown, forward: (message: unknown) => void): void {
+  /** Holds the request's bytes, or refuses it; `admit` hears the bytes of a request held. */
+  received(message: unknown, admit: (bytes: number) => void): void {
     this.stopReading();
     if (this.phase === 'done') return;
     const { limits } = this.state;
@@ -199,7 +244,7 @@ class AdmittedCall {
     this.held += bytes;
     this.conn.held += bytes;
     this.state.total += bytes;
-    forward(message);
+    admit(bytes);
   }
 
   halfClosed(forward: () => void): void {
@@ -249,6 +294,14 @@ class GatedCall extends ServerInterceptingCall {
   override startRead(): void {
     this.gate(() => super.startRead());
   }
+}
+
+/** The calls admission wraps: one request, one answer. */
+export function isUnary(method: {
+  readonly requestStream: boolean;
+  readonly responseStream: boolean;
+}): boolean {
+  return !method.requestStream && !method.responseStream;
 }
 
 function refusal(limits: AdmissionLimits, perConnection: boolean, held: number): string {

@@ -1,20 +1,28 @@
-import { type Metadata, ServerInterceptingCall, type ServerInterceptor } from '@grpc/grpc-js';
+import {
+  type Metadata,
+  ServerInterceptingCall,
+  type ServerInterceptor,
+  type ServerMethodDefinition,
+} from '@grpc/grpc-js';
 import { type Access, NO_ACCESS } from '../../service/access.js';
 import type { RateLimiter } from '../../service/rate-limiter.js';
-import { requestBytes } from './admission.js';
-import { toRpcError } from './status-errors.js';
+import { type RequestCheck, requestBytes } from './admission.js';
+import { refuseCall } from './status-errors.js';
 
 /**
  * Charges each call to its principal's rate limit when its request arrives (streams: their opening
  * request), before any handler runs; a call over the limit is answered RESOURCE_EXHAUSTED with
  * `retry-after-ms` in its trailers. Installed inside the authentication gate, which names the principal.
+ * `except` names calls charged by another layer with {@link rateLimitCheck} (the server: admission's).
  */
 export function rateLimitInterceptor(
   limiter: RateLimiter,
   accessOf: (metadata: Metadata) => Access,
   onRefused: (path: string, details: string) => void = () => {},
+  except: (method: ServerMethodDefinition<unknown, unknown>) => boolean = () => false,
 ): ServerInterceptor {
   return (method, call) => {
+    if (except(method)) return call as ServerInterceptingCall;
     let access: Access = NO_ACCESS;
     let charged = false;
     let refused = false;
@@ -32,9 +40,7 @@ export function rateLimitInterceptor(
               const error = limiter.admit(access, requestBytes(message));
               if (error !== null) {
                 refused = true;
-                const rpc = toRpcError(error).error;
-                onRefused(method.path, rpc.message);
-                call.sendStatus({ code: rpc.code, details: rpc.message, metadata: rpc.metadata });
+                refuseCall(call, method.path, error, onRefused);
                 return;
               }
             }
@@ -48,4 +54,13 @@ export function rateLimitInterceptor(
       },
     });
   };
+}
+
+/** The same charge as a check run inside admission's layer, for the unary calls admission wraps. */
+export function rateLimitCheck(
+  limiter: RateLimiter,
+  accessOf: (metadata: Metadata) => Access,
+  onRefused: (path: string, details: string) => void = () => {},
+): RequestCheck {
+  return { check: (metadata, bytes) => limiter.admit(accessOf(metadata), bytes), onRefused };
 }

@@ -1,4 +1,4 @@
-import { Metadata, type ServiceError, status } from '@grpc/grpc-js';
+import { Metadata, type ServerInterceptingCallInterface, type ServiceError, status } from '@grpc/grpc-js';
 import { classifyError, type ErrorCode } from '../../service/errors.js';
 
 /** An error with a gRPC status code, a message for the user and optional trailing metadata. */
@@ -46,4 +46,19 @@ export function toRpcError(err: unknown): { error: RpcError; expected: boolean }
   if (err instanceof RpcError) return { error: err, expected: true };
   const { error, expected } = classifyError(err);
   return { error: new RpcError(GRPC_STATUS[error.code], error.message, error.details), expected };
+}
+
+/**
+ * Answers a call from an interceptor, before its handler runs, with the status of `err` (its trailers
+ * included, e.g. `retry-after-ms`), and tells `onRefused` (metrics, the audit log).
+ */
+export function refuseCall(
+  call: ServerInterceptingCallInterface,
+  path: string,
+  err: unknown,
+  onRefused: (path: string, details: string) => void,
+): void {
+  const rpc = toRpcError(err).error;
+  onRefused(path, rpc.message);
+  call.sendStatus({ code: rpc.code, details: rpc.message, metadata: rpc.metadata });
 }

@@ -1,6 +1,7 @@
 import type { handleUnaryCall, Metadata, ServerUnaryCall } from '@grpc/grpc-js';
 import { status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import type { RoleTable } from '../../security/roles.js';
 import type { Access } from '../../service/access.js';
 import { toRpcError } from './status-errors.js';
 
@@ -14,6 +15,8 @@ export interface HandlerContext {
   readonly observe?: RequestObserver;
   /** What the caller of a call (known by its metadata) may touch: everything when auth is off. */
   readonly accessOf: (metadata: Metadata) => Access;
+  /** The roles in use now (they follow security.rolesFile), for Status's caller. */
+  readonly roles?: () => RoleTable;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseDuration } from '../../config/units.js';
+import type { Principal } from '../../security/principal.js';
 import type { Access } from '../../service/access.js';
 import { ServiceError } from '../../service/errors.js';
 import type { ConditionInput } from '../../service/types.js';
@@ -24,6 +25,8 @@ export class ApiRequest {
     readonly access: Access,
     private readonly maxBodyBytes: number,
     private readonly hold?: BodyHold,
+    /** Who the gate admitted (null: authentication is off). */
+    readonly principal: Principal | null = null,
   ) {}
 
   /** A query parameter, or a header of the same name (headers are case-insensitive). */

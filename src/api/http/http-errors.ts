@@ -3,8 +3,9 @@ import type { ErrorCode, ServiceError } from '../../service/errors.js';
 
 /**
  * The one map from the service's codes to HTTP statuses. RESOURCE_EXHAUSTED is 429 (with Retry-After)
- * when the refusal says when to retry (rate limits, quotas), otherwise 413 (a request, range or response
- * over a size limit).
+ * when the refusal says when to retry (rate limits), 507 Insufficient Storage for a namespace quota (details
+ * name the namespace: retrying helps only once its keys are deleted), otherwise 413 (a request, range or
+ * response over a size limit).
  */
 export const HTTP_STATUS: Readonly<Record<ErrorCode, number>> = {
   INVALID_ARGUMENT: 400,
@@ -30,6 +31,8 @@ export function httpStatusOf(error: ServiceError): { status: number; headers: Re
       headers: { 'retry-after': String(Math.max(1, Math.ceil(Number(retryMs) / 1000))) },
     };
   }
+  if (error.code === 'RESOURCE_EXHAUSTED' && error.details.namespace !== undefined)
+    return { status: 507, headers: {} };
   if (error.code === 'UNAVAILABLE') return { status: 503, headers: { 'retry-after': '1' } };
   return { status: HTTP_STATUS[error.code], headers: {} };
 }

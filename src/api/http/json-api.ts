@@ -1,12 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { type Authenticator, type Principal, Unauthenticated } from '../../security/principal.js';
+import { BUILT_IN_ROLES, type RoleTable } from '../../security/roles.js';
 import { type Access, NO_ACCESS, UNRESTRICTED } from '../../service/access.js';
 import type { AdminOperations } from '../../service/admin-operations.js';
 import type { AuditSink } from '../../service/audit.js';
 import { classifyError, ServiceError } from '../../service/errors.js';
 import type { KvOperations } from '../../service/kv-operations.js';
 import type { RateLimiter } from '../../service/rate-limiter.js';
+import { whoAmI } from '../../service/whoami.js';
 import type { Limits } from '../../store/limits.js';
 import type { WatchHub } from '../../streams/watch-hub.js';
 import { GRPC_STATUS } from '../grpc/status-errors.js';
@@ -46,6 +48,8 @@ export interface HttpApiOptions {
   readonly rateLimiter?: RateLimiter | null;
   /** The audit log: requests refused at the gate (401, 429) get a line; operations write their own. */
   readonly audit?: AuditSink | null;
+  /** The roles in use now (they follow security.rolesFile), for GET /v1/whoami. */
+  readonly roles?: () => RoleTable;
 }
 
 /** The JSON API: a node:http handler for /v1/... (and the console at /ui/), and its routes (which the OpenAPI test reads). */
@@ -81,6 +85,12 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       handle: (r) => streamBackup(r, options),
     },
     { method: 'GET', path: '/v1/openapi.json', operation: 'OpenApi', handle: () => ({ json: OPENAPI }) },
+    {
+      method: 'GET',
+      path: '/v1/whoami',
+      operation: 'WhoAmI',
+      handle: (r) => ({ json: whoAmI(r.principal, r.access, options.roles?.() ?? BUILT_IN_ROLES) }),
+    },
   ];
   const exact = new Map<string, Route[]>();
   const keyed: Route[] = [];
@@ -106,8 +116,9 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       // The one gate of every /v1 request, before routing: a route cannot be added past it, and an
       // unauthenticated caller learns nothing of which routes exist.
       let access = UNRESTRICTED;
+      let principal: Principal | null = null;
       if (options.authenticator) {
-        const principal = authenticated(options.authenticator, req, res, options.audit);
+        principal = authenticated(options.authenticator, req, res, options.audit);
         if (principal === null) return true;
         access = options.accessOf?.(principal) ?? NO_ACCESS;
         // The principal's rate limit, shared with gRPC (a body without content-length counts 0 bytes).
@@ -158,7 +169,16 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
         sendJsonError(res, 405, err);
         return true;
       }
-      const request = new ApiRequest(req, res, url, key, access, options.maxBodyBytes, options.hold);
+      const request = new ApiRequest(
+        req,
+        res,
+        url,
+        key,
+        access,
+        options.maxBodyBytes,
+        options.hold,
+        principal,
+      );
       const finish = (err: unknown) => {
         const seconds = (performance.now() - started) / 1000;
         if (err === undefined) {

@@ -226,6 +226,14 @@ export const OPENAPI = {
         },
       },
     },
+    '/v1/whoami': {
+      get: {
+        operationId: 'WhoAmI',
+        summary:
+          'Who the caller is (principal, how it authenticated, roles) and what it may do; { principal: null, auth: "off" } with authentication off',
+        responses: { '200': ok('WhoAmIResponse'), ...errors },
+      },
+    },
     '/v1/openapi.json': {
       get: {
         operationId: 'OpenApi',
@@ -246,6 +254,43 @@ export const OPENAPI = {
         },
       },
       Header: { type: 'object', properties: { revision: { type: 'integer' } } },
+      WhoAmIResponse: {
+        type: 'object',
+        required: ['principal', 'auth'],
+        properties: {
+          principal: { type: 'string', nullable: true, description: 'null with authentication off' },
+          auth: { type: 'string', enum: ['on', 'off'] },
+          via: { type: 'string', enum: ['api-key', 'jwt', 'client-cert'] },
+          roles: { type: 'array', items: { type: 'string' } },
+          unknown_roles: {
+            type: 'array',
+            items: { type: 'string' },
+            description: 'roles the caller carries that this server does not define (they grant nothing)',
+          },
+          grants: {
+            type: 'object',
+            properties: {
+              read: { type: 'array', items: { type: 'string' }, description: 'key globs' },
+              write: { type: 'array', items: { type: 'string' }, description: 'key globs' },
+              admin: { type: 'boolean' },
+              rate_limit: {
+                type: 'object',
+                nullable: true,
+                properties: {
+                  requests_per_second: { type: 'number', description: '0 = no limit' },
+                  bytes_per_second: { type: 'number', description: '0 = no limit' },
+                  burst: { type: 'number' },
+                },
+              },
+              namespace: {
+                type: 'string',
+                nullable: true,
+                description: 'the namespace its roles bind it to',
+              },
+            },
+          },
+        },
+      },
       KeyValue: {
         type: 'object',
         properties: {

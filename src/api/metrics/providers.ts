@@ -1,3 +1,5 @@
+import type { NamespaceStats } from './namespace-metrics.js';
+
 /** Live watch streams as the watch hub sees them. */
 export interface WatcherStats {
   /** Open Watch streams. */
@@ -20,6 +22,8 @@ export interface WatchHubStats {
   readonly eventsSent: number;
   /** Since start-up: live watchers demoted to catch-up because they held too much. */
   readonly demotions: number;
+  /** Since start-up: catch-up reads of the log that failed (the log unreachable) and were made again. */
+  readonly logReadRetries: number;
 }
 
 /** The NATS publisher's connection and progress. */
@@ -43,4 +47,6 @@ export interface StatsProviders {
   nats?: () => NatsStats;
   /** Backups being sent now (gRPC and HTTP). */
   backups?: () => number;
+  /** Keys and bytes per namespace (security.rolesFile `namespaces:`). */
+  namespaces?: () => readonly NamespaceStats[];
 }

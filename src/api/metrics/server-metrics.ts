@@ -4,6 +4,7 @@ import type { StoreStatus } from '../../store/kv-store.js';
 import { AuthMetrics } from './auth-metrics.js';
 import { CallbackGauge } from './callback-gauge.js';
 import { LogMetrics } from './log-metrics.js';
+import { NamespaceMetrics } from './namespace-metrics.js';
 import type { StatsProviders } from './providers.js';
 import { RateLimitMetrics } from './rate-limit-metrics.js';
 import { RequestMetrics } from './request-metrics.js';
@@ -131,6 +132,7 @@ export class ServerMetrics {
       );
     }
     new WatchMetrics(registry, providers);
+    new NamespaceMetrics(registry, providers);
     new CallbackGauge(
       'kvstore_backups_running',
       'Backups being sent now, over gRPC or HTTP (absent until the server serves)',

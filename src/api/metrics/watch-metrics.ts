@@ -42,6 +42,16 @@ export class WatchMetrics {
         for (const [api, s] of hubs()) this.inc({ api }, s.demotions);
       },
     });
+    new Counter({
+      name: 'kvstore_watch_log_read_retries_total',
+      help: 'Catch-up reads of the log that failed because the log could not be reached (a stream leader election, a database restart) and were made again',
+      labelNames: ['api'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [api, s] of hubs()) this.inc({ api }, s.logReadRetries);
+      },
+    });
     new Gauge({
       name: 'kvstore_watch_buffered_bytes',
       help: 'Bytes of watch messages held for slow watchers, in all (bounded by watch.maxBufferedBytesTotal)',

@@ -1,9 +1,11 @@
 import { join } from 'node:path';
+import { isKeyProblem } from '../../log/encryption.js';
 import { checkDataDir, type DataDirReport } from '../../store/data-dir-check.js';
 import { DataDirLockedError, DataDirStateError } from '../../store/errors.js';
 import { cursorWitness } from '../../streams/nats/cursor-file.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
+import { ENCRYPTION_KEY_HELP, ENCRYPTION_KEY_OPTION, useCommandKeyRing } from '../encryption-option.js';
 import { CliExit, EXIT, usage } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { startProgress } from '../progress.js';
@@ -14,7 +16,7 @@ export const EXIT_DATA_PROBLEMS = 5;
 export const checkCommand: Command = {
   name: 'check',
   summary: 'verify a data directory offline: log checksums, gaps, checkpoints, lost writes',
-  options: { 'data-dir': { type: 'string' } },
+  options: { 'data-dir': { type: 'string' }, ...ENCRYPTION_KEY_OPTION },
   help: `NAME
     kvstore check - verify a data directory offline
 
@@ -39,6 +41,8 @@ DESCRIPTION
 
 OPTIONS
     --data-dir DIR       the data directory to check
+${ENCRYPTION_KEY_HELP}
+                         (needed to decode records and checkpoints sealed by encryption at rest)
     --json               print the report as one JSON object
 
 EXIT STATUS
@@ -53,6 +57,7 @@ EXAMPLES
       throw usage('check takes no positional arguments (use --data-dir)', 'check');
     const dataDir = stringFlag(ctx, 'data-dir');
     if (dataDir === undefined) throw usage('--data-dir DIR is required', 'check');
+    useCommandKeyRing(ctx);
     const progress = startProgress('check', 'records');
     let report: DataDirReport;
     try {
@@ -61,7 +66,7 @@ EXAMPLES
         onProgress: (done, total) => progress.update(done, total),
       });
     } catch (err) {
-      if (err instanceof DataDirStateError) throw new CliExit(EXIT.USAGE, err.message);
+      if (err instanceof DataDirStateError || isKeyProblem(err)) throw new CliExit(EXIT.USAGE, err.message);
       if (err instanceof DataDirLockedError) {
         throw new CliExit(
           EXIT.UNAVAILABLE,

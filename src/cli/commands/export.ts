@@ -4,6 +4,7 @@ import { BackupFormatError } from '../../backup/backup-format.js';
 import type { BackupVisitor } from '../../backup/backup-reader.js';
 import { decodeBackup } from '../../backup/backup-reader.js';
 import { decodeRecord } from '../../log/codec.js';
+import { isKeyProblem } from '../../log/encryption.js';
 import type { ByteSource } from '../../projections/byte-reader.js';
 import { chunkSource, fileSource } from '../../projections/byte-reader.js';
 import { isLive } from '../../projections/key-entry.js';
@@ -12,6 +13,7 @@ import { backupChunks } from '../backup-stream.js';
 import { connect } from '../client.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
+import { ENCRYPTION_KEY_HELP, ENCRYPTION_KEY_OPTION, useCommandKeyRing } from '../encryption-option.js';
 import { CliExit, EXIT, usage } from '../exit-codes.js';
 import { entryLine, eventLine } from '../jsonl.js';
 import { printJson } from '../output.js';
@@ -27,6 +29,7 @@ export const exportCommand: Command = {
     'from-revision': { type: 'string' },
     in: { type: 'string' },
     out: { type: 'string' },
+    ...ENCRYPTION_KEY_OPTION,
   },
   help: `NAME
     kvstore export - write the keys, or the history of events, as JSON Lines
@@ -52,6 +55,8 @@ OPTIONS
     --from-revision R    with --history: the first revision to export
     --in BACKUP          read a backup file instead of a server
     --out FILE           write FILE (written whole, then renamed) instead of standard output
+${ENCRYPTION_KEY_HELP}
+                         (needed when the server encrypts at rest: its backup stream is sealed)
     --json               print a summary object on standard output (needs --out)
 
 EXIT STATUS
@@ -73,6 +78,7 @@ EXAMPLES
     const fromFlag = stringFlag(ctx, 'from-revision');
     if (fromFlag !== undefined && !history) throw usage('--from-revision goes with --history', 'export');
     const input = stringFlag(ctx, 'in');
+    useCommandKeyRing(ctx);
     const outPath = stringFlag(ctx, 'out');
     if (ctx.global.json && outPath === undefined)
       throw usage('--json needs --out (the lines go to standard output)', 'export');
@@ -162,7 +168,7 @@ EXAMPLES
         (out as ReturnType<typeof createWriteStream>).destroy();
         await rm(`${outPath}.partial`, { force: true });
       }
-      if (err instanceof BackupFormatError) throw new CliExit(EXIT.USAGE, err.message);
+      if (err instanceof BackupFormatError || isKeyProblem(err)) throw new CliExit(EXIT.USAGE, err.message);
       throw err;
     } finally {
       clients?.close();

@@ -2,9 +2,11 @@ import { access } from 'node:fs/promises';
 import { BackupFormatError } from '../../backup/backup-format.js';
 import { restore } from '../../backup/restore.js';
 import { RestorePlanError } from '../../backup/restore-plan.js';
+import { isKeyProblem } from '../../log/encryption.js';
 import { type LogUrl, parseLogUrl } from '../../log/log-url.js';
 import type { Command } from '../command.js';
 import { stringFlag } from '../command.js';
+import { ENCRYPTION_KEY_HELP, ENCRYPTION_KEY_OPTION, useCommandKeyRing } from '../encryption-option.js';
 import { CliExit, EXIT, usage } from '../exit-codes.js';
 import { printJson } from '../output.js';
 import { startProgress } from '../progress.js';
@@ -20,6 +22,7 @@ export const restoreCommand: Command = {
     'to-revision': { type: 'string' },
     'to-time': { type: 'string' },
     force: { type: 'boolean' },
+    ...ENCRYPTION_KEY_OPTION,
   },
   help: `NAME
     kvstore restore - restore backups into a data directory, or a JetStream stream
@@ -57,6 +60,9 @@ OPTIONS
     --to-time ISO        stop after the last revision committed at or before this time, e.g.
                          2026-11-30T17:00:00Z (ISO 8601; without a zone, local time)
     --force              replace the contents of DIR when it is a kvstore data directory
+${ENCRYPTION_KEY_HELP}
+                         (needed for an encrypted backup; the restored data is sealed under its
+                         current key, records copied from the backup keep theirs)
     --json               print the result as one JSON object
 
 EXIT STATUS
@@ -76,6 +82,7 @@ EXAMPLES
     );
     if (inputs.length === 0)
       throw usage('--in FILE is required (a full backup, then incrementals)', 'restore');
+    useCommandKeyRing(ctx);
     for (const input of inputs) {
       await access(input).catch((err: NodeJS.ErrnoException) => {
         throw usage(`--in ${input}: cannot be read (${err.code ?? err.message})`, 'restore');
@@ -106,7 +113,7 @@ EXAMPLES
         onProgress: (done, total) => progress.update(done, total),
       });
     } catch (err) {
-      if (err instanceof RestorePlanError || err instanceof BackupFormatError) {
+      if (err instanceof RestorePlanError || err instanceof BackupFormatError || isKeyProblem(err)) {
         throw new CliExit(EXIT.USAGE, `${err.message}; nothing was restored`);
       }
       throw err;

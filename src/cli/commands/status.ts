@@ -48,6 +48,12 @@ EXIT STATUS
           : 'off',
         history_check: historyCheckLine(s.history_check),
         ...(s.cluster ? clusterLines(s.cluster) : {}),
+        // Who the server takes this client for (authentication on only).
+        ...(s.caller
+          ? {
+              caller: `${s.caller.principal} (${s.caller.via}), roles: ${s.caller.roles.join(', ') || 'none'}`,
+            }
+          : {}),
       };
       if (ctx.global.json)
         printJson({
@@ -55,6 +61,7 @@ EXIT STATUS
           uptime_ms: s.uptime_ms,
           history_check: s.history_check,
           cluster: s.cluster ?? null,
+          caller: s.caller ?? null,
         });
       else {
         const width = Math.max(...Object.keys(facts).map((k) => k.length));

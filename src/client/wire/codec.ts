@@ -48,6 +48,13 @@ class Writer {
     this.pos += data.length;
   }
 
+  /** A double as protobuf's 8 little-endian bytes. */
+  double(value: number): void {
+    this.room(8);
+    this.buf.writeDoubleLE(value, this.pos);
+    this.pos += 8;
+  }
+
   finish(): Buffer {
     return this.buf.subarray(0, this.pos);
   }
@@ -124,6 +131,9 @@ function writeValue(w: Writer, id: number, type: string, value: unknown): void {
   } else if (type === 'int64' || type === 'int32') {
     w.varint((id << 3) | WIRE_VARINT);
     w.varint(typeof value === 'bigint' ? value : Math.trunc(Number(value)));
+  } else if (type === 'double') {
+    w.varint((id << 3) | WIRE_I64);
+    w.double(Number(value));
   } else {
     throw new Error(`unsupported field type ${type}`);
   }
@@ -151,6 +161,10 @@ function readScalar(r: Reader, type: string, wire: number): unknown {
   if (type.startsWith('message:')) return decodeMessage(type.slice(8), r.take(Number(r.varint())));
   if (type === 'string') return r.take(Number(r.varint())).toString('utf8');
   if (type === 'bytes') return Buffer.from(r.take(Number(r.varint())));
+  if (type === 'double') {
+    if (wire !== WIRE_I64) throw new Error(`${type} field with wire type ${wire}`);
+    return r.take(8).readDoubleLE(0);
+  }
   if (wire !== WIRE_VARINT) throw new Error(`${type} field with wire type ${wire}`);
   const v = r.varint();
   if (type === 'bool') return v !== 0n;

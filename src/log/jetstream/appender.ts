@@ -2,7 +2,7 @@ import type { PubAck } from 'nats';
 import { encodeRecord } from '../codec.js';
 import type { RecordBuilder } from '../event-log.js';
 import { LogUnavailableError } from '../event-log.js';
-import type { LogEvent, LogRecord } from '../events.js';
+import { type LogEvent, type LogRecord, logRecord } from '../events.js';
 import type { Flight, Pending, PublishRequest } from './flight.js';
 import { sortRefused } from './refused-flights.js';
 
@@ -141,7 +141,7 @@ export class Appender {
       const flight: Flight = {
         kind: 'record',
         pending,
-        record: { revision, timeMs, events },
+        record: logRecord(revision, timeMs, events),
         request,
         sentAt: performance.now(),
         acked: false,

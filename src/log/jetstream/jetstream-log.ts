@@ -6,10 +6,12 @@ import type { CommitListener, EventLog, LogBackendStatus, ReadOptions, RecordBui
 import { LogClosedError, LogFileError, LogWriteError } from '../event-log.js';
 import type { LogEvent, LogRecord, RawRecord } from '../events.js';
 import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
+import type { Membership } from '../membership.js';
 import type { OpenLogOptions } from '../open-log.js';
 import { ReadIndex } from '../read-index.js';
 import { Appender, type PublishRequest } from './appender.js';
 import { InterruptedError, Interruptions } from './interruptions.js';
+import { JetStreamMembership } from './members.js';
 import { StreamReader } from './reader.js';
 import {
   connectLog,
@@ -104,6 +106,7 @@ export class JetStreamEventLog implements EventLog {
   }
 
   /** Message ids of the newest applied records, so a refused resend can tell whether it landed after all. */
+  private members: JetStreamMembership | null = null;
   private readonly recentMsgIds = new Map<number, string>();
   private readonly interruptions = new Interruptions();
 
@@ -219,6 +222,12 @@ export class JetStreamEventLog implements EventLog {
     this.verified = Math.max(this.verified, revision);
   }
 
+  /** The nodes on this stream (etcd's MemberList), in a KV bucket beside it. */
+  membership(): Membership {
+    this.members ??= new JetStreamMembership(this.js, this.url.stream, this.url.replicas, this.logger);
+    return this.members;
+  }
+
   async storageBytes(): Promise<number> {
     return (await this.jsm.streams.info(this.url.stream)).state.bytes;
   }
@@ -280,7 +289,13 @@ export class JetStreamEventLog implements EventLog {
     }
     const records = batch.map((b) => b.record);
     this.last = records.at(-1)!.revision;
-    this.listeners.notify(records);
+    const unapplied = this.listeners.notify(records, this.describe());
+    if (unapplied) {
+      // The projections missed these records: nothing after them may be applied (see broken).
+      this.keeper.stop();
+      this.broken(unapplied);
+      return;
+    }
     if (this.waiters.length > 0) {
       const still: typeof this.waiters = [];
       for (const w of this.waiters)
@@ -292,12 +307,18 @@ export class JetStreamEventLog implements EventLog {
   }
 
   private broken(err: Error): void {
-    if (this.closed) return;
-    this.failure = new LogWriteError(
-      `${this.describe()}: this node stopped following the log (${err.message}); it accepts no more writes until kvstore restarts`,
-      err,
-    );
-    this.logger.error({ err }, 'stopped following the log stream');
+    if (this.closed || this.failure) return;
+    // A listener's failure comes ready-made (see CommitListeners.notify); anything else is a failure to follow.
+    this.failure =
+      err instanceof LogWriteError
+        ? err
+        : new LogWriteError(
+            `${this.describe()}: this node stopped following the log (${err.message}); it accepts no more writes until kvstore restarts`,
+            err,
+          );
+    this.logger.error({ err: this.failure, revision: this.last }, 'stopped following the log stream');
+    // As the SQLite and PostgreSQL logs do: metrics and /readyz say the log failed, restart kvstore.
+    this.observer?.failed(this.failure);
     this.appender.fail(this.failure);
     for (const w of this.waiters.splice(0)) w.reject(this.failure);
   }

@@ -1,7 +1,7 @@
 import { decodeRecord, encodeRecord, upgradeRecord, verifyRawRecord } from '../codec.js';
 import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from '../event-log.js';
-import { LogClosedError, LogCompactedError } from '../event-log.js';
-import type { LogEvent, LogRecord, RawRecord } from '../events.js';
+import { LogClosedError, LogCompactedError, type LogWriteError } from '../event-log.js';
+import { type LogEvent, type LogRecord, logRecord, type RawRecord } from '../events.js';
 import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
 
 /**
@@ -24,8 +24,11 @@ export class MemoryEventLog implements EventLog {
   private verified = 0;
   private lastTimeMs = 0;
   private closed = false;
+  /** A listener threw: the projections missed a batch, and every later append is refused with why. */
+  private failure: LogWriteError | null = null;
 
   append(events: readonly LogEvent[] | RecordBuilder): Promise<LogRecord> {
+    if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new LogClosedError());
     return new Promise((resolve, reject) => {
       this.queue.push({ events, resolve, reject });
@@ -123,9 +126,17 @@ export class MemoryEventLog implements EventLog {
     const queue = this.queue;
     this.queue = [];
     this.flushing = null;
+    if (this.failure) {
+      for (const pending of queue) pending.reject(this.failure);
+      return;
+    }
     const timeMs = Math.max(Date.now(), this.lastTimeMs);
     this.lastTimeMs = timeMs;
-    const committed: { record: LogRecord; resolve: (r: LogRecord) => void }[] = [];
+    const committed: {
+      record: LogRecord;
+      resolve: (r: LogRecord) => void;
+      reject: (e: Error) => void;
+    }[] = [];
     for (const pending of queue) {
       const revision = this.last + committed.length + 1;
       let events: readonly LogEvent[];
@@ -136,12 +147,19 @@ export class MemoryEventLog implements EventLog {
         continue;
       }
       this.payloads.push(encodeRecord(revision, timeMs, events));
-      committed.push({ record: { revision, timeMs, events }, resolve: pending.resolve });
+      committed.push({
+        record: logRecord(revision, timeMs, events),
+        resolve: pending.resolve,
+        reject: pending.reject,
+      });
     }
     if (committed.length === 0) return;
     this.last += committed.length;
     const records = committed.map((c) => c.record);
-    this.listeners.notify(records);
-    for (const c of committed) c.resolve(c.record);
+    this.failure = this.listeners.notify(records, 'memory:');
+    for (const c of committed) {
+      if (this.failure) c.reject(this.failure);
+      else c.resolve(c.record);
+    }
   }
 }

@@ -1,14 +1,29 @@
 import type { Logger } from 'pino';
 import { encodeRecord, upgradeRecord } from '../codec.js';
 import type { CommitObserver } from '../commit-observer.js';
-import type { CommitListener, EventLog, ReadOptions, RecordBuilder } from '../event-log.js';
+import type {
+  CommitListener,
+  DefragmentOutcome,
+  EventLog,
+  PendingAppend,
+  ReadOptions,
+  RecordBuilder,
+} from '../event-log.js';
 import { LogClosedError, LogFileError, LogWriteError } from '../event-log.js';
-import type { LogEvent, LogRecord, RawRecord } from '../events.js';
+import { isKeyEvent, type LogEvent, type LogRecord, logRecord, type RawRecord } from '../events.js';
 import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
 import type { PreparedStatement, SqlValue } from './sqlite-connection.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { checkLogFile } from './sqlite-file-check.js';
-import { deleteBelow, insertVerbatim, readMeta, storageBytes, writeMeta } from './sqlite-maintenance.js';
+import {
+  deleteBelow,
+  insertVerbatim,
+  pagesInUse,
+  readMeta,
+  storageBytes,
+  vacuum,
+  writeMeta,
+} from './sqlite-maintenance.js';
 import { SqliteLogReader } from './sqlite-reader.js';
 import { checkSchema, initialiseSchema, SCHEMA_VERSION, upgradeSchema } from './sqlite-schema.js';
 
@@ -42,12 +57,6 @@ export interface SqliteLogOptions {
 /** Revisions deleted per compaction transaction: short enough that a group commit never waits long. */
 const COMPACT_SLICE = 20_000;
 
-interface PendingAppend {
-  readonly events: readonly LogEvent[] | RecordBuilder;
-  readonly resolve: (record: LogRecord) => void;
-  readonly reject: (err: Error) => void;
-}
-
 interface Batch {
   readonly records: LogRecord[];
   readonly waiters: PendingAppend[];
@@ -72,6 +81,7 @@ export class SqliteEventLog implements EventLog {
   private closed = false;
   private failure: LogWriteError | null = null;
   private lastTimeMs = 0;
+  private defragmenting: Promise<DefragmentOutcome> | null = null;
 
   private constructor(
     private readonly path: string,
@@ -83,6 +93,7 @@ export class SqliteEventLog implements EventLog {
     private readonly maxBatchRecords: number,
     private readonly maxBatchBytes: number,
     private readonly observer: CommitObserver | undefined,
+    private readonly logger: Logger | undefined,
   ) {
     this.reads = new SqliteLogReader(path, {
       last: () => this.last,
@@ -130,6 +141,7 @@ export class SqliteEventLog implements EventLog {
         options.maxBatchRecords ?? 512,
         options.maxBatchBytes ?? 16 * 1024 * 1024,
         options.observer,
+        options.logger,
       );
     } catch (err) {
       await writer.close().catch(() => {});
@@ -205,6 +217,31 @@ export class SqliteEventLog implements EventLog {
 
   async storageBytes(): Promise<number> {
     return storageBytes(this.path);
+  }
+
+  async storageInUseBytes(): Promise<number> {
+    return pagesInUse(this.writer);
+  }
+
+  /**
+   * VACUUM between group commits: appends queue meanwhile (for as long as SQLite takes to rewrite the
+   * file, about the time to copy it) and are committed right after. Concurrent calls share one run.
+   */
+  defragment(): Promise<DefragmentOutcome> {
+    this.defragmenting ??= (async () => {
+      const started = performance.now();
+      const bytesBefore = await storageBytes(this.path);
+      await this.onWriter(async () => {
+        // VACUUM refuses to run while a statement of its connection is open: drop the cached inserts.
+        for (const stmt of this.insertStatements.values()) await stmt.finalize();
+        this.insertStatements.clear();
+        await vacuum(this.writer);
+      });
+      return { bytesBefore, bytesAfter: await storageBytes(this.path), ms: performance.now() - started };
+    })().finally(() => {
+      this.defragmenting = null;
+    });
+    return this.defragmenting;
   }
 
   async startAt(revision: number): Promise<void> {
@@ -308,7 +345,7 @@ export class SqliteEventLog implements EventLog {
       this.queue.shift();
       revision++;
       const payload = encodeRecord(revision, timeMs, events);
-      batch.records.push({ revision, timeMs, events });
+      batch.records.push(logRecord(revision, timeMs, events));
       batch.waiters.push(pending);
       batch.params.push(revision, payload);
       bytes += payload.length;
@@ -328,20 +365,31 @@ export class SqliteEventLog implements EventLog {
     } catch (err) {
       const first = batch.records[0]!.revision;
       const last = batch.records.at(-1)!.revision;
-      this.failure = new LogWriteError(
+      const failure = new LogWriteError(
         `${this.path}: commit of revisions ${first}..${last} failed (${(err as Error).message}); ` +
           'the log accepts no more writes until kvstore restarts',
         err,
       );
-      for (const waiter of batch.waiters) waiter.reject(this.failure);
-      for (const pending of this.queue.splice(0)) pending.reject(this.failure);
-      this.observer?.failed(this.failure);
+      this.failStop(failure, batch, 'a group commit of the log failed');
       return;
     }
     this.observer?.committed(batch.records.length, batch.bytes, (performance.now() - started) / 1000);
     this.last = batch.records.at(-1)!.revision;
-    this.listeners.notify(batch.records);
+    const unapplied = this.listeners.notify(batch.records, this.path);
+    if (unapplied) {
+      this.failStop(unapplied, batch, 'a committed batch could not be applied: restart kvstore');
+      return;
+    }
     for (let i = 0; i < batch.waiters.length; i++) batch.waiters[i]!.resolve(batch.records[i]!);
+  }
+
+  /** The log refuses every append from now on: the batch and the queue hear why, once, loudly. */
+  private failStop(failure: LogWriteError, batch: Batch, what: string): void {
+    this.failure = failure;
+    this.logger?.error({ err: failure, revision: batch.records.at(-1)!.revision }, what);
+    for (const waiter of batch.waiters) waiter.reject(failure);
+    for (const pending of this.queue.splice(0)) pending.reject(failure);
+    this.observer?.failed(failure);
   }
 
   private insertStatement(rows: number): PreparedStatement {
@@ -359,6 +407,7 @@ export class SqliteEventLog implements EventLog {
 function estimateSize(events: readonly LogEvent[]): number {
   let size = 16;
   for (const event of events)
-    size += 24 + event.key.length * 3 + (event.type === 'put' ? event.value.length : 0);
+    size +=
+      24 + (isKeyEvent(event) ? event.key.length * 3 : 0) + (event.type === 'put' ? event.value.length : 0);
   return size;
 }

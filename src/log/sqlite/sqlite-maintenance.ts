@@ -54,6 +54,27 @@ export async function insertVerbatim(db: SqliteConnection, records: readonly Raw
   });
 }
 
+/**
+ * Rewrites the database without its free pages (VACUUM: compaction leaves them on SQLite's free list),
+ * then checkpoints the WAL into the file and truncates it, so the space goes back to the file system.
+ * VACUUM needs up to the database's size again in free disk while it runs; it is one transaction, so a
+ * failure (a full disk) leaves the log as it was.
+ */
+export async function vacuum(db: SqliteConnection): Promise<void> {
+  await db.exec('VACUUM');
+  // TRUNCATE waits (busy_timeout) for readers still on the old pages; if they outlast it, the WAL shrinks
+  // at a later checkpoint instead, and the size reported says so.
+  await db.get('PRAGMA wal_checkpoint(TRUNCATE)');
+}
+
+/** Bytes of the database's pages that are not on its free list (what VACUUM would keep). */
+export async function pagesInUse(db: SqliteConnection): Promise<number> {
+  const pages = await db.get<{ page_count: number }>('PRAGMA page_count');
+  const free = await db.get<{ freelist_count: number }>('PRAGMA freelist_count');
+  const size = await db.get<{ page_size: number }>('PRAGMA page_size');
+  return ((pages?.page_count ?? 0) - (free?.freelist_count ?? 0)) * (size?.page_size ?? 0);
+}
+
 /** Size of the database file and its write-ahead log. */
 export async function storageBytes(path: string): Promise<number> {
   let bytes = 0;

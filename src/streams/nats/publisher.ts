@@ -232,6 +232,12 @@ export class NatsPublisher {
       this.advance(oldest.revision, oldest.index, oldest.count);
     };
     for await (const record of this.source.eventLog.read(from, { toRevision: to, pageSize: PAGE })) {
+      // A record without key events (an etcd lease grant) publishes nothing: step over it once nothing
+      // before it is waiting for an ack (else the next round does), or the cursor would stay on it.
+      if (record.events.length === 0 && inFlight.length === 0 && this.cursor.revision === record.revision) {
+        this.advance(record.revision, 0, 1);
+        continue;
+      }
       const first = record.revision === this.cursor.revision ? this.cursor.index : 0;
       for (let i = first; i < record.events.length; i++) {
         if (this.closed || this.link.state !== 'connected') break;

@@ -5,6 +5,7 @@ import type { Limits as _kvstore_v1_Limits, Limits__Output as _kvstore_v1_Limits
 import type { NatsStatus as _kvstore_v1_NatsStatus, NatsStatus__Output as _kvstore_v1_NatsStatus__Output } from '../../kvstore/v1/NatsStatus.js';
 import type { HistoryCheck as _kvstore_v1_HistoryCheck, HistoryCheck__Output as _kvstore_v1_HistoryCheck__Output } from '../../kvstore/v1/HistoryCheck.js';
 import type { ClusterStatus as _kvstore_v1_ClusterStatus, ClusterStatus__Output as _kvstore_v1_ClusterStatus__Output } from '../../kvstore/v1/ClusterStatus.js';
+import type { Caller as _kvstore_v1_Caller, Caller__Output as _kvstore_v1_Caller__Output } from '../../kvstore/v1/Caller.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -63,6 +64,11 @@ export interface StatusResponse {
    * This node's place in a shared log (log.url nats://); absent for a log only this node writes.
    */
   'cluster'?: (_kvstore_v1_ClusterStatus | null);
+  /**
+   * Who the server takes the caller for and what it may do (as GET /v1/whoami answers); absent with
+   * authentication off.
+   */
+  'caller'?: (_kvstore_v1_Caller | null);
 }
 
 /**
@@ -121,4 +127,9 @@ export interface StatusResponse__Output {
    * This node's place in a shared log (log.url nats://); absent for a log only this node writes.
    */
   'cluster': (_kvstore_v1_ClusterStatus__Output | null);
+  /**
+   * Who the server takes the caller for and what it may do (as GET /v1/whoami answers); absent with
+   * authentication off.
+   */
+  'caller': (_kvstore_v1_Caller__Output | null);
 }
