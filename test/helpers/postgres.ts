@@ -13,6 +13,8 @@ export interface TestDatabase {
   url(table?: string): string;
   /** Runs one statement in this database (for checks a test makes behind the log's back). */
   query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** A connection of the test's own to this database (for a loop of checks); the caller ends it. */
+  connect(): Promise<pg.Client>;
   drop(): Promise<void>;
 }
 
@@ -35,6 +37,11 @@ export async function testDatabase(): Promise<TestDatabase> {
     url: (table) =>
       `postgres://${PG_USER}@${PG_HOST}:${PG_PORT}/${name}${table === undefined ? '' : `?table=${table}`}`,
     query: (text, values) => admin((c) => c.query(text, values), name),
+    connect: async () => {
+      const client = new pg.Client({ host: PG_HOST, port: PG_PORT, user: PG_USER, database: name });
+      await client.connect();
+      return client;
+    },
     // WITH (FORCE): connections a killed node left behind must not keep the database alive.
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
   };

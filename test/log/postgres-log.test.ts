@@ -53,21 +53,25 @@ describe('PostgreSQL log', () => {
         (node: number, n: number): RecordBuilder =>
         (revision) => [put(`n${node}/${n}`, String(revision))];
       let killed = 0;
-      let killing: Promise<unknown> = Promise.resolve();
-      const killer = setInterval(() => {
-        // Kill whatever kvstore writer is inside a transaction now: its batch rolls back (or is lost).
-        killing = db
-          .query<{ n: number }>(
-            "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'kvstore' " +
-              "AND state = 'idle in transaction' AND datname = current_database()",
-          )
-          .then(
-            (r) => {
-              killed += r.rows[0]?.n ?? 0;
-            },
-            () => {},
-          );
-      }, 15);
+      // One connection killing in a loop, so every kill has landed once the loop is awaited (kills fired on a
+      // timer, each on its own connection, could still be connecting when the next test opened its logs on
+      // a busy machine, and killed them: CI at 23:27 on 2026-12-01).
+      const killerClient = await db.connect();
+      let stopKilling = false;
+      const killing = (async () => {
+        while (!stopKilling) {
+          // Kill whatever kvstore writer is inside a transaction now: its batch rolls back (or is lost).
+          const r = await killerClient
+            .query<{ n: number }>(
+              "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'kvstore' " +
+                "AND state = 'idle in transaction' AND datname = current_database()",
+            )
+            .catch(() => ({ rows: [{ n: 0 }] }));
+          killed += r.rows[0]?.n ?? 0;
+          // Paced: a tight loop would take a core from the writers it is meant to interrupt.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
       // Each node appends 300 records in waves of 10, so that kills land in many group commits. An append
       // that never settles fails here by name (the log's own bound is 30 s at the default timeout).
       let results: PromiseSettledResult<Awaited<ReturnType<EventLog['append']>>>[];
@@ -97,10 +101,11 @@ describe('PostgreSQL log', () => {
           )
         ).flat();
       } finally {
-        clearInterval(killer);
+        stopKilling = true;
+        // A kill still in flight would refuse the write below (UNAVAILABLE, nothing written): let it land first.
+        await killing;
+        await killerClient.end();
       }
-      // A kill still in flight would refuse the write below (UNAVAILABLE, nothing written): let it land first.
-      await killing;
       for (const r of results)
         if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LogUnavailableError);
       const acknowledged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
