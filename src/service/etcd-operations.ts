@@ -9,7 +9,8 @@ import type { WatchFilter, WatchSelector } from '../streams/watch-filter.js';
 import { type Access, checkTxnAccess } from './access.js';
 import { ServiceError } from './errors.js';
 import { EtcdRangeReads } from './etcd-range.js';
-import { etcdTxnResponses, planEtcdTxn } from './etcd-txn.js';
+import { etcdTxnResponses, type PastRead, planEtcdTxn } from './etcd-txn.js';
+import { readPastRanges } from './etcd-txn-past-reads.js';
 
 /*
  * The etcd v3 API's KV operations (etcdserverpb.KV), over the same store as kvstore.v1: every etcd rule
@@ -352,20 +353,31 @@ export class EtcdKvOperations {
   }
 
   async txn(request: EtcdTxnInput, access: Access): Promise<EtcdTxnOutput> {
-    const plan = planEtcdTxn(request, this.store.limits, (past) => this.reads.pastReadError(past));
+    const limits = this.store.limits;
+    let plan = planEtcdTxn(request, limits, (past) => this.reads.pastReadError(past));
     checkTxnAccess(access, plan.request);
+    const read: PastRead = (selector, range, at, header) =>
+      this.reads.rangeAt(selector, range, at, () => header);
+    const early = await readPastRanges(plan, read);
+    // A compaction landed between the check and the read: the branches reading there are refused now.
+    if (early.refused.size > 0) {
+      plan = planEtcdTxn(
+        request,
+        limits,
+        (past) => early.refused.get(past) ?? this.reads.pastReadError(past),
+      );
+    }
     const result = await this.store.txn(plan.request).catch(etcdKeyNotFound);
     const revision = result.revision;
     return {
       header: { revision },
       succeeded: result.succeeded,
-      // A range at a past revision reads that state after the Txn (it cannot change).
       responses: await etcdTxnResponses(
         result.succeeded ? plan.success : plan.failure,
         result.results,
         revision,
         this.options.maxResponseBytes,
-        (selector, range, at, header) => this.reads.rangeAt(selector, range, at, () => header),
+        (selector, range, at, header) => early.answer(range, header) ?? read(selector, range, at, header),
       ),
     };
   }
