@@ -3,6 +3,7 @@ import { UNRESTRICTED } from '../../src/service/access.js';
 import type { EtcdRangeInput } from '../../src/service/etcd-operations.js';
 import { EtcdKvOperations } from '../../src/service/etcd-operations.js';
 import { KvStore } from '../../src/store/kv-store.js';
+import { etcdRangeInput } from '../helpers/etcd-range-input.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /*
@@ -33,21 +34,8 @@ afterEach(async () => {
   }
 });
 
-const all = (revision: number): EtcdRangeInput => ({
-  key: Buffer.from([0]),
-  range_end: Buffer.from([0]),
-  limit: 0,
-  revision,
-  sort_order: 'NONE',
-  sort_target: 'KEY',
-  serializable: false,
-  keys_only: false,
-  count_only: false,
-  min_mod_revision: 0,
-  max_mod_revision: 0,
-  min_create_revision: 0,
-  max_create_revision: 0,
-});
+const all = (revision: number): EtcdRangeInput =>
+  etcdRangeInput({ key: Buffer.from([0]), range_end: Buffer.from([0]), revision });
 
 async function scenario(maxHistoryBytes?: number) {
   const store = await KvStore.open({ dataDir: await tempDir() });

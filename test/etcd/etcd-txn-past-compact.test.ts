@@ -1,8 +1,9 @@
 import { afterEach, expect, it } from 'vitest';
 import { UNRESTRICTED } from '../../src/service/access.js';
-import type { EtcdRangeInput, EtcdRequestOpInput } from '../../src/service/etcd-operations.js';
+import type { EtcdRequestOpInput } from '../../src/service/etcd-operations.js';
 import { ETCD_ERRORS, EtcdKvOperations } from '../../src/service/etcd-operations.js';
 import { KvStore } from '../../src/store/kv-store.js';
+import { etcdRangeInput } from '../helpers/etcd-range-input.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /*
@@ -23,21 +24,7 @@ const b = (s: string) => Buffer.from(s);
 
 const rangeAt = (key: string, revision: number): EtcdRequestOpInput => ({
   request: 'request_range',
-  request_range: {
-    key: b(key),
-    range_end: Buffer.alloc(0),
-    limit: 0,
-    revision,
-    sort_order: 'NONE',
-    sort_target: 'KEY',
-    serializable: false,
-    keys_only: false,
-    count_only: false,
-    min_mod_revision: 0,
-    max_mod_revision: 0,
-    min_create_revision: 0,
-    max_create_revision: 0,
-  } satisfies EtcdRangeInput,
+  request_range: etcdRangeInput({ key: b(key), revision }),
 });
 
 const put = (key: string, value: string): EtcdRequestOpInput => ({
