@@ -46,3 +46,44 @@ export async function testDatabase(): Promise<TestDatabase> {
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => {}),
   };
 }
+
+/** A loop terminating kvstore's database sessions (see {@link startSessionKiller}). */
+export interface SessionKiller {
+  /** Sessions terminated so far. */
+  readonly killed: number;
+  /** Ends the loop once its kill in flight has landed (none can land after), and its connection; once. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Terminates, in a loop on one connection of its own, every kvstore session of `db` that sits inside a
+ * transaction (a writer's group commit, a compaction), pausing `pauseMs` between rounds.
+ */
+export async function startSessionKiller(db: TestDatabase, pauseMs = 0): Promise<SessionKiller> {
+  const client = await db.connect();
+  let killed = 0;
+  let stopping = false;
+  const loop = (async () => {
+    while (!stopping) {
+      const r = await client
+        .query<{ n: number }>(
+          "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'kvstore' " +
+            "AND state = 'idle in transaction' AND datname = current_database()",
+        )
+        .catch(() => ({ rows: [{ n: 0 }] }));
+      killed += r.rows[0]?.n ?? 0;
+      if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  })();
+  let stopped: Promise<void> | undefined;
+  return {
+    get killed() {
+      return killed;
+    },
+    stop: () => {
+      stopping = true;
+      stopped ??= loop.then(() => client.end());
+      return stopped;
+    },
+  };
+}

@@ -3,7 +3,7 @@ import type { EventLog, RecordBuilder } from '../../src/log/event-log.js';
 import { LogUnavailableError } from '../../src/log/event-log.js';
 import { type PostgresLogUrl, parseLogUrl } from '../../src/log/log-url.js';
 import { openLog } from '../../src/log/open-log.js';
-import { type TestDatabase, testDatabase } from '../helpers/postgres.js';
+import { startSessionKiller, type TestDatabase, testDatabase } from '../helpers/postgres.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { put, readAll } from './contract.js';
 
@@ -52,26 +52,11 @@ describe('PostgreSQL log', () => {
       const builder =
         (node: number, n: number): RecordBuilder =>
         (revision) => [put(`n${node}/${n}`, String(revision))];
-      let killed = 0;
-      // One connection killing in a loop, so every kill has landed once the loop is awaited (kills fired on a
-      // timer, each on its own connection, could still be connecting when the next test opened its logs on
-      // a busy machine, and killed them: CI at 23:27 on 2026-12-01).
-      const killerClient = await db.connect();
-      let stopKilling = false;
-      const killing = (async () => {
-        while (!stopKilling) {
-          // Kill whatever kvstore writer is inside a transaction now: its batch rolls back (or is lost).
-          const r = await killerClient
-            .query<{ n: number }>(
-              "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'kvstore' " +
-                "AND state = 'idle in transaction' AND datname = current_database()",
-            )
-            .catch(() => ({ rows: [{ n: 0 }] }));
-          killed += r.rows[0]?.n ?? 0;
-          // Paced: a tight loop would take a core from the writers it is meant to interrupt.
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      })();
+      // Kill whatever kvstore writer is inside a transaction now: its batch rolls back (or is lost). One
+      // connection kills in a loop, so every kill has landed once it is stopped (kills fired on a timer, each
+      // on a connection of its own, were still connecting on a busy machine when the next test opened its
+      // logs, and killed them). Paced: a tight loop would take a core from the writers it interrupts.
+      const killer = await startSessionKiller(db, 5);
       // Each node appends 300 records in waves of 10, so that kills land in many group commits. An append
       // that never settles fails here by name (the log's own bound is 30 s at the default timeout).
       let results: PromiseSettledResult<Awaited<ReturnType<EventLog['append']>>>[];
@@ -101,10 +86,8 @@ describe('PostgreSQL log', () => {
           )
         ).flat();
       } finally {
-        stopKilling = true;
         // A kill still in flight would refuse the write below (UNAVAILABLE, nothing written): let it land first.
-        await killing;
-        await killerClient.end();
+        await killer.stop();
       }
       for (const r of results)
         if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(LogUnavailableError);
@@ -125,7 +108,7 @@ describe('PostgreSQL log', () => {
       for (const s of seen) expect(s).toEqual(stored.map((r) => r.revision));
       console.log(
         `3 nodes x 300 appends: ${acknowledged.length} acknowledged, ${results.length - acknowledged.length} ` +
-          `UNAVAILABLE, ${killed} writer sessions killed, ${head} records gap-free`,
+          `UNAVAILABLE, ${killer.killed} writer sessions killed, ${head} records gap-free`,
       );
     } finally {
       for (const log of logs) await log.close();

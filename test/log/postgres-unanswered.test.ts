@@ -3,7 +3,15 @@ import type { EventLog } from '../../src/log/event-log.js';
 import { LogUnavailableError } from '../../src/log/event-log.js';
 import { parseLogUrl } from '../../src/log/log-url.js';
 import { openLog } from '../../src/log/open-log.js';
-import { PG_HOST, PG_PORT, PG_USER, type TestDatabase, testDatabase } from '../helpers/postgres.js';
+import {
+  PG_HOST,
+  PG_PORT,
+  PG_USER,
+  type SessionKiller,
+  startSessionKiller,
+  type TestDatabase,
+  testDatabase,
+} from '../helpers/postgres.js';
 import { type TcpProxy, tcpProxy } from '../helpers/tcp-proxy.js';
 import { tempDir } from '../helpers/temp-dir.js';
 import { put, readAll } from './contract.js';
@@ -204,27 +212,15 @@ describe('PostgreSQL log when the database stops answering', () => {
 
   it('settles compactions whose transactions are killed (no uncaught connection error), then compacts', async () => {
     const log = await openLog(parseLogUrl(db.url('compacted')), { dataDir: await tempDir() });
-    let stop = false;
-    let killer: Promise<void> = Promise.resolve();
+    let killer: SessionKiller | undefined;
     try {
       for (let i = 0; i < 500; i++) await log.append([put(`k${i}`, 'v')]);
-      let killed = 0;
       // Kills every kvstore session of this database that sits inside a transaction: here, the compactions'.
-      killer = (async () => {
-        while (!stop) {
-          const r = await db
-            .query<{ n: number }>(
-              "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE application_name = 'kvstore' " +
-                "AND state = 'idle in transaction' AND datname = current_database()",
-            )
-            .catch(() => ({ rows: [{ n: 0 }] }));
-          killed += r.rows[0]?.n ?? 0;
-        }
-      })();
+      killer = await startSessionKiller(db);
       let refused = 0;
       let compacted = 1;
       // One transaction per compaction; the killer lands in some of them. Until a few were killed.
-      for (let target = 2; target < 500 && killed < 5; target++) {
+      for (let target = 2; target < 500 && killer.killed < 5; target++) {
         const outcome = await within(log.compact(target));
         expect(outcome.settled, `compact(${target}) settles`).toBe(true);
         const error = (outcome as { error?: unknown }).error;
@@ -234,9 +230,8 @@ describe('PostgreSQL log when the database stops answering', () => {
           refused++;
         }
       }
-      stop = true;
-      await killer;
-      expect(killed, 'the killer landed in some compactions').toBeGreaterThan(0);
+      await killer.stop();
+      expect(killer.killed, 'the killer landed in some compactions').toBeGreaterThan(0);
       // Once the kills stop, the log compacts and writes again, on a connection of its own choosing.
       await log.compact(Math.max(compacted, 499));
       const next = await log.append([put('after', 'x')]);
@@ -246,10 +241,11 @@ describe('PostgreSQL log when the database stops answering', () => {
       );
       expect(rows.rows[0]!.n).toBe(501 - log.compactRevision() + 1);
       expect(Number(rows.rows[0]!.min)).toBe(log.compactRevision());
-      console.log(`compactions: ${killed} sessions killed, ${refused} compactions refused UNAVAILABLE`);
+      console.log(
+        `compactions: ${killer.killed} sessions killed, ${refused} compactions refused UNAVAILABLE`,
+      );
     } finally {
-      stop = true;
-      await killer;
+      await killer?.stop();
       await log.close();
     }
   }, 120_000);
