@@ -1,4 +1,5 @@
 import { activeKeyRing, EnvelopeFormatError, openSealed, seal } from '../log/encryption.js';
+import { sealContext, sealLabel } from '../log/seal-context.js';
 import { type LeaseWire, leasesFromWire } from '../projections/lease-table.js';
 import { backupPackr, FRAME } from './backup-format.js';
 
@@ -39,12 +40,8 @@ export function openLeasesFrame(
   return leases;
 }
 
-const PREFIX = Buffer.from('kvstore backup leases\0', 'latin1');
+const LEASES = sealLabel('kvstore backup leases');
 
 function context(baseRevision: number): Buffer {
-  const out = Buffer.allocUnsafe(PREFIX.length + 8);
-  PREFIX.copy(out, 0);
-  out.writeUInt32BE(Math.floor(baseRevision / 0x1_0000_0000), PREFIX.length);
-  out.writeUInt32BE(baseRevision >>> 0, PREFIX.length + 4);
-  return out;
+  return sealContext(LEASES, [['u64', baseRevision]]);
 }

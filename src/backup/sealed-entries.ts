@@ -1,4 +1,5 @@
 import { activeKeyRing, EnvelopeFormatError, openSealed, seal } from '../log/encryption.js';
+import { sealContext, sealLabel } from '../log/seal-context.js';
 import type { EntryWire } from '../projections/entry-wire.js';
 import { backupPackr, FRAME } from './backup-format.js';
 
@@ -71,13 +72,11 @@ export function sealedCount(frame: readonly unknown[], fail: (reason: string) =>
   return count;
 }
 
-const PREFIX = Buffer.from('kvstore backup entries\0', 'latin1');
+const ENTRIES = sealLabel('kvstore backup entries');
 
 function context(baseRevision: number, index: number): Buffer {
-  const out = Buffer.allocUnsafe(PREFIX.length + 12);
-  PREFIX.copy(out, 0);
-  out.writeUInt32BE(Math.floor(baseRevision / 0x1_0000_0000), PREFIX.length);
-  out.writeUInt32BE(baseRevision >>> 0, PREFIX.length + 4);
-  out.writeUInt32BE(index, PREFIX.length + 8);
-  return out;
+  return sealContext(ENTRIES, [
+    ['u64', baseRevision],
+    ['u32', index],
+  ]);
 }

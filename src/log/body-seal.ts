@@ -1,4 +1,5 @@
 import { activeKeyRing, EnvelopeFormatError, envelopeKeyId, openSealed, seal } from './encryption.js';
+import { sealContext, sealLabel } from './seal-context.js';
 
 /**
  * The codec's body under encryption at rest: sealed with the process's current data key, the revision bound
@@ -38,12 +39,8 @@ export function sealedUnderCurrentKey(stored: Uint8Array): boolean {
   return envelopeKeyId(stored) === activeKeyRing()?.currentId;
 }
 
-const PREFIX = Buffer.from('kvstore record\0', 'latin1');
+const RECORD = sealLabel('kvstore record');
 
 function recordContext(revision: number): Buffer {
-  const out = Buffer.allocUnsafe(PREFIX.length + 8);
-  PREFIX.copy(out, 0);
-  out.writeUInt32BE(Math.floor(revision / 0x1_0000_0000), PREFIX.length);
-  out.writeUInt32BE(revision >>> 0, PREFIX.length + 4);
-  return out;
+  return sealContext(RECORD, [['u64', revision]]);
 }

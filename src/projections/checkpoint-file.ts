@@ -3,6 +3,7 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Packr } from 'msgpackr';
 import { activeKeyRing, EnvelopeFormatError, openSealed, seal } from '../log/encryption.js';
+import { sealContext, sealLabel } from '../log/seal-context.js';
 import { ByteReader, fileSource } from './byte-reader.js';
 import { entryFromWire, entryToWire } from './entry-wire.js';
 import type { KeyEntry } from './key-entry.js';
@@ -173,15 +174,13 @@ export async function readCheckpoint(
   }
 }
 
-const CONTEXT_PREFIX = Buffer.from('kvstore checkpoint\0', 'latin1');
+const CHECKPOINT = sealLabel('kvstore checkpoint');
 
 function checkpointContext(index: number, revision: number): Buffer {
-  const out = Buffer.allocUnsafe(CONTEXT_PREFIX.length + 12);
-  CONTEXT_PREFIX.copy(out, 0);
-  out.writeUInt32BE(index, CONTEXT_PREFIX.length);
-  out.writeUInt32BE(Math.floor(revision / 0x1_0000_0000), CONTEXT_PREFIX.length + 4);
-  out.writeUInt32BE(revision >>> 0, CONTEXT_PREFIX.length + 8);
-  return out;
+  return sealContext(CHECKPOINT, [
+    ['u32', index],
+    ['u64', revision],
+  ]);
 }
 
 /** A sealed frame's plaintext; a missing key or failed tag throws the encryption module's errors. */
