@@ -4,14 +4,8 @@ import { AdminOperations, type BackupStream, type ServerFacts } from './admin-op
 import { type AuditSink, type AuditTarget, audited, auditedRead } from './audit.js';
 import { classifyError } from './errors.js';
 import { EtcdAuthOperations, type EtcdAuthSources } from './etcd-auth.js';
-import {
-  type EtcdDeleteRangeInput,
-  EtcdKvOperations,
-  type EtcdOperationsOptions,
-  type EtcdPutInput,
-  type EtcdRangeInput,
-  type EtcdTxnInput,
-} from './etcd-operations.js';
+import type { EtcdDeleteRangeInput, EtcdPutInput, EtcdRangeInput, EtcdTxnInput } from './etcd-messages.js';
+import { EtcdKvOperations, type EtcdOperationsOptions } from './etcd-operations.js';
 import { KvOperations, type KvOperationsOptions } from './kv-operations.js';
 import type {
   DeleteInput,

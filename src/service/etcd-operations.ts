@@ -8,6 +8,19 @@ import type { TxnOp } from '../store/txn.js';
 import type { WatchFilter, WatchSelector } from '../streams/watch-filter.js';
 import { type Access, checkTxnAccess } from './access.js';
 import { ServiceError } from './errors.js';
+import type {
+  EtcdDeleteRangeInput,
+  EtcdDeleteRangeOutput,
+  EtcdHeader,
+  EtcdKeyValue,
+  EtcdPutInput,
+  EtcdPutOutput,
+  EtcdRangeInput,
+  EtcdRangeOutput,
+  EtcdTxnInput,
+  EtcdTxnOutput,
+  EtcdWatchCreateInput,
+} from './etcd-messages.js';
 import { EtcdRangeReads } from './etcd-range.js';
 import { etcdTxnResponses, type PastRead, planEtcdTxn } from './etcd-txn.js';
 import { readPastRanges } from './etcd-txn-past-reads.js';
@@ -43,113 +56,6 @@ export class UnsupportedError extends Error {
     super(message);
     this.name = 'UnsupportedError';
   }
-}
-
-/** A key-value as etcd returns it (mvccpb.KeyValue). */
-export interface EtcdKeyValue {
-  readonly key: Buffer;
-  readonly value: Buffer;
-  readonly create_revision: number;
-  readonly mod_revision: number;
-  readonly version: number;
-  readonly lease: number;
-}
-
-export interface EtcdHeader {
-  readonly revision: number;
-}
-
-export type SortOrder = 'NONE' | 'ASCEND' | 'DESCEND';
-export type SortTarget = 'KEY' | 'VERSION' | 'CREATE' | 'MOD' | 'VALUE';
-
-export interface EtcdRangeInput {
-  readonly key: Uint8Array;
-  readonly range_end: Uint8Array;
-  readonly limit: number;
-  readonly revision: number;
-  readonly sort_order: SortOrder;
-  readonly sort_target: SortTarget;
-  readonly serializable: boolean;
-  readonly keys_only: boolean;
-  readonly count_only: boolean;
-  readonly min_mod_revision: number;
-  readonly max_mod_revision: number;
-  readonly min_create_revision: number;
-  readonly max_create_revision: number;
-}
-export interface EtcdRangeOutput {
-  readonly header: EtcdHeader;
-  readonly kvs: EtcdKeyValue[];
-  readonly more: boolean;
-  readonly count: number;
-}
-
-export interface EtcdPutInput {
-  readonly key: Uint8Array;
-  readonly value: Uint8Array;
-  readonly lease: number;
-  readonly prev_kv: boolean;
-  readonly ignore_value: boolean;
-  readonly ignore_lease: boolean;
-}
-export interface EtcdPutOutput {
-  readonly header: EtcdHeader;
-  readonly prev_kv: EtcdKeyValue | null;
-}
-
-export interface EtcdDeleteRangeInput {
-  readonly key: Uint8Array;
-  readonly range_end: Uint8Array;
-  readonly prev_kv: boolean;
-}
-export interface EtcdDeleteRangeOutput {
-  readonly header: EtcdHeader;
-  readonly deleted: number;
-  readonly prev_kvs: EtcdKeyValue[];
-}
-
-export interface EtcdCompareInput {
-  readonly result: 'EQUAL' | 'GREATER' | 'LESS' | 'NOT_EQUAL';
-  readonly target: 'VERSION' | 'CREATE' | 'MOD' | 'VALUE' | 'LEASE';
-  readonly key: Uint8Array;
-  readonly range_end: Uint8Array;
-  readonly version?: number;
-  readonly create_revision?: number;
-  readonly mod_revision?: number;
-  readonly value?: Uint8Array;
-  readonly lease?: number;
-}
-
-export interface EtcdRequestOpInput {
-  readonly request?: 'request_range' | 'request_put' | 'request_delete_range' | 'request_txn';
-  readonly request_range?: EtcdRangeInput | null;
-  readonly request_put?: EtcdPutInput | null;
-  readonly request_delete_range?: EtcdDeleteRangeInput | null;
-  readonly request_txn?: EtcdTxnInput | null;
-}
-export interface EtcdTxnInput {
-  readonly compare: readonly EtcdCompareInput[];
-  readonly success: readonly EtcdRequestOpInput[];
-  readonly failure: readonly EtcdRequestOpInput[];
-}
-export interface EtcdResponseOpOutput {
-  readonly response_range?: EtcdRangeOutput;
-  readonly response_put?: EtcdPutOutput;
-  readonly response_delete_range?: EtcdDeleteRangeOutput;
-  readonly response_txn?: EtcdTxnOutput;
-}
-export interface EtcdTxnOutput {
-  readonly header: EtcdHeader;
-  readonly succeeded: boolean;
-  readonly responses: EtcdResponseOpOutput[];
-}
-
-export interface EtcdWatchCreateInput {
-  readonly key: Uint8Array;
-  readonly range_end: Uint8Array;
-  readonly start_revision: number;
-  readonly filters: readonly ('NOPUT' | 'NODELETE')[];
-  readonly prev_kv: boolean;
 }
 
 /** The most operations of one etcd Txn branch (etcd's default --max-txn-ops). */

@@ -11,16 +11,8 @@ import type { KeysAt, KvStore } from '../store/kv-store.js';
 import type { WatchSelector } from '../streams/watch-filter.js';
 import type { Access } from './access.js';
 import { ServiceError } from './errors.js';
-import {
-  ETCD_ERRORS,
-  type EtcdOperationsOptions,
-  type EtcdRangeInput,
-  type EtcdRangeOutput,
-  etcdKeyValue,
-  etcdSelector,
-  type SortOrder,
-  type SortTarget,
-} from './etcd-operations.js';
+import type { EtcdRangeInput, EtcdRangeOutput, SortOrder, SortTarget } from './etcd-messages.js';
+import { ETCD_ERRORS, type EtcdOperationsOptions, etcdKeyValue, etcdSelector } from './etcd-operations.js';
 import { afterCatchUp } from './read-consistency.js';
 
 /*

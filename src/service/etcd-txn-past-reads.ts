@@ -1,5 +1,5 @@
 import { ServiceError } from './errors.js';
-import type { EtcdRangeInput, EtcdRangeOutput } from './etcd-operations.js';
+import type { EtcdRangeInput, EtcdRangeOutput } from './etcd-messages.js';
 import type { PastRead, PlannedOp, TxnPlan } from './etcd-txn.js';
 
 /*

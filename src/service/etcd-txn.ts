@@ -7,14 +7,16 @@ import type { TxnOp, TxnOpResult, TxnRequest } from '../store/txn.js';
 import type { KeyRow } from '../store/write-view.js';
 import type { WatchSelector } from '../streams/watch-filter.js';
 import { ServiceError } from './errors.js';
+import type {
+  EtcdCompareInput,
+  EtcdRangeInput,
+  EtcdRangeOutput,
+  EtcdRequestOpInput,
+  EtcdResponseOpOutput,
+  EtcdTxnInput,
+} from './etcd-messages.js';
 import {
   ETCD_ERRORS,
-  type EtcdCompareInput,
-  type EtcdRangeInput,
-  type EtcdRangeOutput,
-  type EtcdRequestOpInput,
-  type EtcdResponseOpOutput,
-  type EtcdTxnInput,
   etcdKey,
   etcdKeyValue,
   etcdPutKey,

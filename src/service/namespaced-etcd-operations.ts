@@ -1,17 +1,16 @@
 import type { KvStore } from '../store/kv-store.js';
 import type { Access } from './access.js';
-import {
-  type EtcdDeleteRangeInput,
-  type EtcdKeyValue,
-  EtcdKvOperations,
-  type EtcdOperationsOptions,
-  type EtcdPutInput,
-  type EtcdRangeInput,
-  type EtcdRequestOpInput,
-  type EtcdResponseOpOutput,
-  type EtcdTxnInput,
-  type EtcdTxnOutput,
-} from './etcd-operations.js';
+import type {
+  EtcdDeleteRangeInput,
+  EtcdKeyValue,
+  EtcdPutInput,
+  EtcdRangeInput,
+  EtcdRequestOpInput,
+  EtcdResponseOpOutput,
+  EtcdTxnInput,
+  EtcdTxnOutput,
+} from './etcd-messages.js';
+import { EtcdKvOperations, type EtcdOperationsOptions } from './etcd-operations.js';
 import type { NamespaceKeys } from './namespace-keys.js';
 
 /**

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { UNRESTRICTED } from '../../src/service/access.js';
-import type { EtcdRequestOpInput } from '../../src/service/etcd-operations.js';
+import type { EtcdRequestOpInput } from '../../src/service/etcd-messages.js';
 import { ETCD_ERRORS, EtcdKvOperations } from '../../src/service/etcd-operations.js';
 import { KvStore } from '../../src/store/kv-store.js';
 import { etcdRangeInput } from '../helpers/etcd-range-input.js';

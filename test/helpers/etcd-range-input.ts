@@ -1,4 +1,4 @@
-import type { EtcdRangeInput } from '../../src/service/etcd-operations.js';
+import type { EtcdRangeInput } from '../../src/service/etcd-messages.js';
 
 /** An etcd Range request as the service layer takes it: every field at etcd's default, then `fields`. */
 export function etcdRangeInput(

@@ -6,12 +6,12 @@ import type { EtcdAuthOperations } from '../../service/etcd-auth.js';
 import type {
   EtcdDeleteRangeInput,
   EtcdHeader,
-  EtcdKvOperations,
   EtcdPutInput,
   EtcdRangeInput,
   EtcdTxnInput,
   EtcdTxnOutput,
-} from '../../service/etcd-operations.js';
+} from '../../service/etcd-messages.js';
+import type { EtcdKvOperations } from '../../service/etcd-operations.js';
 import type { KvStore } from '../../store/kv-store.js';
 import type { HandlerContext } from '../grpc/unary.js';
 import { unary } from '../grpc/unary.js';

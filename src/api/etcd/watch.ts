@@ -1,7 +1,8 @@
 import { type Metadata, type ServerDuplexStream, type ServiceDefinition, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { Access } from '../../service/access.js';
-import { ETCD_ERRORS, type EtcdWatchCreateInput, etcdWatchFilter } from '../../service/etcd-operations.js';
+import type { EtcdWatchCreateInput } from '../../service/etcd-messages.js';
+import { ETCD_ERRORS, etcdWatchFilter } from '../../service/etcd-operations.js';
 import { watchEndError } from '../../service/watch-operations.js';
 import type { KvStore } from '../../store/kv-store.js';
 import type { WatchBatch, WatchEncoder } from '../../streams/watch-batch.js';
