@@ -13,7 +13,8 @@ import {
   putManyRecord,
 } from './record-builders.js';
 import { ResponseBudget } from './response-budget.js';
-import { type TxnRequest, type TxnResult, txnRecord, validateTxn } from './txn.js';
+import { type TxnRequest, type TxnResult, txnRecord } from './txn.js';
+import { validateTxn } from './txn-validation.js';
 import type { WritePath } from './write-path.js';
 import type { KeyRow } from './write-view.js';
 
