@@ -260,18 +260,24 @@ export class EtcdKvOperations {
 
   async txn(request: EtcdTxnInput, access: Access): Promise<EtcdTxnOutput> {
     const limits = this.store.limits;
-    let plan = planEtcdTxn(request, limits, (past) => this.reads.pastReadError(past));
+    // Each past revision is checked once, when the Txn arrives: a future one stays refused if planned again.
+    const checked = new Map<number, Error | null>();
+    const readable = (past: number): Error | null => {
+      let verdict = checked.get(past);
+      if (verdict === undefined) {
+        verdict = this.reads.pastReadError(past);
+        checked.set(past, verdict);
+      }
+      return verdict;
+    };
+    let plan = planEtcdTxn(request, limits, readable);
     checkTxnAccess(access, plan.request);
     const read: PastRead = (selector, range, at, header) =>
       this.reads.rangeAt(selector, range, at, () => header);
     const early = await readPastRanges(plan, read);
     // A compaction landed between the check and the read: the branches reading there are refused now.
     if (early.refused.size > 0) {
-      plan = planEtcdTxn(
-        request,
-        limits,
-        (past) => early.refused.get(past) ?? this.reads.pastReadError(past),
-      );
+      plan = planEtcdTxn(request, limits, (past) => early.refused.get(past) ?? readable(past));
     }
     const result = await this.store.txn(plan.request).catch(etcdKeyNotFound);
     const revision = result.revision;
