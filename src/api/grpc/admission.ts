@@ -46,9 +46,26 @@ export interface AdmissionStats {
   readonly refused: number;
 }
 
+/** One unary call's way through admission, for a transport that reads the request itself. */
+export interface UnaryAdmission {
+  /** Runs `read` when the call may start reading its request (at once, or when its turn comes). */
+  gate(read: () => void): void;
+  /** Holds the decoded request's bytes and calls `admit`, or refuses the call (see {@link Admission.unary}). */
+  received(message: unknown, admit: (bytes: number) => void): void;
+  /** The call is over (answered, failed or cancelled): its bytes are released. */
+  end(): void;
+}
+
 /** An admission controller: the interceptor to install, and its figures. */
 export interface Admission {
   readonly interceptor: ServerInterceptor;
+  /** True when the gate also checks credentials or rate limits (only its interceptor runs those). */
+  readonly checksCalls: boolean;
+  /**
+   * The same admission as the interceptor's, for a unary call served without grpc-js's call objects
+   * (fast-unary.ts): `refuse` answers the call RESOURCE_EXHAUSTED with the details given.
+   */
+  unary(peer: string, path: string, refuse: (details: string) => void): UnaryAdmission;
   stats(): AdmissionStats;
   /**
    * For other transports (the HTTP API): holds `bytes` of a request against `limits.maxInflightBytes`,
@@ -94,7 +111,9 @@ export function admission(
     // Streams (Watch, Backup) carry one small request and are left as grpc-js made them: the watch
     // fan-out writes straight to their HTTP/2 stream.
     if (!isUnary(method)) return call as ServerInterceptingCall;
-    const admitted = new AdmittedCall(state, call.getPeer(), method.path, call);
+    const admitted = new AdmittedCall(state, call.getPeer(), method.path, (details) =>
+      call.sendStatus({ code: status.RESOURCE_EXHAUSTED, details, metadata: new Metadata() }),
+    );
     let forwarded: Metadata | null = null;
     const responder: Responder = {
       start(next) {
@@ -132,6 +151,8 @@ export function admission(
   };
   return {
     interceptor,
+    checksCalls: metadataCheck !== undefined || requestCheck !== undefined,
+    unary: (peer, path, refuse) => new AdmittedCall(state, peer, path, refuse),
     stats: () => ({ inflightBytes: state.total, refused: state.refused }),
     hold(bytes) {
       if (state.total > 0 && state.total + bytes > limits.maxInflightBytes) {
@@ -194,7 +215,7 @@ class AdmissionState {
 }
 
 /** One unary call's way through admission: new, waiting to be read, reading, holding its request, done. */
-class AdmittedCall {
+class AdmittedCall implements UnaryAdmission {
   private phase: 'new' | 'waiting' | 'reading' | 'read' | 'done' = 'new';
   private held = 0;
   private startReading: (() => void) | null = null;
@@ -204,7 +225,8 @@ class AdmittedCall {
     private readonly state: AdmissionState,
     private readonly peer: string,
     private readonly path: string,
-    private readonly call: ServerInterceptingCallInterface,
+    /** Answers the call RESOURCE_EXHAUSTED with these details. */
+    private readonly refuseWith: (details: string) => void,
   ) {
     this.conn = state.connection(peer);
   }
@@ -277,7 +299,7 @@ class AdmittedCall {
     const details = refusal(this.state.limits, perConnection, held);
     this.state.onRefused(this.path, details);
     this.end();
-    this.call.sendStatus({ code: status.RESOURCE_EXHAUSTED, details, metadata: new Metadata() });
+    this.refuseWith(details);
   }
 }
 

@@ -72,6 +72,32 @@ export function installResponseCompression(minBytes: number, level = 1): boolean
   return true;
 }
 
+/** How responses are compressed. */
+export interface CompressionSettings {
+  /** Messages of at least this many bytes are gzipped. */
+  readonly minBytes: number;
+  /** zlib level. */
+  readonly level: number;
+}
+
+/** The compression a call with these request headers gets: null when none (off, or not accepted). */
+export function responseCompressionFor(
+  headers: Record<string, string | string[] | undefined>,
+): CompressionSettings | null {
+  return installed && installed.minBytes > 0 && acceptsGzip(headers) ? installed : null;
+}
+
+/** One gRPC message frame (flag, length, body): gzipped when `settings` say so and it is large enough. */
+export function frameResponse(message: Buffer, settings: CompressionSettings | null): Buffer {
+  const compress = settings !== null && message.length >= settings.minBytes;
+  const body = compress ? gzipSync(message, { level: settings.level }) : message;
+  const framed = Buffer.allocUnsafe(body.length + 5);
+  framed.writeUInt8(compress ? 1 : 0, 0);
+  framed.writeUInt32BE(body.length, 1);
+  body.copy(framed, 5);
+  return framed;
+}
+
 /** Clients send the same few header values over and over: remember the answer per value. */
 const acceptsGzipCache = new Map<string, boolean>();
 
@@ -95,15 +121,5 @@ function compressCall(call: BaseCall): void {
     md.set('grpc-encoding', 'gzip');
     sendMetadata(md);
   };
-  call.serializeMessage = (value: unknown) => {
-    const message = call.handler.serialize(value);
-    const settings = installed!;
-    const compress = message.length >= settings.minBytes;
-    const body = compress ? gzipSync(message, { level: settings.level }) : message;
-    const framed = Buffer.allocUnsafe(body.length + 5);
-    framed.writeUInt8(compress ? 1 : 0, 0);
-    framed.writeUInt32BE(body.length, 1);
-    body.copy(framed, 5);
-    return framed;
-  };
+  call.serializeMessage = (value: unknown) => frameResponse(call.handler.serialize(value), installed);
 }
