@@ -8,6 +8,8 @@ export interface Config {
   readonly grpc: {
     readonly listen: string;
     readonly compressMinBytes: number;
+    /** Unary calls served straight from their HTTP/2 stream when no interceptor needs them (fast-unary.ts). */
+    readonly fastUnary: boolean;
     /** TLS certificate chain and key files (PEM); '' = plaintext. Also used by etcd.listen. */
     readonly tlsCert: string;
     readonly tlsKey: string;
@@ -224,6 +226,13 @@ export const SETTINGS: readonly Setting[] = [
     'responses of at least this size are gzipped for clients that accept gzip (0: never)',
     'a size from 0 to 64MiB (e.g. 16KiB)',
     bytes(0, 64 * 1024 * 1024),
+  ),
+  setting(
+    'grpc.fastUnary',
+    true,
+    'serve unary calls straight from their HTTP/2 stream instead of through grpc-js call objects, when no credential check, rate limit or tracing needs them (docs/operations.md)',
+    'true or false',
+    (raw) => (raw === true || raw === 'true' ? true : raw === false || raw === 'false' ? false : null),
   ),
   setting(
     'grpc.tlsCert',
@@ -725,6 +734,7 @@ export function toConfig(values: ReadonlyMap<string, unknown>): Config {
     grpc: {
       listen: v('grpc.listen') as string,
       compressMinBytes: v('grpc.compressMinBytes') as number,
+      fastUnary: v('grpc.fastUnary') as boolean,
       tlsCert: v('grpc.tlsCert') as string,
       tlsKey: v('grpc.tlsKey') as string,
       tlsClientCa: v('grpc.tlsClientCa') as string,

@@ -5,6 +5,8 @@ import { ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type EtcdIdentity, etcdUnaryServices } from '../api/etcd/services.js';
 import { etcdWatchDefinition, etcdWatchEncoder, etcdWatchHandler } from '../api/etcd/watch.js';
+import type { Admission } from '../api/grpc/admission.js';
+import { installFastUnary } from '../api/grpc/fast-unary-hook.js';
 import type { ExtraService } from '../api/grpc/grpc-server.js';
 import type { HandlerContext } from '../api/grpc/unary.js';
 import { StrictServer } from '../api/wire/strict-server.js';
@@ -26,7 +28,11 @@ export interface EtcdApi {
   /** Tells MemberList where the kvstore gRPC port is, once bound. */
   grpcBound(host: string, port: number): void;
   /** Binds etcd.listen when set; resolves with its port (null when off). */
-  listen(interceptors: readonly ServerInterceptor[], credentials?: ServerCredentials): Promise<number | null>;
+  listen(
+    interceptors: readonly ServerInterceptor[],
+    credentials?: ServerCredentials,
+    fastUnary?: { readonly admission: Admission; readonly except?: readonly string[] },
+  ): Promise<number | null>;
   /** The etcd watch hub's figures, for metrics. */
   watchStats(): WatchStats;
   /** Ends every etcd watch (UNAVAILABLE), as the kvstore hub's close does for its own. */
@@ -114,7 +120,7 @@ export function etcdApi(
     grpcBound(host, port) {
       urls.unshift(`${scheme}://${host}:${port}`);
     },
-    async listen(interceptors, credentials) {
+    async listen(interceptors, credentials, fastUnary) {
       if (config.etcd.listen === 'off') {
         announce();
         return null;
@@ -129,6 +135,14 @@ export function etcdApi(
         interceptors: [...interceptors],
       });
       for (const s of services) server.addService(s.definition, s.implementation);
+      if (fastUnary) {
+        installFastUnary(server, {
+          maxReceiveBytes: 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
+          maxSendBytes: maxResponseBytes(config) + config.limits.maxValueBytes + ENVELOPE_BYTES,
+          admit: (peer, path, refuse) => fastUnary.admission.unary(peer, path, refuse),
+          except: fastUnary.except,
+        });
+      }
       const port = await new Promise<number>((done, fail) =>
         server.bindAsync(
           config.etcd.listen,

@@ -92,6 +92,12 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
     ...(limited ? [limited] : []),
   ];
   if (parts.tracing) interceptors.push(parts.tracing);
+  // The fast path runs admission itself and nothing else: it serves unary calls only when no other
+  // interceptor has anything to do with them (Authenticate's limiter watches that one path).
+  const fastUnary =
+    config.grpc.fastUnary && !gate.checksCalls && !auth && !limited && !parts.tracing
+      ? { admission: gate, except: authenticateLimited ? [ETCD_AUTHENTICATE_PATH] : [] }
+      : undefined;
   const running = await startGrpcServer(
     {
       kv: {
@@ -109,9 +115,10 @@ export async function startGrpcListener(config: Config, parts: GrpcParts, logger
       interceptors,
       extraServices: parts.extraServices,
       credentials: parts.credentials,
+      fastUnary,
     },
   );
-  return { ...running, admission: gate, interceptors };
+  return { ...running, admission: gate, interceptors, fastUnaryPlan: fastUnary };
 }
 
 /** How an acknowledged write is kept: SQLite's fsync mode, or the shared log's replication. */

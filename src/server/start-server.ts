@@ -232,7 +232,7 @@ export async function startServer(
   etcd.grpcBound(grpcHost, grpc.port);
   let etcdPort: number | null;
   try {
-    etcdPort = await etcd.listen(grpc.interceptors, credentials);
+    etcdPort = await etcd.listen(grpc.interceptors, credentials, grpc.fastUnaryPlan);
   } catch (err) {
     await grpc.shutdown(0);
     etcd.closeWatches();
@@ -292,6 +292,7 @@ export async function startServer(
       log: store.status().backend,
       revision: store.revision,
       keys: store.status().keys,
+      fastUnary: grpc.fastUnary !== null,
     },
     'kvstore is serving',
   );

@@ -11,6 +11,8 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { kvstoreV1, LOADER_OPTIONS, packageDefinition } from '../proto.js';
 import { StrictServer } from '../wire/strict-server.js';
+import type { Admission } from './admission.js';
+import { type FastUnary, installFastUnary } from './fast-unary-hook.js';
 import { kvServiceDefinition } from './watch-service.js';
 
 /** The services one server exposes, as handler maps. */
@@ -35,6 +37,12 @@ export interface GrpcServerOptions {
   readonly extraServices?: readonly ExtraService[];
   /** TLS or mTLS (src/security/tls.ts); plaintext when absent. */
   readonly credentials?: ServerCredentials;
+  /**
+   * Unary calls served by fast-unary.ts under this admission instead of grpc-js's call objects; only for a
+   * server whose interceptors do nothing to unary calls but admission's (no credentials, rate limits or
+   * tracing), `except` naming the paths another interceptor watches.
+   */
+  readonly fastUnary?: { readonly admission: Admission; readonly except?: readonly string[] };
 }
 
 /** A service and its handlers, added to the server as they are. */
@@ -52,6 +60,8 @@ export interface RunningGrpcServer {
   readonly health: HealthImplementation;
   /** Every method path the server answers (kvstore.v1, extra services, health, reflection). */
   readonly methodPaths: readonly string[];
+  /** The fast path of unary calls, when asked for and installed (null: grpc-js serves every call). */
+  readonly fastUnary: FastUnary | null;
   /** Stops accepting calls, lets in-flight ones finish for up to `timeoutMs`, then cancels the rest. */
   shutdown(timeoutMs: number): Promise<void>;
 }
@@ -87,6 +97,15 @@ export async function startGrpcServer(
   });
   health.addToServer(server);
   new ReflectionService(reflectedPackages()).addToServer(server);
+  const fast = options.fastUnary;
+  const fastUnary = fast
+    ? installFastUnary(server, {
+        maxReceiveBytes: options.maxReceiveBytes,
+        maxSendBytes: options.maxSendBytes,
+        admit: (peer, path, refuse) => fast.admission.unary(peer, path, refuse),
+        except: fast.except,
+      })
+    : null;
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
@@ -100,6 +119,7 @@ export async function startGrpcServer(
     port,
     health,
     methodPaths: [...server.methodPaths],
+    fastUnary,
     shutdown(timeoutMs) {
       health.setStatus('', 'NOT_SERVING');
       for (const name of SERVICE_NAMES) health.setStatus(name, 'NOT_SERVING');
