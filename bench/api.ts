@@ -5,7 +5,9 @@
  *
  *   npm run bench                      # 10 s windows after 2 s warm-up, 1 repetition
  *   npm run bench -- --reps 3 --duration 10 --no-etcd --ops get
+ *   npm run bench:api -- --grpc-js      # also a kvstore with grpc.fastUnary off (docs/adr/0008)
  *
+ * Repetitions are interleaved: each round runs every target once, in an order rotated from round to round.
  * Compare gRPC servers by server CPU per operation and latency: on 2 cores the Node client costs more CPU
  * per request than either server, so closed-loop ops/s is the ceiling of client plus server.
  */
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     ops: { type: 'string', default: 'get,set' },
     shapes: { type: 'string', default: '1/1,4/16,16/64' },
     'no-etcd': { type: 'boolean', default: false },
+    'grpc-js': { type: 'boolean', default: false },
   },
 });
 const reps = Number(values.reps);
@@ -39,9 +42,13 @@ interface Row {
 }
 
 const rows: Row[] = [];
-const targets: { name: 'kvstore' | 'etcd'; addr: string; pid: number; stop(): Promise<void> }[] = [];
+const targets: { name: string; addr: string; pid: number; stop(): Promise<void> }[] = [];
 const kv = await startLocalServer();
 targets.push({ name: 'kvstore', addr: kv.addr, pid: kv.pid, stop: () => kv.stop() });
+if (values['grpc-js']) {
+  const slow = await startLocalServer({ extraArgs: ['--grpc-fast-unary', 'false'] });
+  targets.push({ name: 'kvstore (grpc-js)', addr: slow.addr, pid: slow.pid, stop: () => slow.stop() });
+}
 if (!values['no-etcd']) {
   if (etcdAvailable()) {
     const etcd = await startEtcd();
@@ -54,13 +61,20 @@ if (!values['no-etcd']) {
 try {
   for (const op of ops) {
     for (const [conns, inflight] of shapes) {
-      for (const t of targets) {
-        const row: Row = { target: t.name, op, shape: `${conns}/${inflight}`, results: [] };
-        for (let r = 0; r < reps; r++) {
+      const byTarget = targets.map((t) => ({
+        target: t.name,
+        op,
+        shape: `${conns}/${inflight}`,
+        results: [] as LoadResult[],
+      }));
+      for (let r = 0; r < reps; r++) {
+        for (let k = 0; k < targets.length; k++) {
+          const i = (k + r) % targets.length;
+          const t = targets[i]!;
           progress(`${t.name} ${op} ${conns}/${inflight} run ${r + 1}/${reps}`);
           const result = await runLoad(
             loadOptions(op, {
-              target: t.name,
+              target: t.name === 'etcd' ? 'etcd' : 'kvstore',
               addr: t.addr,
               serverPids: [t.pid],
               conns,
@@ -75,10 +89,10 @@ try {
             () => {},
           );
           process.stdout.write(`${JSON.stringify(result)}\n`);
-          row.results.push(result);
+          byTarget[i]!.results.push(result);
         }
-        rows.push(row);
       }
+      rows.push(...byTarget);
     }
   }
 } finally {
