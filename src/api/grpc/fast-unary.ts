@@ -258,6 +258,8 @@ class FastUnaryCall extends EventEmitter {
       return;
     }
     this.finish();
+    // The client may have gone in this very turn ('close' comes on the next): nothing to answer then.
+    if (this.stream.destroyed || this.stream.closed) return;
     const trailers = trailer ? { ...OK_TRAILERS, ...trailer.toHttp2Headers() } : OK_TRAILERS;
     this.stream.respond(this.responseHeaders(), RESPONSE_OPTIONS);
     this.stream.once('wantTrailers', () => this.stream.sendTrailers(trailers));
