@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { connect as http2Connect } from 'node:http2';
 import { join } from 'node:path';
 import { credentials, Metadata, status } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { OPENAPI } from '../../src/api/http/openapi.js';
 import { kvstoreV1 } from '../../src/api/proto.js';
 import { AuthError, connect } from '../../src/client/index.js';
 import { kvstore } from '../helpers/cli.js';
+import { frame, rawExchange } from '../helpers/raw-grpc.js';
 import { rejectionOf } from '../helpers/rejection.js';
 import { type ServerProcess, startServerProcess } from '../helpers/server-process.js';
 import { suiteDir } from '../helpers/temp-dir.js';
@@ -47,39 +47,14 @@ afterAll(async () => {
 });
 
 /** One raw HTTP/2 gRPC call with an empty request: the grpc-status and message of its answer. */
-function rawCall(
+async function rawCall(
   path: string,
   headers: Record<string, string> = {},
   addr = server.addr,
 ): Promise<{ code: number; message: string }> {
-  return new Promise((resolve, reject) => {
-    const session = http2Connect(`http://${addr}`);
-    session.on('error', reject);
-    const stream = session.request({
-      ':method': 'POST',
-      ':path': path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      ...headers,
-    });
-    let result: { code: number; message: string } | undefined;
-    const take = (h: Record<string, unknown>) => {
-      if (h['grpc-status'] !== undefined)
-        result = {
-          code: Number(h['grpc-status']),
-          message: decodeURIComponent(String(h['grpc-message'] ?? '')),
-        };
-    };
-    stream.on('response', take);
-    stream.on('trailers', take);
-    stream.on('data', () => {});
-    stream.on('close', () => {
-      session.close();
-      if (result) resolve(result);
-      else reject(new Error(`${path}: no grpc-status`));
-    });
-    stream.end(Buffer.alloc(5)); // one empty message
-  });
+  const { code, message } = await rawExchange(addr, path, frame(Buffer.alloc(0)), headers);
+  if (Number.isNaN(code)) throw new Error(`${path}: no grpc-status`);
+  return { code, message };
 }
 
 describe('one gate for every gRPC method', () => {
