@@ -1,0 +1,97 @@
+/**
+ * The side-by-side runs of bench:api and bench:etcd: every target once per round, in an order rotated from
+ * round to round (so no target is always measured first or last), and a markdown table of the medians.
+ */
+import { loadOptions } from '../load/options.js';
+import type { LoadResult } from '../load/result.js';
+import { runLoad } from '../load/run.js';
+import type { TargetName } from '../load/targets/index.js';
+
+/** A server to drive: its row label, the load tool's API for it, where it listens, whose CPU to read. */
+export interface BenchTarget {
+  readonly label: string;
+  readonly api: TargetName;
+  readonly addr: string;
+  readonly pid: number;
+}
+
+/** What to run against every target. */
+export interface Rounds {
+  readonly ops: readonly ('get' | 'set')[];
+  readonly shapes: readonly (readonly [number, number])[];
+  readonly reps: number;
+  readonly durationS: number;
+  readonly warmupS: number;
+  /** Prefix of each result's label, e.g. "bench:api". */
+  readonly bench: string;
+}
+
+/** The results of one target, op and shape. */
+export interface Row {
+  readonly target: string;
+  readonly op: string;
+  readonly shape: string;
+  readonly results: LoadResult[];
+}
+
+/** Runs the rounds, printing each result as a JSON line on stdout and progress through `progress`. */
+export async function runRounds(
+  targets: readonly BenchTarget[],
+  rounds: Rounds,
+  progress: (line: string) => void,
+): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const op of rounds.ops) {
+    for (const [conns, inflight] of rounds.shapes) {
+      const shape = `${conns}/${inflight}`;
+      const byTarget: Row[] = targets.map((t) => ({ target: t.label, op, shape, results: [] }));
+      for (let r = 0; r < rounds.reps; r++) {
+        for (let k = 0; k < targets.length; k++) {
+          const i = (k + r) % targets.length;
+          const t = targets[i]!;
+          progress(`${t.label} ${op} ${shape} round ${r + 1}/${rounds.reps}`);
+          const result = await runLoad(
+            loadOptions(op, {
+              target: t.api,
+              addr: t.addr,
+              serverPids: [t.pid],
+              conns,
+              inflight,
+              workers: Math.min(2, conns),
+              durationS: rounds.durationS,
+              warmupS: rounds.warmupS,
+              valueBytes: 100,
+              keys: 10_000,
+              label: `${rounds.bench} ${t.label} ${op} ${shape}`,
+            }),
+            () => {},
+          );
+          process.stdout.write(`${JSON.stringify(result)}\n`);
+          byTarget[i]!.results.push(result);
+        }
+      }
+      rows.push(...byTarget);
+    }
+  }
+  return rows;
+}
+
+/** The medians of each row as a markdown table. */
+export function medianTable(rows: readonly Row[]): string {
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+  const ms = (us: number) => (us / 1000).toFixed(us < 1000 ? 2 : 1);
+  const lines = [
+    '| target | op | conns/inflight | ops/s | p50 ms | p99 ms | server CPU µs/op | client CPU µs/op | foreign cores |',
+    '|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const row of rows) {
+    const rs = row.results;
+    lines.push(
+      `| ${row.target} | ${row.op} | ${row.shape} | ${Math.round(median(rs.map((r) => r.ops_per_s ?? 0)))} | ` +
+        `${ms(median(rs.map((r) => r.latency_us?.p50 ?? 0)))} | ${ms(median(rs.map((r) => r.latency_us?.p99 ?? 0)))} | ` +
+        `${Math.round(median(rs.map((r) => r.cpu.server_cpu_us_per_op ?? 0)))} | ${Math.round(median(rs.map((r) => r.cpu.client_cpu_us_per_op ?? 0)))} | ` +
+        `${median(rs.map((r) => r.cpu.foreign_cores ?? 0)).toFixed(2)} |`,
+    );
+  }
+  return lines.join('\n');
+}
