@@ -13,7 +13,7 @@
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '../load/local-server.js';
 import { etcdAvailable, startEtcd } from './etcd.js';
-import { type BenchTarget, medianTable, type Row, runRounds } from './side-by-side.js';
+import { type BenchTarget, medianTable, type Row, roundsOf, runRounds } from './side-by-side.js';
 
 const { values } = parseArgs({
   options: {
@@ -25,9 +25,6 @@ const { values } = parseArgs({
     'no-etcd': { type: 'boolean', default: false },
   },
 });
-const reps = Number(values.reps);
-const shapes = values.shapes.split(',').map((s) => s.split('/').map(Number) as [number, number]);
-const ops = values.ops.split(',') as ('get' | 'set')[];
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 let rows: Row[] = [];
@@ -46,18 +43,7 @@ if (!values['no-etcd']) {
   }
 }
 try {
-  rows = await runRounds(
-    targets,
-    {
-      ops,
-      shapes,
-      reps,
-      durationS: Number(values.duration),
-      warmupS: Number(values.warmup),
-      bench: 'bench:etcd',
-    },
-    progress,
-  );
+  rows = await runRounds(targets, roundsOf(values, 'bench:etcd'), progress);
 } finally {
   for (const t of targets) await t.stop();
 }

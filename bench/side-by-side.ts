@@ -26,6 +26,27 @@ export interface Rounds {
   readonly bench: string;
 }
 
+/** The command-line options every side-by-side bench takes (strings, as parseArgs gives them). */
+export interface RoundArgs {
+  readonly reps: string;
+  readonly duration: string;
+  readonly warmup: string;
+  readonly ops: string;
+  readonly shapes: string;
+}
+
+/** The rounds the options ask for: `--ops get,set --shapes 1/1,16/64 --reps N --duration S --warmup S`. */
+export function roundsOf(args: RoundArgs, bench: string): Rounds {
+  return {
+    ops: args.ops.split(',') as ('get' | 'set')[],
+    shapes: args.shapes.split(',').map((s) => s.split('/').map(Number) as [number, number]),
+    reps: Number(args.reps),
+    durationS: Number(args.duration),
+    warmupS: Number(args.warmup),
+    bench,
+  };
+}
+
 /** The results of one target, op and shape. */
 export interface Row {
   readonly target: string;
