@@ -179,7 +179,8 @@ class FastUnaryCall extends EventEmitter {
       chunks.push(chunk);
       // As grpc-js does: refused on the length the message declares, before its body is read.
       if (before < 5 && length >= 5) {
-        const declared = Buffer.concat(chunks, length).readUInt32BE(1);
+        const head = chunks[0]!.length >= 5 ? chunks[0]! : Buffer.concat(chunks, length);
+        const declared = head.readUInt32BE(1);
         if (declared > max) {
           this.sendStatus({
             code: status.RESOURCE_EXHAUSTED,
