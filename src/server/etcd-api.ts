@@ -5,8 +5,7 @@ import { ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { type EtcdIdentity, etcdUnaryServices } from '../api/etcd/services.js';
 import { etcdWatchDefinition, etcdWatchEncoder, etcdWatchHandler } from '../api/etcd/watch.js';
-import type { Admission } from '../api/grpc/admission.js';
-import { installFastUnary } from '../api/grpc/fast-unary-hook.js';
+import { type FastUnaryPlan, installFastUnary } from '../api/grpc/fast-unary-hook.js';
 import type { ExtraService } from '../api/grpc/grpc-server.js';
 import type { HandlerContext } from '../api/grpc/unary.js';
 import { StrictServer } from '../api/wire/strict-server.js';
@@ -31,7 +30,7 @@ export interface EtcdApi {
   listen(
     interceptors: readonly ServerInterceptor[],
     credentials?: ServerCredentials,
-    fastUnary?: { readonly admission: Admission; readonly except?: readonly string[] },
+    fastUnary?: FastUnaryPlan,
   ): Promise<number | null>;
   /** The etcd watch hub's figures, for metrics. */
   watchStats(): WatchStats;
@@ -125,24 +124,20 @@ export function etcdApi(
         announce();
         return null;
       }
+      const limits = {
+        maxReceiveBytes: 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
+        maxSendBytes: maxResponseBytes(config) + config.limits.maxValueBytes + ENVELOPE_BYTES,
+      };
       const server = new StrictServer({
-        'grpc.max_receive_message_length': 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
-        'grpc.max_send_message_length':
-          maxResponseBytes(config) + config.limits.maxValueBytes + ENVELOPE_BYTES,
+        'grpc.max_receive_message_length': limits.maxReceiveBytes,
+        'grpc.max_send_message_length': limits.maxSendBytes,
         'grpc.keepalive_permit_without_calls': 1,
         'grpc.http2.min_ping_interval_without_data_ms': 10_000,
         'grpc.enable_channelz': 0,
         interceptors: [...interceptors],
       });
       for (const s of services) server.addService(s.definition, s.implementation);
-      if (fastUnary) {
-        installFastUnary(server, {
-          maxReceiveBytes: 4 * config.limits.maxValueBytes + ENVELOPE_BYTES,
-          maxSendBytes: maxResponseBytes(config) + config.limits.maxValueBytes + ENVELOPE_BYTES,
-          admit: (peer, path, refuse) => fastUnary.admission.unary(peer, path, refuse),
-          except: fastUnary.except,
-        });
-      }
+      if (fastUnary) installFastUnary(server, fastUnary, limits);
       const port = await new Promise<number>((done, fail) =>
         server.bindAsync(
           config.etcd.listen,

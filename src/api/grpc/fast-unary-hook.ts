@@ -1,11 +1,19 @@
 import type { Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
-import { type FastCallSettings, type RegisteredUnary, serveUnary } from './fast-unary.js';
+import type { Admission } from './admission.js';
+import { type RegisteredUnary, serveUnary } from './fast-unary.js';
 
-/** Which unary calls the fast path serves, and with what limits. */
-export interface FastUnaryOptions extends FastCallSettings {
+/** Which unary calls a server serves on the fast path: under what admission, and which paths it leaves. */
+export interface FastUnaryPlan {
+  readonly admission: Admission;
   /** Method paths left to grpc-js (a call an interceptor of their own must see). */
   readonly except?: readonly string[];
+}
+
+/** The server's message size limits (its grpc.max_receive/send_message_length). */
+export interface MessageLimits {
+  readonly maxReceiveBytes: number;
+  readonly maxSendBytes: number;
 }
 
 /** A server's fast path, once installed. */
@@ -33,12 +41,21 @@ type StreamListener = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, 
  * they are not as expected it changes nothing and returns null (the fast-unary test then fails, so an
  * upgrade cannot quietly lose it).
  */
-export function installFastUnary(server: Server, options: FastUnaryOptions): FastUnary | null {
+export function installFastUnary(
+  server: Server,
+  plan: FastUnaryPlan,
+  limits: MessageLimits,
+): FastUnary | null {
   const internals = server as unknown as Partial<ServerInternals>;
   const setup = internals._setupHandlers;
   const handlers = internals.handlers;
   if (typeof setup !== 'function' || !(handlers instanceof Map)) return null;
-  const except = new Set(options.except ?? []);
+  const except = new Set(plan.except ?? []);
+  const settings = {
+    ...limits,
+    admit: (peer: string, path: string, refuse: (details: string) => void) =>
+      plan.admission.unary(peer, path, refuse),
+  };
   let served = 0;
   const fastMethod = (headers: IncomingHttpHeaders): RegisteredUnary | undefined => {
     const path = headers[':path'];
@@ -67,7 +84,7 @@ export function installFastUnary(server: Server, options: FastUnaryOptions): Fas
         }
         served++;
         internals.onStreamOpened?.call(this, stream); // the session's idle timer counts it
-        serveUnary(stream, headers, method, options);
+        serveUnary(stream, headers, method, settings);
       },
     );
   };

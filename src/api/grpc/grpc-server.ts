@@ -11,8 +11,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { kvstoreV1, LOADER_OPTIONS, packageDefinition } from '../proto.js';
 import { StrictServer } from '../wire/strict-server.js';
-import type { Admission } from './admission.js';
-import { type FastUnary, installFastUnary } from './fast-unary-hook.js';
+import { type FastUnary, type FastUnaryPlan, installFastUnary } from './fast-unary-hook.js';
 import { kvServiceDefinition } from './watch-service.js';
 
 /** The services one server exposes, as handler maps. */
@@ -42,7 +41,7 @@ export interface GrpcServerOptions {
    * server whose interceptors do nothing to unary calls but admission's (no credentials, rate limits or
    * tracing), `except` naming the paths another interceptor watches.
    */
-  readonly fastUnary?: { readonly admission: Admission; readonly except?: readonly string[] };
+  readonly fastUnary?: FastUnaryPlan;
 }
 
 /** A service and its handlers, added to the server as they are. */
@@ -97,15 +96,7 @@ export async function startGrpcServer(
   });
   health.addToServer(server);
   new ReflectionService(reflectedPackages()).addToServer(server);
-  const fast = options.fastUnary;
-  const fastUnary = fast
-    ? installFastUnary(server, {
-        maxReceiveBytes: options.maxReceiveBytes,
-        maxSendBytes: options.maxSendBytes,
-        admit: (peer, path, refuse) => fast.admission.unary(peer, path, refuse),
-        except: fast.except,
-      })
-    : null;
+  const fastUnary = options.fastUnary ? installFastUnary(server, options.fastUnary, options) : null;
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
