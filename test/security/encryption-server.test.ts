@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordKeyId } from '../../src/log/codec.js';
@@ -61,10 +61,12 @@ describe('encryption at rest, with the real server and CLI', () => {
     ]);
     const env = { KVSTORE_ADDR: running.addr };
     expect((await kvstore(['set', 'a', `${SECRET}-1`], { env })).code).toBe(0);
-    await writeFile(keys, `k1: ${k1}\nk2: ${k2}\ncurrent: k2\n`);
+    // Edits land whole (written aside, then renamed), as an editor saves: the reload polls every 100 ms and
+    // must not read a half-written file (it would keep the old keys and log why, which is not what is tested).
+    await replaceFile(keys, `k1: ${k1}\nk2: ${k2}\ncurrent: k2\n`);
     expect((await logged(running, 'encryption keys reloaded')).current).toBe('k2');
     expect((await kvstore(['set', 'b', `${SECRET}-2`], { env })).code).toBe(0);
-    await writeFile(keys, `k2: ${k2}\n`);
+    await replaceFile(keys, `k2: ${k2}\n`);
     expect(String((await logged(running, 'not reloaded')).msg)).toMatch(/key "k1" was removed/);
     expect((await kvstore(['get', 'a'], { env })).stdout.trim()).toBe(`${SECRET}-1`);
     expect(await running.stop()).toBe(0);
@@ -153,3 +155,9 @@ describe('encryption at rest, with the real server and CLI', () => {
     expect(fromBackup.stdout.trim()).toBe(`${SECRET}-4`);
   });
 });
+
+/** Replaces `path` in one step: the new text is written beside it, then renamed over it. */
+async function replaceFile(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.new`, text, { mode: 0o600 });
+  await rename(`${path}.new`, path);
+}
