@@ -1,7 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { type Config, SETTINGS } from '../config/settings.js';
+import type { Config } from '../config/config.js';
+import { SETTINGS } from '../config/settings.js';
 
 /**
  * TLS certificate expiry for `kvstore doctor`: which certificate files the server's configuration names,

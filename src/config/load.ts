@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import type { Config, Setting } from './settings.js';
+import type { Config } from './config.js';
+import type { Setting } from './setting.js';
 import { SETTINGS, SETTINGS_BY_KEY, toConfig } from './settings.js';
 
 /** A configuration value that is not allowed, or a file that cannot be read; the CLI exits with code 2. */

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import pino, { type Logger } from 'pino';
-import type { Config } from './settings.js';
+import type { Config } from './config.js';
 
 /**
  * The process logger: JSON lines on stdout, or a readable one-line-per-record form when `format` is

@@ -1,4 +1,4 @@
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import { ApiKeyAuthenticator, type ApiKeyEntry, loadApiKeysFile } from '../security/api-keys.js';
 import { ClientCertPrincipals } from '../security/client-cert.js';
 import { CredentialGate } from '../security/credential-gate.js';

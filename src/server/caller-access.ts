@@ -1,6 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { principalOf } from '../api/grpc/call-principal.js';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import type { ApiKeyEntry } from '../security/api-keys.js';
 import type { Principal } from '../security/principal.js';
 import { BUILT_IN_ROLES, checkRolesKnown, loadRolesFile, type RoleTable } from '../security/roles.js';

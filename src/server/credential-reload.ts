@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import { type ApiKeyAuthenticator, type ApiKeyEntry, loadApiKeysFile } from '../security/api-keys.js';
 import { FileSetWatch } from '../security/file-set-watch.js';
 import { type JwtAuthenticator, type JwtKeys, jwtKeyFiles, loadJwtKeys } from '../security/jwt.js';

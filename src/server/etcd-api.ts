@@ -9,7 +9,7 @@ import { type FastUnaryPlan, installFastUnary } from '../api/grpc/fast-unary-hoo
 import type { ExtraService } from '../api/grpc/grpc-server.js';
 import type { HandlerContext } from '../api/grpc/unary.js';
 import { StrictServer } from '../api/wire/strict-server.js';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import { formatLogUrl } from '../log/log-url.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { AuditSink } from '../service/audit.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Operations } from '../api/http/operations.js';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import { natsConnectAuth } from '../security/nats-credentials.js';
 import type { KvStore } from '../store/kv-store.js';
 import { NatsPublisher } from '../streams/nats/publisher.js';

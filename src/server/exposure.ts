@@ -1,4 +1,4 @@
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 
 /** Hosts that only this machine can reach. */
 function isLoopback(listen: string): boolean {

@@ -11,7 +11,7 @@ import { openCallLimitInterceptor } from '../api/grpc/open-call-limit-intercepto
 import { rateLimitCheck, rateLimitInterceptor } from '../api/grpc/rate-limit-interceptor.js';
 import type { HandlerContext } from '../api/grpc/unary.js';
 import { watchHandler } from '../api/grpc/watch-service.js';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import type { AdminOperations } from '../service/admin-operations.js';
 import type { AuditSink } from '../service/audit.js';
 import type { KvOperations } from '../service/kv-operations.js';

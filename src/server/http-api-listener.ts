@@ -6,7 +6,7 @@ import { createHttpApi, type HttpApi } from '../api/http/json-api.js';
 import type { Operations } from '../api/http/operations.js';
 import { encodeSseBatch } from '../api/http/sse-watch.js';
 import { listenError } from '../api/listen-error.js';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import type { Authenticator, Principal } from '../security/principal.js';
 import type { RoleTable } from '../security/roles.js';
 import type { Access } from '../service/access.js';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import { activeKeyRing, type KeyRing, useKeyRing } from '../log/encryption.js';
 import { loadKeyRing } from '../security/encryption-keys.js';
 import { FileSetWatch } from '../security/file-set-watch.js';

@@ -1,4 +1,4 @@
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import { loadNamespacesFile, NO_NAMESPACES } from '../security/namespaces.js';
 import type { EtcdKvOperations, EtcdOperationsOptions } from '../service/etcd-operations.js';
 import type { KvOperations, KvOperationsOptions } from '../service/kv-operations.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Operations } from '../api/http/operations.js';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import { useKeyRing } from '../log/encryption.js';
 import { ENCRYPTION_KEY_ENV, loadKeyRing } from '../security/encryption-keys.js';
 import { natsConnectAuth } from '../security/nats-credentials.js';

@@ -5,7 +5,7 @@ import { encodeWatchBatch } from '../api/grpc/watch-service.js';
 import { startOperations } from '../api/http/operations.js';
 import { listenError } from '../api/listen-error.js';
 import type { StatsProviders } from '../api/metrics/providers.js';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import { type ApiKeyEntry, loadApiKeysFile } from '../security/api-keys.js';
 import { countingRefusals } from '../security/principal.js';
 import { grpcServerCredentials } from '../security/tls.js';

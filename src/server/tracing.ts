@@ -1,7 +1,7 @@
 import type { ServerInterceptor } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import type { HttpApi } from '../api/http/json-api.js';
-import type { Config } from '../config/settings.js';
+import type { Config } from '../config/config.js';
 import type { CommitObserver } from '../log/commit-observer.js';
 import type { EventLog } from '../log/event-log.js';
 import { traceHooks } from '../observability/trace-hooks.js';

@@ -2,7 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { type LoadedConfig, loadConfig } from '../../src/config/load.js';
-import { SETTINGS, SETTINGS_BY_KEY, type Setting } from '../../src/config/settings.js';
+import type { Setting } from '../../src/config/setting.js';
+import { SETTINGS, SETTINGS_BY_KEY } from '../../src/config/settings.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /*

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Config } from '../../config/settings.js';
+import type { Config } from '../../config/config.js';
 import { TlsFileWatch } from '../../security/tls-files.js';
 import type { KvStore } from '../../store/kv-store.js';
 import { VERSION } from '../../version.js';
