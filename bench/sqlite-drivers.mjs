@@ -1,0 +1,148 @@
+// Group-commit cost of the SQLite drivers kvstore could use for its log (docs/adr/0009): sequential durable
+// commits (WAL, synchronous=FULL) of ROWS rows each, as the log's writer issues them.
+//
+//   npm i --no-save better-sqlite3@12      # not a dependency: only this comparison needs it
+//   node bench/sqlite-drivers.mjs [--rows 1] [--commits 3000] [--rounds 3] [--dir /path/on/the/data/disk]
+//
+// Drivers: sqlite3 (the log's: every statement runs on libuv's thread pool), better-sqlite3 synchronously on
+// the main thread, and better-sqlite3 in a worker thread (the main thread posts each batch and waits for the
+// answer). Prints per round and driver: commits/s, p50/p99 latency, CPU per commit (whole process).
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+
+const require = createRequire(import.meta.url);
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1' },
+    commits: { type: 'string', default: '3000' },
+    rounds: { type: 'string', default: '3' },
+    dir: { type: 'string', default: process.cwd() },
+  },
+});
+const rows = Number(values.rows);
+const commits = Number(values.commits);
+const WARMUP = 200;
+const PAYLOAD = Buffer.alloc(150, 7); // a Set's record with a 100-byte value is about this size
+const SCHEMA = 'CREATE TABLE log (revision INTEGER PRIMARY KEY, record BLOB)';
+const INSERT = `INSERT INTO log (revision, record) VALUES ${new Array(rows).fill('(?, ?)').join(', ')}`;
+
+let betterSqlite;
+try {
+  betterSqlite = require('better-sqlite3');
+} catch {
+  process.stderr.write('better-sqlite3 is not installed (npm i --no-save better-sqlite3@12): sqlite3 only\n');
+}
+
+function params(first) {
+  const p = [];
+  for (let i = 0; i < rows; i++) p.push(first + i, PAYLOAD);
+  return p;
+}
+
+/** Each driver: open(path) resolves to { run(params): Promise<void>, close(): Promise<void> }. */
+const DRIVERS = {
+  sqlite3: async (path) => {
+    const sqlite3 = require('sqlite3');
+    const db = await new Promise((resolve, reject) => {
+      const d = new sqlite3.Database(path, (err) => (err ? reject(err) : resolve(d)));
+    });
+    await new Promise((resolve, reject) =>
+      db.exec(`PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; ${SCHEMA}`, (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
+    const stmt = db.prepare(INSERT);
+    return {
+      run: (p) => new Promise((resolve, reject) => stmt.run(p, (e) => (e ? reject(e) : resolve()))),
+      close: () => new Promise((resolve) => stmt.finalize(() => db.close(resolve))),
+    };
+  },
+  'better-sqlite3 (main thread)': async (path) => {
+    const db = new betterSqlite(path);
+    db.pragma('journal_mode=WAL');
+    db.pragma('synchronous=FULL');
+    db.exec(SCHEMA);
+    const stmt = db.prepare(INSERT);
+    return {
+      run: async (p) => {
+        stmt.run(p);
+      },
+      close: async () => db.close(),
+    };
+  },
+  'better-sqlite3 (worker)': async (path) => {
+    const worker = new Worker(
+      `const { parentPort, workerData } = require('node:worker_threads');
+       const db = new (require(workerData.module))(workerData.path);
+       db.pragma('journal_mode=WAL');
+       db.pragma('synchronous=FULL');
+       db.exec(workerData.schema);
+       const stmt = db.prepare(workerData.insert);
+       parentPort.postMessage('ready');
+       parentPort.on('message', (p) => { stmt.run(p); parentPort.postMessage('done'); });`,
+      {
+        eval: true,
+        workerData: { module: require.resolve('better-sqlite3'), path, schema: SCHEMA, insert: INSERT },
+      },
+    );
+    let answer = null;
+    await new Promise((resolve) => worker.once('message', resolve));
+    worker.on('message', () => answer?.());
+    return {
+      run: (p) =>
+        new Promise((resolve) => {
+          answer = resolve;
+          worker.postMessage(p);
+        }),
+      close: () => worker.terminate().then(() => {}),
+    };
+  },
+};
+
+async function measure(name, open) {
+  const dir = mkdtempSync(join(values.dir, 'kvstore-sqlite-drivers-'));
+  try {
+    const driver = await open(join(dir, 'log.sqlite'));
+    let revision = 1;
+    for (let i = 0; i < WARMUP; i++, revision += rows) await driver.run(params(revision));
+    const latencies = new Float64Array(commits);
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    for (let i = 0; i < commits; i++, revision += rows) {
+      const t = performance.now();
+      await driver.run(params(revision));
+      latencies[i] = performance.now() - t;
+    }
+    const wallMs = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    await driver.close();
+    latencies.sort();
+    const us = (ms) => Math.round(ms * 1000);
+    return {
+      driver: name,
+      rows,
+      commitsPerS: Math.round((commits / wallMs) * 1000),
+      p50Us: us(latencies[commits >> 1]),
+      p99Us: us(latencies[Math.floor(commits * 0.99)]),
+      cpuUsPerCommit: Math.round((used.user + used.system) / commits),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const names = Object.keys(DRIVERS).filter((n) => n === 'sqlite3' || betterSqlite);
+for (let round = 0; round < Number(values.rounds); round++) {
+  // Rotated order: a drift of the disk's fsync time over the run does not favour one driver.
+  const order = names.map((_, i) => names[(i + round) % names.length]);
+  for (const name of order) {
+    process.stderr.write(
+      `[sqlite-drivers] round ${round + 1}: ${name}, ${commits} commits of ${rows} row(s)\n`,
+    );
+    console.log(JSON.stringify({ round: round + 1, ...(await measure(name, DRIVERS[name])) }));
+  }
+}
