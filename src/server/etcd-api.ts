@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { type EtcdIdentity, etcdUnaryServices } from '../api/etcd/services.js';
 import { etcdWatchDefinition, etcdWatchEncoder, etcdWatchHandler } from '../api/etcd/watch.js';
 import { type FastUnaryPlan, installFastUnary } from '../api/grpc/fast-unary-hook.js';
+import { type GracefulShutdown, gracefulShutdown } from '../api/grpc/graceful-shutdown.js';
 import type { ExtraService } from '../api/grpc/grpc-server.js';
 import type { HandlerContext } from '../api/grpc/unary.js';
 import { StrictServer } from '../api/wire/strict-server.js';
@@ -111,7 +112,7 @@ export function etcdApi(
       implementation: { Watch: etcdWatchHandler(hub, parts.store, identity, logger, parts.ctx.accessOf) },
     },
   ];
-  let own: StrictServer | null = null;
+  let ownShutdown: GracefulShutdown | null = null;
   const scheme = config.grpc.tlsCert === '' ? 'http' : 'https';
   const hostOf = (listen: string) => listen.slice(0, listen.lastIndexOf(':'));
   return {
@@ -138,6 +139,7 @@ export function etcdApi(
       });
       for (const s of services) server.addService(s.definition, s.implementation);
       if (fastUnary) installFastUnary(server, fastUnary, limits);
+      const shutdown = gracefulShutdown(server);
       const port = await new Promise<number>((done, fail) =>
         server.bindAsync(
           config.etcd.listen,
@@ -145,7 +147,7 @@ export function etcdApi(
           (err, bound) => (err ? fail(err) : done(bound)),
         ),
       );
-      own = server;
+      ownShutdown = shutdown;
       urls.push(`${scheme}://${hostOf(config.etcd.listen)}:${port}`);
       announce();
       return port;
@@ -162,18 +164,7 @@ export function etcdApi(
       const leaving = announced?.stop();
       announced = null;
       if (leaving) await Promise.race([leaving, new Promise((done) => setTimeout(done, 1_000).unref())]);
-      const server = own;
-      if (server === null) return Promise.resolve();
-      return new Promise<void>((done) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          done();
-        }, timeoutMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          done();
-        });
-      });
+      return ownShutdown?.(timeoutMs);
     },
   };
 }

@@ -1,7 +1,8 @@
-import type { Http2Server, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
 import type { Admission } from './admission.js';
 import { type RegisteredUnary, serveUnary } from './fast-unary.js';
+import { onHttp2Server } from './http2-server-hook.js';
 
 /** Which unary calls a server serves on the fast path: under what admission, and which paths it leaves. */
 export interface FastUnaryPlan {
@@ -22,9 +23,8 @@ export interface FastUnary {
   served(): number;
 }
 
-/** The parts of grpc-js's Server (1.14) the hook uses: where it attaches its stream handler, its methods. */
+/** The parts of grpc-js's Server (1.14) the hook uses besides its HTTP/2 servers: its methods. */
 interface ServerInternals {
-  _setupHandlers(http2Server: Http2Server | null, extraInterceptors: readonly unknown[]): void;
   readonly handlers: Map<string, RegisteredUnary>;
   onStreamOpened?(stream: ServerHttp2Stream): void;
 }
@@ -47,9 +47,8 @@ export function installFastUnary(
   limits: MessageLimits,
 ): FastUnary | null {
   const internals = server as unknown as Partial<ServerInternals>;
-  const setup = internals._setupHandlers;
   const handlers = internals.handlers;
-  if (typeof setup !== 'function' || !(handlers instanceof Map)) return null;
+  if (!(handlers instanceof Map)) return null;
   const except = new Set(plan.except ?? []);
   const settings = {
     ...limits,
@@ -67,10 +66,9 @@ export function installFastUnary(
     const encoding = headers['grpc-encoding'];
     return encoding === undefined || encoding === 'identity' ? method : undefined;
   };
-  internals._setupHandlers = function (this: Server, http2Server, extraInterceptors) {
-    setup.call(this, http2Server, extraInterceptors);
+  const hooked = onHttp2Server(server, (http2Server, extraInterceptors) => {
     // Credentials that bring interceptors of their own keep every call on grpc-js's path.
-    if (http2Server === null || extraInterceptors.length > 0) return;
+    if (extraInterceptors.length > 0) return;
     const grpcJs = http2Server.listeners('stream').at(-1) as StreamListener | undefined;
     if (grpcJs === undefined) return;
     http2Server.removeListener('stream', grpcJs);
@@ -83,10 +81,10 @@ export function installFastUnary(
           return;
         }
         served++;
-        internals.onStreamOpened?.call(this, stream); // the session's idle timer counts it
+        internals.onStreamOpened?.call(server, stream); // the session's idle timer counts it
         serveUnary(stream, headers, method, settings);
       },
     );
-  };
-  return { served: () => served };
+  });
+  return hooked ? { served: () => served } : null;
 }

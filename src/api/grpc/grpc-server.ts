@@ -12,6 +12,7 @@ import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-
 import { kvstoreV1, LOADER_OPTIONS, packageDefinition } from '../proto.js';
 import { StrictServer } from '../wire/strict-server.js';
 import { type FastUnary, type FastUnaryPlan, installFastUnary } from './fast-unary-hook.js';
+import { gracefulShutdown } from './graceful-shutdown.js';
 import { kvServiceDefinition } from './watch-service.js';
 
 /** The services one server exposes, as handler maps. */
@@ -97,6 +98,7 @@ export async function startGrpcServer(
   health.addToServer(server);
   new ReflectionService(reflectedPackages()).addToServer(server);
   const fastUnary = options.fastUnary ? installFastUnary(server, options.fastUnary, options) : null;
+  const shutdown = gracefulShutdown(server);
 
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(
@@ -114,16 +116,7 @@ export async function startGrpcServer(
     shutdown(timeoutMs) {
       health.setStatus('', 'NOT_SERVING');
       for (const name of SERVICE_NAMES) health.setStatus(name, 'NOT_SERVING');
-      return new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, timeoutMs);
-        server.tryShutdown(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      return shutdown(timeoutMs);
     },
   };
 }
