@@ -80,6 +80,13 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             kv.set("c/k", "x", if_absent=True, if_version=1)
 
+    def test_connect_timeout_must_be_positive(self):
+        for bad in (0, -1.5):
+            with self.assertRaisesRegex(ValueError, "connect_timeout must be more than 0"):
+                kvstore.connect(endpoints=[self.server.addr], connect_timeout=bad)
+        with kvstore.connect(endpoints=[self.server.addr], connect_timeout=0.5) as kv:
+            self.assertEqual(kv.set("ct/k", "v").revision, kv.get("ct/k").mod_revision)
+
     def test_invalid_argument_names_the_field(self):
         with self.assertRaises(kvstore.InvalidArgumentError) as cm:
             self.kv.set("", "v")
