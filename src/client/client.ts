@@ -11,17 +11,17 @@ import type { SetManyResponse__Output } from '../api/generated/kvstore/v1/SetMan
 import type { SetResponse__Output } from '../api/generated/kvstore/v1/SetResponse.js';
 import type { StatusResponse__Output } from '../api/generated/kvstore/v1/StatusResponse.js';
 import type { TxnResponse__Output } from '../api/generated/kvstore/v1/TxnResponse.js';
+import type {
+  ConnectOptions,
+  ListOptions,
+  ListPage,
+  ReadOptions,
+  ServerStatus,
+  SetOptions,
+} from './client-options.js';
 import { type KvError, UnavailableError } from './errors.js';
-import { type BatchOptions, SetBatcher } from './set-batcher.js';
-import {
-  backoffDelay,
-  cancelled,
-  type Retry,
-  type RetryOptions,
-  sleep,
-  streamError,
-  Transport,
-} from './transport.js';
+import { SetBatcher } from './set-batcher.js';
+import { backoffDelay, cancelled, type Retry, sleep, streamError, Transport } from './transport.js';
 import { fromWireTxn, TxnBuilder, type TxnResult } from './txn.js';
 import {
   type CallOptions,
@@ -38,73 +38,6 @@ import {
 } from './types.js';
 import { Watch, type WatchOptions } from './watch.js';
 import type { WireMessage } from './wire/codec.js';
-import type { TlsOptions } from './wire/unary-channel.js';
-
-/** Options of {@link connect}; every one has a default. */
-export interface ConnectOptions {
-  /** Servers as HOST:PORT, tried in order (default ["127.0.0.1:50051"]); a failure moves to the next. */
-  readonly endpoints?: readonly string[];
-  /** Give up on one attempt of a call after this long (default 5000 ms). */
-  readonly timeoutMs?: number;
-  /** Retries of UNAVAILABLE (default 5 attempts, 50 ms doubling to 2000 ms, full jitter). */
-  readonly retry?: RetryOptions;
-  /**
-   * Coalesce concurrent unconditional Sets into SetMany calls (off by default): batched Sets share one
-   * revision, each caller gets its own result or error (see {@link SetBatcher} and docs/client.md).
-   */
-  readonly batch?: BatchOptions;
-  /**
-   * An API key (`kvstore auth key create`), sent as `authorization: Bearer <key>` with every call; needed
-   * when the server has security.apiKeysFile set (docs/security.md).
-   */
-  readonly apiKey?: string;
-  /**
-   * Connect over TLS (the server has grpc.tlsCert): `ca` the CA bundle its certificate chains to (PEM
-   * contents; default Node's roots), `cert` + `key` a client certificate for mTLS. Absent: plaintext.
-   */
-  readonly tls?: TlsOptions;
-}
-
-export interface SetOptions extends CallOptions, WriteCondition {
-  /** Time to live in milliseconds; absent = never expires. */
-  readonly ttlMs?: number;
-}
-
-export interface ReadOptions extends CallOptions {
-  /** Answer from the node's own state without asking the log's leader (cluster only; may be stale). */
-  readonly serializable?: boolean;
-}
-
-export interface ListOptions extends ReadOptions {
-  /** Keys per page (default: the server's, 1000). */
-  readonly pageSize?: number;
-  /** Leave values out (their `value` is then empty). */
-  readonly keysOnly?: boolean;
-}
-
-/** One page of a list. Pages are read one request each, so each at its own revision. */
-export interface ListPage {
-  readonly kvs: KeyValue[];
-  /** The store's revision when this page was read. */
-  readonly revision: number;
-  /** True when more keys follow this page. */
-  readonly more: boolean;
-}
-
-/** The server's status (Admin.Status). */
-export interface ServerStatus {
-  readonly revision: number;
-  readonly version: string;
-  readonly compactRevision: number;
-  readonly keys: number;
-  readonly backend: string;
-  readonly uptimeMs: number;
-  readonly checkpointRevision: number;
-  readonly durability: string;
-  readonly logBytes: number;
-  /** As the server sends them (snake_case): limits, nats, history_check, cluster. */
-  readonly raw: StatusResponse__Output;
-}
 
 /** Connects to kvstore (lazily: the first call opens the connection). Close it with {@link KvClient.close}. */
 export function connect(options: ConnectOptions = {}): KvClient {

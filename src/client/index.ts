@@ -2,6 +2,7 @@
  * The kvstore TypeScript client: `import { connect } from 'kvstore/client'`. See docs/client.md.
  */
 
+export { connect, KvClient } from './client.js';
 export type {
   ConnectOptions,
   ListOptions,
@@ -9,8 +10,7 @@ export type {
   ReadOptions,
   ServerStatus,
   SetOptions,
-} from './client.js';
-export { connect, KvClient } from './client.js';
+} from './client-options.js';
 export {
   AbortedError,
   AuthError,
