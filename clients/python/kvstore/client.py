@@ -87,7 +87,8 @@ class _Endpoint:
         self.admin = pb_grpc.AdminStub(self.channel)
 
 
-def connect(endpoints=("127.0.0.1:50051",), timeout=5.0, retry=None, api_key=None, tls=None, connect_timeout=2.0):
+def connect(endpoints=("127.0.0.1:50051",), timeout=5.0, retry=None, api_key=None, tls=None,
+            connect_timeout=2.0):
     """A client of the kvstore servers at ``endpoints`` (HOST:PORT; cluster nodes, tried in turn).
 
     timeout: seconds one attempt of a call may take (DeadlineExceededError after), per call ``timeout=``.
@@ -111,7 +112,8 @@ class Client:
     def __init__(self, endpoints, timeout=5.0, retry=Retry(), api_key=None, tls=None, connect_timeout=2.0):
         if not endpoints:
             raise ValueError("connect: at least one endpoint is needed")
-        if not connect_timeout > 0:
+        number = isinstance(connect_timeout, (int, float)) and not isinstance(connect_timeout, bool)
+        if not number or connect_timeout <= 0:
             raise ValueError("connect: connect_timeout must be more than 0 seconds, got %r" % (connect_timeout,))
         for e in endpoints:
             if not _ENDPOINT.match(e):

@@ -81,7 +81,7 @@ class ClientTest(unittest.TestCase):
             kv.set("c/k", "x", if_absent=True, if_version=1)
 
     def test_connect_timeout_must_be_positive(self):
-        for bad in (0, -1.5):
+        for bad in (0, -1.5, None, "2"):
             with self.assertRaisesRegex(ValueError, "connect_timeout must be more than 0"):
                 kvstore.connect(endpoints=[self.server.addr], connect_timeout=bad)
         with kvstore.connect(endpoints=[self.server.addr], connect_timeout=0.5) as kv:
