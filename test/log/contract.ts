@@ -131,6 +131,32 @@ export function logContract(name: string, backend: () => BackendUnderTest): void
       }
     });
 
+    it("answers a builder's refusal only once the records appended before it are committed", async () => {
+      const { log } = await open();
+      try {
+        const committed: number[] = [];
+        log.onCommit((records) => committed.push(...records.map((r) => r.revision)));
+        const refusal = new Error('condition failed');
+        // Issued in one turn: the builder runs on top of b's record (a store's write view shows it to the
+        // builder), so what it refuses on must be written, and readable, before the caller hears of it.
+        const [b, refused] = await Promise.all([
+          log.append([put('b', '2')]),
+          log
+            .append(() => {
+              throw refusal;
+            })
+            .then(
+              () => null,
+              (err: unknown) => ({ err, committedThen: [...committed] }),
+            ),
+        ]);
+        expect(refused?.err).toBe(refusal);
+        expect(refused?.committedThen).toContain(b.revision);
+      } finally {
+        await log.close();
+      }
+    });
+
     it('decides preconditions at the serialisation point: concurrent read-modify-writes are exact', async () => {
       const b = backend();
       const location = await b.location();

@@ -1,8 +1,8 @@
 import type { Client, ClientBase } from 'pg';
 import pg from 'pg';
-import { encodeRecord } from '../codec.js';
+import { type AppendBatch, type BatchLimits, pendingOf, takeBatch } from '../append-batch.js';
 import { LogWriteError, type PendingAppend, type RecordBuilder } from '../event-log.js';
-import { type LogEvent, type LogRecord, logRecord } from '../events.js';
+import type { LogEvent, LogRecord } from '../events.js';
 import {
   answerDeadlineMs,
   connectionConfig,
@@ -13,19 +13,8 @@ import {
 import { FETCH_PAGE, type PgLogCore, type Row } from './pg-log-core.js';
 import { headQuery, type PgHead, type PgNames, parseHead } from './postgres-schema.js';
 
-/** Most records in one group commit (one INSERT, one transaction, one WAL flush). */
-const MAX_BATCH_RECORDS = 512;
-/** Most payload bytes in one group commit; a larger single record still commits alone. */
-const MAX_BATCH_BYTES = 16 * 1024 * 1024;
-
-interface Batch {
-  readonly records: LogRecord[];
-  readonly payloads: Buffer[];
-  readonly waiters: PendingAppend[];
-  /** Builders that refused to write: answered once the records they were built on are committed. */
-  readonly refusals: { readonly pending: PendingAppend; readonly error: Error }[];
-  bytes: number;
-}
+/** One group commit: one INSERT, one transaction, one WAL flush (a larger single record still commits alone). */
+const LIMITS: BatchLimits = { maxRecords: 512, maxBytes: 16 * 1024 * 1024 };
 
 /** One INSERT of many rows (and, with `notify`, the NOTIFY that wakes the other nodes' tails). */
 export async function insertRecords(
@@ -97,10 +86,10 @@ export class PgGroupCommit {
     try {
       client = await this.writerClient();
     } catch (err) {
-      this.unreachable(err as Error, this.queue.splice(0, MAX_BATCH_RECORDS));
+      this.unreachable(err as Error, this.queue.splice(0, LIMITS.maxRecords));
       return;
     }
-    let batch: Batch | null = null;
+    let batch: AppendBatch | null = null;
     let sentCommit = false;
     try {
       const names = this.core.names;
@@ -127,8 +116,8 @@ export class PgGroupCommit {
       // expired (the server is not answering: a second wait would only double the caller's) nor after
       // the server refused the transaction (a lock timeout: the lock is busy).
       if (!batch && retry && isConnectionFailure(err) && !isUnanswered(err)) return this.commitOnce(false);
-      const pending = batch ? [...batch.waiters, ...batch.refusals.map((r) => r.pending)] : [];
-      if (!batch) pending.push(...this.queue.splice(0, MAX_BATCH_RECORDS));
+      const pending = batch ? pendingOf(batch) : [];
+      if (!batch) pending.push(...this.queue.splice(0, LIMITS.maxRecords));
       this.unreachable(err as Error, pending, sentCommit);
       return;
     }
@@ -136,7 +125,7 @@ export class PgGroupCommit {
   }
 
   /** A committed batch: applied here, then each append answered. */
-  private settle(batch: Batch, started: number): void {
+  private settle(batch: AppendBatch, started: number): void {
     if (batch.records.length > 0) {
       this.core.observer?.committed(batch.records.length, batch.bytes, (performance.now() - started) / 1000);
       this.core.deliver(batch.records);
@@ -180,32 +169,10 @@ export class PgGroupCommit {
   }
 
   /** Takes appends off the queue in order, builds their events at the revisions after `head`. */
-  private takeBatch(head: number): Batch {
-    const batch: Batch = { records: [], payloads: [], waiters: [], refusals: [], bytes: 0 };
+  private takeBatch(head: number): AppendBatch {
     const timeMs = Math.max(Date.now(), this.lastTimeMs);
     this.lastTimeMs = timeMs;
-    let revision = head;
-    while (
-      this.queue.length > 0 &&
-      batch.records.length < MAX_BATCH_RECORDS &&
-      batch.bytes < MAX_BATCH_BYTES
-    ) {
-      const pending = this.queue.shift()!;
-      let events: readonly LogEvent[];
-      try {
-        events = typeof pending.events === 'function' ? pending.events(revision + 1, timeMs) : pending.events;
-      } catch (err) {
-        batch.refusals.push({ pending, error: err as Error });
-        continue;
-      }
-      revision++;
-      const payload = encodeRecord(revision, timeMs, events);
-      batch.records.push(logRecord(revision, timeMs, events));
-      batch.payloads.push(payload);
-      batch.waiters.push(pending);
-      batch.bytes += payload.length;
-    }
-    return batch;
+    return takeBatch(this.queue, head, timeMs, LIMITS);
   }
 
   /**

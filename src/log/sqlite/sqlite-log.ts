@@ -1,5 +1,12 @@
 import type { Logger } from 'pino';
-import { encodeRecord, upgradeRecord } from '../codec.js';
+import {
+  type AppendBatch,
+  answerCommitted,
+  type BatchLimits,
+  pendingOf,
+  takeBatch,
+} from '../append-batch.js';
+import { upgradeRecord } from '../codec.js';
 import type { CommitObserver } from '../commit-observer.js';
 import type {
   CommitListener,
@@ -10,9 +17,9 @@ import type {
   RecordBuilder,
 } from '../event-log.js';
 import { LogClosedError, LogFileError, LogWriteError } from '../event-log.js';
-import { isKeyEvent, type LogEvent, type LogRecord, logRecord, type RawRecord } from '../events.js';
+import type { LogEvent, LogRecord, RawRecord } from '../events.js';
 import { CommitListeners, checkCompactTarget, checkMarkVerified, checkStartAt } from '../log-rules.js';
-import type { PreparedStatement, SqlValue } from './sqlite-connection.js';
+import type { PreparedStatement } from './sqlite-connection.js';
 import { SqliteConnection } from './sqlite-connection.js';
 import { checkLogFile } from './sqlite-file-check.js';
 import {
@@ -57,13 +64,6 @@ export interface SqliteLogOptions {
 /** Revisions deleted per compaction transaction: short enough that a group commit never waits long. */
 const COMPACT_SLICE = 20_000;
 
-interface Batch {
-  readonly records: LogRecord[];
-  readonly waiters: PendingAppend[];
-  readonly params: SqlValue[];
-  bytes: number;
-}
-
 /**
  * The embedded log: one SQLite file in WAL mode, table `log(revision INTEGER PRIMARY KEY, record BLOB)`.
  * One process owns the file (the store holds a lock on the data directory). Appends queue up while a commit
@@ -90,8 +90,7 @@ export class SqliteEventLog implements EventLog {
     private compactedBefore: number,
     /** The stored verified-through watermark; see {@link verifiedThrough} for the effective one. */
     private verified: number,
-    private readonly maxBatchRecords: number,
-    private readonly maxBatchBytes: number,
+    private readonly limits: BatchLimits,
     private readonly observer: CommitObserver | undefined,
     private readonly logger: Logger | undefined,
   ) {
@@ -138,8 +137,10 @@ export class SqliteEventLog implements EventLog {
         last,
         compactRevision,
         Math.min(verified, last),
-        options.maxBatchRecords ?? 512,
-        options.maxBatchBytes ?? 16 * 1024 * 1024,
+        {
+          maxRecords: options.maxBatchRecords ?? 512,
+          maxBytes: options.maxBatchBytes ?? 16 * 1024 * 1024,
+        },
         options.observer,
         options.logger,
       );
@@ -293,8 +294,9 @@ export class SqliteEventLog implements EventLog {
         const chore = this.chores.shift();
         if (chore) await chore.run();
         if (this.queue.length === 0) continue;
-        const batch = this.takeBatch();
-        if (batch.records.length > 0) await this.commitBatch(batch);
+        const timeMs = Math.max(Date.now(), this.lastTimeMs);
+        this.lastTimeMs = timeMs;
+        await this.commitBatch(takeBatch(this.queue, this.last, timeMs, this.limits));
       }
     } finally {
       this.committing = null;
@@ -316,50 +318,21 @@ export class SqliteEventLog implements EventLog {
     return readMeta(this.writer, 'compact_revision', 1);
   }
 
-  /** Takes appends off the queue in order, builds their events and assigns revisions. */
-  private takeBatch(): Batch {
-    const batch: Batch = { records: [], waiters: [], params: [], bytes: 0 };
-    const timeMs = Math.max(Date.now(), this.lastTimeMs);
-    this.lastTimeMs = timeMs;
-    let revision = this.last;
-    let bytes = 0;
-    while (
-      this.queue.length > 0 &&
-      batch.records.length < this.maxBatchRecords &&
-      bytes < this.maxBatchBytes
-    ) {
-      const pending = this.queue[0]!;
-      let events: readonly LogEvent[];
-      if (typeof pending.events === 'function') {
-        try {
-          events = pending.events(revision + 1, timeMs);
-        } catch (err) {
-          this.queue.shift();
-          pending.reject(err as Error);
-          continue;
-        }
-      } else {
-        events = pending.events;
-        if (batch.records.length > 0 && bytes + estimateSize(events) > this.maxBatchBytes) break;
-      }
-      this.queue.shift();
-      revision++;
-      const payload = encodeRecord(revision, timeMs, events);
-      batch.records.push(logRecord(revision, timeMs, events));
-      batch.waiters.push(pending);
-      batch.params.push(revision, payload);
-      bytes += payload.length;
+  private async commitBatch(batch: AppendBatch): Promise<void> {
+    if (batch.records.length === 0) {
+      answerCommitted(batch); // only refusals, resting on what is committed already
+      return;
     }
-    batch.bytes = bytes;
-    return batch;
-  }
-
-  private async commitBatch(batch: Batch): Promise<void> {
     const started = this.observer ? performance.now() : 0;
     try {
       // A single INSERT in autocommit mode is its own transaction: all rows or none, one fsync.
       const insert = this.insertStatement(batch.records.length);
-      await insert.run(batch.params);
+      const params: (number | Buffer)[] = new Array(2 * batch.records.length);
+      for (let i = 0; i < batch.records.length; i++) {
+        params[2 * i] = batch.records[i]!.revision;
+        params[2 * i + 1] = batch.payloads[i]!;
+      }
+      await insert.run(params);
       // One cached statement per batch size, each holding a copy of what it wrote last: let big ones go.
       if (batch.bytes >= 64 * 1024) void insert.clearBindings().catch(() => {});
     } catch (err) {
@@ -380,14 +353,14 @@ export class SqliteEventLog implements EventLog {
       this.failStop(unapplied, batch, 'a committed batch could not be applied: restart kvstore');
       return;
     }
-    for (let i = 0; i < batch.waiters.length; i++) batch.waiters[i]!.resolve(batch.records[i]!);
+    answerCommitted(batch);
   }
 
   /** The log refuses every append from now on: the batch and the queue hear why, once, loudly. */
-  private failStop(failure: LogWriteError, batch: Batch, what: string): void {
+  private failStop(failure: LogWriteError, batch: AppendBatch, what: string): void {
     this.failure = failure;
     this.logger?.error({ err: failure, revision: batch.records.at(-1)!.revision }, what);
-    for (const waiter of batch.waiters) waiter.reject(failure);
+    for (const pending of pendingOf(batch)) pending.reject(failure);
     for (const pending of this.queue.splice(0)) pending.reject(failure);
     this.observer?.failed(failure);
   }
@@ -401,13 +374,4 @@ export class SqliteEventLog implements EventLog {
     }
     return stmt;
   }
-}
-
-/** Payload size without encoding it twice: values dominate, keys and metadata add a little. */
-function estimateSize(events: readonly LogEvent[]): number {
-  let size = 16;
-  for (const event of events)
-    size +=
-      24 + (isKeyEvent(event) ? event.key.length * 3 : 0) + (event.type === 'put' ? event.value.length : 0);
-  return size;
 }
