@@ -97,21 +97,32 @@ export async function runRounds(
   return rows;
 }
 
-/** The medians of each row as a markdown table. */
+/**
+ * The medians of each row as a markdown table. The last column sets each round's server CPU per op against
+ * the first target's in the same round (the median of those ratios): rounds minutes apart on a shared VM
+ * move together by +-20 %, which a ratio of medians would carry into the comparison.
+ */
 export function medianTable(rows: readonly Row[]): string {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const ms = (us: number) => (us / 1000).toFixed(us < 1000 ? 2 : 1);
+  const cpu = (r: LoadResult) => r.cpu.server_cpu_us_per_op ?? 0;
   const lines = [
-    '| target | op | conns/inflight | ops/s | p50 ms | p99 ms | server CPU µs/op | client CPU µs/op | foreign cores |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| target | op | conns/inflight | ops/s | p50 ms | p99 ms | server CPU µs/op | client CPU µs/op | foreign cores | server CPU vs first, same round |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of rows) {
     const rs = row.results;
+    const first = rows.find((r) => r.op === row.op && r.shape === row.shape)!;
+    const ratios = rs.flatMap((r, i) => {
+      const base = first.results[i];
+      return base && cpu(base) > 0 ? [cpu(r) / cpu(base)] : [];
+    });
     lines.push(
       `| ${row.target} | ${row.op} | ${row.shape} | ${Math.round(median(rs.map((r) => r.ops_per_s ?? 0)))} | ` +
         `${ms(median(rs.map((r) => r.latency_us?.p50 ?? 0)))} | ${ms(median(rs.map((r) => r.latency_us?.p99 ?? 0)))} | ` +
-        `${Math.round(median(rs.map((r) => r.cpu.server_cpu_us_per_op ?? 0)))} | ${Math.round(median(rs.map((r) => r.cpu.client_cpu_us_per_op ?? 0)))} | ` +
-        `${median(rs.map((r) => r.cpu.foreign_cores ?? 0)).toFixed(2)} |`,
+        `${Math.round(median(rs.map(cpu)))} | ${Math.round(median(rs.map((r) => r.cpu.client_cpu_us_per_op ?? 0)))} | ` +
+        `${median(rs.map((r) => r.cpu.foreign_cores ?? 0)).toFixed(2)} | ` +
+        `${first === row ? '1' : `${median(ratios).toFixed(2)}x (${ratios.map((x) => x.toFixed(2)).join(', ')})`} |`,
     );
   }
   return lines.join('\n');

@@ -25,14 +25,14 @@ function* filterLive(entries: Iterable<KeyEntry>, now: number): Generator<KeyEnt
   for (const entry of entries) if (isLive(entry, now)) yield entry;
 }
 
-/** Entries of a selector in key order, live ones only. */
-function* selected(index: KeyIndex, selector: WatchSelector, now: number): Generator<KeyEntry> {
-  if (selector.kind === 'key') {
-    const entry = index.get(selector.key);
-    if (entry && isLive(entry, now)) yield entry;
-    return;
-  }
-  const span: KeySpan = selector;
+/** Entries of a selector in key order, live ones only (one key, the common read: no generator). */
+function selected(index: KeyIndex, selector: WatchSelector, now: number): Iterable<KeyEntry> {
+  if (selector.kind !== 'key') return scanned(index, selector, now);
+  const entry = index.get(selector.key);
+  return entry && isLive(entry, now) ? [entry] : [];
+}
+
+function* scanned(index: KeyIndex, span: KeySpan, now: number): Generator<KeyEntry> {
   for (const entry of index.scan(spanStart(span))) {
     if (spanEnded(span, entry.key)) return;
     if (spanContains(span, entry.key) && isLive(entry, now)) yield entry;
