@@ -216,12 +216,12 @@ export class EtcdKvOperations {
     const key = this.putKey(request, 'key');
     access.checkKey('write', key);
     if (request.prev_kv) access.checkKey('read', key);
-    const set = etcdSetOp(key, request);
     if (!request.prev_kv && !request.ignore_value && !request.ignore_lease) {
       const lease = request.lease;
       const result = await this.store.set(key, request.value, lease === 0 ? {} : { lease });
       return { header: { revision: result.revision }, prev_kv: null };
     }
+    const set = etcdSetOp(key, request);
     const result = await this.store
       .txn({ compares: [], success: request.prev_kv ? [{ type: 'get', key }, set] : [set], failure: [] })
       .catch(etcdKeyNotFound);

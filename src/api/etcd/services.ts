@@ -104,10 +104,9 @@ export function etcdUnaryServices(parts: EtcdParts): ServiceEntry[] {
     Range: call('Range', (r: EtcdRangeInput, access) =>
       thenOrNow(kv.range(r, access), (out) => ({ ...out, header: header(out.header) })),
     ),
-    Put: call('Put', async (r: EtcdPutInput, access) => {
-      const out = await kv.put(r, access);
-      return { ...out, header: header(out.header) };
-    }),
+    Put: call('Put', (r: EtcdPutInput, access) =>
+      kv.put(r, access).then((out) => ({ ...out, header: header(out.header) })),
+    ),
     DeleteRange: call('DeleteRange', async (r: EtcdDeleteRangeInput, access) => {
       const out = await kv.deleteRange(r, access);
       return { ...out, header: header(out.header) };
