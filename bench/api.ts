@@ -6,11 +6,14 @@
  *   npm run bench                      # 10 s windows after 2 s warm-up, 1 repetition
  *   npm run bench -- --reps 3 --duration 10 --no-etcd --ops get
  *   npm run bench:api -- --grpc-js      # also a kvstore with grpc.fastUnary off (docs/adr/0008)
+ *   npm run bench:api -- --baseline DIR # first a kvstore built in DIR (e.g. a worktree of the commit
+ *                                       # before a change, `npx tsc -p tsconfig.json` run there): A/B
  *
  * Repetitions are interleaved: each round runs every target once, in an order rotated from round to round.
  * Compare gRPC servers by server CPU per operation and latency: on 2 cores the Node client costs more CPU
  * per request than either server, so closed-loop ops/s is the ceiling of client plus server.
  */
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '../load/local-server.js';
 import { etcdAvailable, startEtcd } from './etcd.js';
@@ -25,12 +28,24 @@ const { values } = parseArgs({
     shapes: { type: 'string', default: '1/1,4/16,16/64' },
     'no-etcd': { type: 'boolean', default: false },
     'grpc-js': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 let rows: Row[] = [];
 const targets: (BenchTarget & { stop(): Promise<void> })[] = [];
+if (values.baseline) {
+  // First, so the table's last column reads as this build against the baseline, round by round.
+  const base = await startLocalServer({ bin: join(resolve(values.baseline), 'bin', 'kvstore') });
+  targets.push({
+    label: 'kvstore (baseline)',
+    api: 'kvstore',
+    addr: base.addr,
+    pid: base.pid,
+    stop: () => base.stop(),
+  });
+}
 const kv = await startLocalServer();
 targets.push({ label: 'kvstore', api: 'kvstore', addr: kv.addr, pid: kv.pid, stop: () => kv.stop() });
 if (values['grpc-js']) {

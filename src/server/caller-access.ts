@@ -1,5 +1,5 @@
-import type { Metadata } from '@grpc/grpc-js';
 import { principalOf } from '../api/grpc/call-principal.js';
+import type { AccessOf } from '../api/grpc/unary.js';
 import type { Config } from '../config/config.js';
 import type { ApiKeyEntry } from '../security/api-keys.js';
 import type { Principal } from '../security/principal.js';
@@ -10,7 +10,7 @@ import { RateLimiter, type RateLimitKind } from '../service/rate-limiter.js';
 /** How each transport learns what its caller may touch. */
 export interface CallerAccess {
   /** gRPC (kvstore.v1 and the etcd API): by the metadata object the gate admitted. */
-  readonly ofCall: (metadata: Metadata) => Access;
+  readonly ofCall: AccessOf;
   /** HTTP: by the principal its gate admitted. */
   readonly ofPrincipal: (principal: Principal) => Access;
   /** Per-principal rate limits, shared by every transport; null when no role sets one. */
@@ -51,8 +51,8 @@ export function callerAccess(
   let control = new AccessControl(roles);
   let current = roles;
   return {
-    ofCall: (metadata) => {
-      const principal = principalOf(metadata);
+    ofCall: (call) => {
+      const principal = principalOf(call.metadata);
       return principal === undefined ? NO_ACCESS : control.accessOf(principal);
     },
     ofPrincipal: (principal) => control.accessOf(principal),

@@ -153,7 +153,7 @@ async function streamSnapshot(parts: EtcdParts, call: ServerWritableStream<unkno
   });
   let backup: BackupStream | null = null;
   try {
-    backup = await parts.admin.backup(0, parts.ctx.accessOf(call.metadata));
+    backup = await parts.admin.backup(0, parts.ctx.accessOf(call));
     const sha = createHash('sha256');
     let size = 0;
     let held: Buffer | null = null;

@@ -1,6 +1,5 @@
-import { type Metadata, type ServerDuplexStream, type ServiceDefinition, status } from '@grpc/grpc-js';
+import { type ServerDuplexStream, type ServiceDefinition, status } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Access } from '../../service/access.js';
 import type { EtcdWatchCreateInput } from '../../service/etcd-messages.js';
 import { ETCD_ERRORS, etcdWatchFilter } from '../../service/etcd-operations.js';
 import { watchEndError } from '../../service/watch-operations.js';
@@ -10,6 +9,7 @@ import type { WatchHub } from '../../streams/watch-hub.js';
 import type { WatchEnd, WatchStream } from '../../streams/watch-source.js';
 import type { Watcher } from '../../streams/watcher.js';
 import { GRPC_STATUS, RpcError } from '../grpc/status-errors.js';
+import type { AccessOf } from '../grpc/unary.js';
 import { etcdRpcError } from './errors.js';
 import { etcdserverpb } from './proto.js';
 import { type EtcdIdentity, headerOf } from './services.js';
@@ -133,10 +133,10 @@ export function etcdWatchHandler(
   store: KvStore,
   identity: EtcdIdentity,
   logger: Logger,
-  accessOf: (metadata: Metadata) => Access,
+  accessOf: AccessOf,
 ) {
   return (call: EtcdWatchCall): void => {
-    const access = accessOf(call.metadata);
+    const access = accessOf(call);
     const watches = new Map<number, EtcdWatch>();
     let nextId = 0;
     let open = true;

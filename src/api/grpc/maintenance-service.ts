@@ -60,7 +60,7 @@ async function streamBackup(
   });
   let backup: BackupStream | null = null;
   try {
-    backup = await ops.backup(call.request.from_revision, ctx.accessOf(call.metadata));
+    backup = await ops.backup(call.request.from_revision, ctx.accessOf(call));
     for await (const chunk of backup.chunks) {
       if (cancelled) break;
       if (!call.write(chunk)) await drained(call);

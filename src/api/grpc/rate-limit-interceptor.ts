@@ -1,13 +1,9 @@
-import {
-  type Metadata,
-  ServerInterceptingCall,
-  type ServerInterceptor,
-  type ServerMethodDefinition,
-} from '@grpc/grpc-js';
+import { ServerInterceptingCall, type ServerInterceptor, type ServerMethodDefinition } from '@grpc/grpc-js';
 import { type Access, NO_ACCESS } from '../../service/access.js';
 import type { RateLimiter } from '../../service/rate-limiter.js';
 import { type RequestCheck, requestBytes } from './admission.js';
 import { refuseCall } from './status-errors.js';
+import type { AccessOf } from './unary.js';
 
 /**
  * Charges each call to its principal's rate limit when its request arrives (streams: their opening
@@ -17,7 +13,7 @@ import { refuseCall } from './status-errors.js';
  */
 export function rateLimitInterceptor(
   limiter: RateLimiter,
-  accessOf: (metadata: Metadata) => Access,
+  accessOf: AccessOf,
   onRefused: (path: string, details: string) => void = () => {},
   except: (method: ServerMethodDefinition<unknown, unknown>) => boolean = () => false,
 ): ServerInterceptor {
@@ -30,7 +26,7 @@ export function rateLimitInterceptor(
       start(next) {
         next({
           onReceiveMetadata(metadata, forward) {
-            access = accessOf(metadata);
+            access = accessOf({ metadata });
             forward(metadata);
           },
           onReceiveMessage(message, forward) {
@@ -59,8 +55,8 @@ export function rateLimitInterceptor(
 /** The same charge as a check run inside admission's layer, for the unary calls admission wraps. */
 export function rateLimitCheck(
   limiter: RateLimiter,
-  accessOf: (metadata: Metadata) => Access,
+  accessOf: AccessOf,
   onRefused: (path: string, details: string) => void = () => {},
 ): RequestCheck {
-  return { check: (metadata, bytes) => limiter.admit(accessOf(metadata), bytes), onRefused };
+  return { check: (metadata, bytes) => limiter.admit(accessOf({ metadata }), bytes), onRefused };
 }

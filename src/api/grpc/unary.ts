@@ -5,6 +5,14 @@ import type { RoleTable } from '../../security/roles.js';
 import type { Access } from '../../service/access.js';
 import { toRpcError } from './status-errors.js';
 
+/** Where a call's metadata is read: a grpc-js call (the fast unary path makes its metadata only when read). */
+export interface CallMetadata {
+  readonly metadata: Metadata;
+}
+
+/** What the caller of a call may touch, known by its metadata (read only when needed: auth on). */
+export type AccessOf = (call: CallMetadata) => Access;
+
 /** Observes every finished request (for metrics); `code` is the gRPC status code. */
 export type RequestObserver = (method: string, code: status, seconds: number) => void;
 
@@ -14,7 +22,7 @@ export interface HandlerContext {
   readonly slowRequestMs: number;
   readonly observe?: RequestObserver;
   /** What the caller of a call (known by its metadata) may touch: everything when auth is off. */
-  readonly accessOf: (metadata: Metadata) => Access;
+  readonly accessOf: AccessOf;
   /** The roles in use now (they follow security.rolesFile), for Status's caller. */
   readonly roles?: () => RoleTable;
 }
@@ -47,7 +55,7 @@ export function unary<Req, Res>(
     };
     let result: Res | Promise<Res>;
     try {
-      result = handler(call.request, ctx.accessOf(call.metadata), call);
+      result = handler(call.request, ctx.accessOf(call), call);
     } catch (err) {
       fail(err);
       return;

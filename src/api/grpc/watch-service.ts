@@ -1,7 +1,6 @@
 import type { Http2Stream } from 'node:http2';
-import type { Metadata, ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
+import type { ServerWritableStream, ServiceDefinition } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import type { Access } from '../../service/access.js';
 import { startWatch, watchEndError } from '../../service/watch-operations.js';
 import type { Limits } from '../../store/limits.js';
 import type { WatchBatch, WatchEncoder } from '../../streams/watch-batch.js';
@@ -11,6 +10,7 @@ import type { WatchRequest__Output } from '../generated/kvstore/v1/WatchRequest.
 import type { WatchResponse } from '../generated/kvstore/v1/WatchResponse.js';
 import { kvstoreV1 } from '../proto.js';
 import { GRPC_STATUS, RpcError, toRpcError } from './status-errors.js';
+import type { AccessOf } from './unary.js';
 
 const watchMethod = kvstoreV1.KV.service.Watch;
 
@@ -143,16 +143,11 @@ class GrpcWatchStream implements WatchStream {
 }
 
 /** The KV.Watch handler; `accessOf` says what the caller may read. */
-export function watchHandler(
-  hub: WatchHub,
-  limits: Limits,
-  logger: Logger,
-  accessOf: (metadata: Metadata) => Access,
-) {
+export function watchHandler(hub: WatchHub, limits: Limits, logger: Logger, accessOf: AccessOf) {
   return (call: ServerWritableStream<WatchRequest__Output, WatchResponse>): void => {
     let started: ReturnType<typeof startWatch>;
     try {
-      started = startWatch(hub, new GrpcWatchStream(call), call.request, limits, accessOf(call.metadata));
+      started = startWatch(hub, new GrpcWatchStream(call), call.request, limits, accessOf(call));
     } catch (err) {
       const { error } = toRpcError(err);
       call.emit('error', error.toServiceError());
