@@ -178,6 +178,8 @@ class AdmissionState {
   total = 0;
   refused = 0;
   private readonly connections = new Map<string, Connection>();
+  /** Connections with calls waiting to be read: all {@link pump} has to look at (usually none). */
+  private readonly blocked = new Set<Connection>();
   /** Requests one connection may have being received at once: even the largest stay within its limit. */
   private readonly readers: number;
 
@@ -201,6 +203,19 @@ class AdmissionState {
     return conn.reading < this.readers && this.total < this.limits.maxInflightBytes;
   }
 
+  /** Queues a call's read on its connection until {@link pump} finds room for it. */
+  wait(conn: Connection, startReading: () => void): void {
+    conn.waiting.push(startReading);
+    this.blocked.add(conn);
+  }
+
+  /** Takes a queued read back (its call ended before its turn). */
+  unwait(conn: Connection, startReading: () => void): void {
+    const at = conn.waiting.indexOf(startReading);
+    if (at >= 0) conn.waiting.splice(at, 1);
+    if (conn.waiting.length === 0) this.blocked.delete(conn);
+  }
+
   /** Starts reading the waiting calls that may now be read; forgets a connection with nothing left. */
   pump(peer?: string): void {
     if (peer !== undefined) {
@@ -208,8 +223,9 @@ class AdmissionState {
       if (conn && conn.held === 0 && conn.reading === 0 && conn.waiting.length === 0)
         this.connections.delete(peer);
     }
-    for (const conn of this.connections.values()) {
+    for (const conn of this.blocked) {
       while (conn.waiting.length > 0 && this.canRead(conn)) conn.waiting.shift()!();
+      if (conn.waiting.length === 0) this.blocked.delete(conn);
     }
   }
 }
@@ -245,7 +261,7 @@ class AdmittedCall implements UnaryAdmission {
     if (this.state.canRead(this.conn)) this.startReading();
     else {
       this.phase = 'waiting';
-      this.conn.waiting.push(this.startReading);
+      this.state.wait(this.conn, this.startReading);
     }
   }
 
@@ -277,8 +293,7 @@ class AdmittedCall implements UnaryAdmission {
   end(): void {
     if (this.phase === 'done') return;
     this.stopReading();
-    if (this.phase === 'waiting' && this.startReading)
-      this.conn.waiting.splice(this.conn.waiting.indexOf(this.startReading), 1);
+    if (this.phase === 'waiting' && this.startReading) this.state.unwait(this.conn, this.startReading);
     this.phase = 'done';
     this.state.total -= this.held;
     this.conn.held -= this.held;

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import {
   constants,
+  type Http2Session,
   type IncomingHttpHeaders,
   type OutgoingHttpHeaders,
   type ServerHttp2Stream,
@@ -67,6 +68,8 @@ const IDENTITY_HEADERS: OutgoingHttpHeaders = Object.freeze({
 });
 const GZIP_HEADERS: OutgoingHttpHeaders = Object.freeze({ ...IDENTITY_HEADERS, 'grpc-encoding': 'gzip' });
 const OK_TRAILERS = { 'grpc-status': '0', 'grpc-message': 'OK' } as const;
+/** Each HTTP/2 session's peer address ("host:port"), made on its first call. */
+const PEERS = new WeakMap<Http2Session, string>();
 
 /** Serves one unary call on `stream`: reads its request, runs the handler, answers. */
 export function serveUnary(
@@ -125,9 +128,18 @@ class FastUnaryCall extends EventEmitter {
   }
 
   getPeer(): string {
-    const socket = this.stream.session?.socket;
-    if (!socket?.remoteAddress) return 'unknown';
-    return socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress;
+    const session = this.stream.session;
+    if (session === undefined) return 'unknown';
+    // One string per connection: admission finds the connection by it on every call, and a string seen
+    // before keeps its hash.
+    let peer = PEERS.get(session);
+    if (peer === undefined) {
+      const socket = session.socket;
+      if (!socket?.remoteAddress) return 'unknown';
+      peer = socket.remotePort ? `${socket.remoteAddress}:${socket.remotePort}` : socket.remoteAddress;
+      PEERS.set(session, peer);
+    }
+    return peer;
   }
 
   getDeadline(): number {
