@@ -108,8 +108,12 @@ export function encodeRecord(revision: number, timeMs: number, events: readonly 
  * {@link RecordChecksumError} when it fails and {@link RecordFormatError} on anything else.
  */
 export function decodeRecord(revision: number, payload: Uint8Array, options: DecodeOptions = {}): LogRecord {
-  const stored = body(revision, payload, options.legacy === true);
-  if (payload[0] !== ENCRYPTED_FORMAT_VERSION) return decodeBody(revision, stored);
+  // Values come back as views of what is decoded: Buffers (their methods are relied on) only from a Buffer.
+  const bytes = Buffer.isBuffer(payload)
+    ? payload
+    : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const stored = body(revision, bytes, options.legacy === true);
+  if (bytes[0] !== ENCRYPTED_FORMAT_VERSION) return decodeBody(revision, stored);
   return decodeBody(
     revision,
     openRecordBody(revision, stored, (reason) => new RecordFormatError(reason, revision)),

@@ -41,6 +41,18 @@ describe('record codec', () => {
     expect(decoded.events[2]).toEqual(events[2]);
   });
 
+  it('decodes values as Buffers from a plain Uint8Array too (what a JetStream direct read returns)', () => {
+    const value = Buffer.from('v0');
+    const payload = encodeRecord(3, 1, [
+      { type: 'put', key: 'k', value, expiresAt: 0, createRevision: 3, version: 1, prevRevision: 0 },
+    ]);
+    const plain = new Uint8Array(payload.byteLength + 4).subarray(2, 2 + payload.byteLength);
+    plain.set(payload);
+    const put = decodeRecord(3, plain).events[0]!;
+    expect(put.type === 'put' && Buffer.isBuffer(put.value)).toBe(true);
+    expect(put.type === 'put' && put.value.toString()).toBe('v0');
+  });
+
   it('starts every payload with the format version byte', () => {
     expect(encodeRecord(1, 1, [{ type: 'delete', key: 'k', prevRevision: 1 }])[0]).toBe(
       RECORD_FORMAT_VERSION,
