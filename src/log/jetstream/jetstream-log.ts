@@ -80,15 +80,21 @@ export class JetStreamEventLog implements EventLog {
       },
       { window: 256, timeoutMs: url.timeoutMs, nodeId: randomBytes(6).toString('base64url') },
     );
-    this.reader = new StreamReader(js, jsm, url.stream, {
-      last: () => this.last,
-      first: () => this.first,
-      compactedTo: (first) => {
-        this.first = Math.max(this.first, first);
+    this.reader = new StreamReader(
+      js,
+      jsm,
+      url.stream,
+      {
+        last: () => this.last,
+        first: () => this.first,
+        compactedTo: (first) => {
+          this.first = Math.max(this.first, first);
+        },
+        closed: () => this.closed,
+        name: formatServers(url),
       },
-      closed: () => this.closed,
-      name: formatServers(url),
-    });
+      logger,
+    );
     this.index = new ReadIndex(() => this.streamHead());
     this.keeper = new TailKeeper(
       js,
