@@ -83,8 +83,7 @@ export class StreamReader {
 
   /** An ordered consumer's messages from `from`, or null when it is not created in time. */
   private async openConsumer(from: number, to: number, pageSize = 1024): Promise<ConsumerMessages | null> {
-    // A consumer made as the stream's leader dies can stay silent, or never be made: a read that stalls ends
-    // in an error the caller may retry (a watch's catch-up does), instead of waiting forever.
+    // A consumer made as the stream's leader dies, or placed on a dead server, is never made: not waited for.
     const opening = this.js.consumers
       .get(this.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from })
       .then((consumer) => consumer.consume({ max_messages: Math.min(1024, pageSize) }));
