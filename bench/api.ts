@@ -5,6 +5,7 @@
  *
  *   npm run bench                      # 10 s windows after 2 s warm-up, 1 repetition
  *   npm run bench -- --reps 3 --duration 10 --no-etcd --ops get
+ *   npm run bench:api -- --equal-load 0.8  # then open loop, all at 80 % of the slowest's ops/s
  *   npm run bench:api -- --grpc-js      # also a kvstore with grpc.fastUnary off (docs/adr/0008)
  *   npm run bench:api -- --baseline DIR # first a kvstore built in DIR (e.g. a worktree of the commit
  *                                       # before a change, `npx tsc -p tsconfig.json` run there): A/B
@@ -27,6 +28,7 @@ const { values } = parseArgs({
     ops: { type: 'string', default: 'get,set' },
     shapes: { type: 'string', default: '1/1,4/16,16/64' },
     'no-etcd': { type: 'boolean', default: false },
+    'equal-load': { type: 'string' },
     'grpc-js': { type: 'boolean', default: false },
     baseline: { type: 'string' },
   },

@@ -24,6 +24,13 @@ export interface Rounds {
   readonly warmupS: number;
   /** Prefix of each result's label, e.g. "bench:api". */
   readonly bench: string;
+  /**
+   * Also run every shape open loop at this fraction of the slowest target's closed-loop ops/s (medians), so
+   * that every server does the same work per second. A server's CPU per op falls as its rate rises (more
+   * requests share each wake-up, write and commit), so closed-loop figures also compare the load client's
+   * cost per request against each API. Absent or 0: closed loop only.
+   */
+  readonly equalLoad?: number;
 }
 
 /** The command-line options every side-by-side bench takes (strings, as parseArgs gives them). */
@@ -33,6 +40,7 @@ export interface RoundArgs {
   readonly warmup: string;
   readonly ops: string;
   readonly shapes: string;
+  readonly 'equal-load'?: string;
 }
 
 /** The rounds the options ask for: `--ops get,set --shapes 1/1,16/64 --reps N --duration S --warmup S`. */
@@ -44,6 +52,7 @@ export function roundsOf(args: RoundArgs, bench: string): Rounds {
     durationS: Number(args.duration),
     warmupS: Number(args.warmup),
     bench,
+    equalLoad: Number(args['equal-load'] ?? 0),
   };
 }
 
@@ -64,38 +73,57 @@ export async function runRounds(
   const rows: Row[] = [];
   for (const op of rounds.ops) {
     for (const [conns, inflight] of rounds.shapes) {
-      const shape = `${conns}/${inflight}`;
-      const byTarget: Row[] = targets.map((t) => ({ target: t.label, op, shape, results: [] }));
-      for (let r = 0; r < rounds.reps; r++) {
-        for (let k = 0; k < targets.length; k++) {
-          const i = (k + r) % targets.length;
-          const t = targets[i]!;
-          progress(`${t.label} ${op} ${shape} round ${r + 1}/${rounds.reps}`);
-          const result = await runLoad(
-            loadOptions(op, {
-              target: t.api,
-              addr: t.addr,
-              serverPids: [t.pid],
-              conns,
-              inflight,
-              workers: Math.min(2, conns),
-              durationS: rounds.durationS,
-              warmupS: rounds.warmupS,
-              valueBytes: 100,
-              keys: 10_000,
-              label: `${rounds.bench} ${t.label} ${op} ${shape}`,
-            }),
-            () => {},
-          );
-          process.stdout.write(`${JSON.stringify(result)}\n`);
-          byTarget[i]!.results.push(result);
-        }
-      }
-      rows.push(...byTarget);
+      const closed = await runShape(targets, rounds, progress, { op, conns, inflight, rate: 0 });
+      rows.push(...closed);
+      if (!rounds.equalLoad) continue;
+      const slowest = Math.min(...closed.map((row) => median(row.results.map((r) => r.ops_per_s ?? 0))));
+      const rate = Math.max(1, Math.round(slowest * rounds.equalLoad));
+      rows.push(...(await runShape(targets, rounds, progress, { op, conns, inflight, rate })));
     }
   }
   return rows;
 }
+
+/** One op and shape, closed loop (`rate` 0) or open loop at `rate` ops/s: every target once per round. */
+async function runShape(
+  targets: readonly BenchTarget[],
+  rounds: Rounds,
+  progress: (line: string) => void,
+  run: { op: 'get' | 'set'; conns: number; inflight: number; rate: number },
+): Promise<Row[]> {
+  const { op, conns, inflight, rate } = run;
+  const shape = rate > 0 ? `${conns}/${inflight} at ${rate}/s` : `${conns}/${inflight}`;
+  const byTarget: Row[] = targets.map((t) => ({ target: t.label, op, shape, results: [] }));
+  for (let r = 0; r < rounds.reps; r++) {
+    for (let k = 0; k < targets.length; k++) {
+      const i = (k + r) % targets.length;
+      const t = targets[i]!;
+      progress(`${t.label} ${op} ${shape} round ${r + 1}/${rounds.reps}`);
+      const result = await runLoad(
+        loadOptions(op, {
+          target: t.api,
+          addr: t.addr,
+          serverPids: [t.pid],
+          conns,
+          inflight,
+          rate,
+          workers: Math.min(2, conns),
+          durationS: rounds.durationS,
+          warmupS: rounds.warmupS,
+          valueBytes: 100,
+          keys: 10_000,
+          label: `${rounds.bench} ${t.label} ${op} ${shape}`,
+        }),
+        () => {},
+      );
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      byTarget[i]!.results.push(result);
+    }
+  }
+  return byTarget;
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 /**
  * The medians of each row as a markdown table. The last column sets each round's server CPU per op against
@@ -103,7 +131,6 @@ export async function runRounds(
  * move together by +-20 %, which a ratio of medians would carry into the comparison.
  */
 export function medianTable(rows: readonly Row[]): string {
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const ms = (us: number) => (us / 1000).toFixed(us < 1000 ? 2 : 1);
   const cpu = (r: LoadResult) => r.cpu.server_cpu_us_per_op ?? 0;
   const lines = [
