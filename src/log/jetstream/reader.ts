@@ -59,7 +59,8 @@ export class StreamReader {
   /**
    * Stored payloads from `fromRevision`, each verified against its checksum. Read with an ordered consumer;
    * when one cannot be created in {@link CONSUMER_OPEN_MS}, the next {@link DIRECT_READ_RECORDS} records
-   * are read one by one from the stream's leader, then a consumer is tried again for the rest.
+   * (twice as many after each such refusal) are read one by one from the stream's leader, then a consumer
+   * is tried again for the rest.
    */
   async *readRaw(fromRevision: number, options: ReadOptions = {}): AsyncIterable<RawRecord> {
     if (this.bounds.closed()) throw new LogClosedError();
@@ -67,11 +68,15 @@ export class StreamReader {
     if (from < this.bounds.first()) throw new LogCompactedError(from, this.bounds.first());
     const to = Math.min(options.toRevision ?? this.bounds.last(), this.bounds.last());
     let next = from;
+    // Twice as many after each refusal: a long read makes few consumers that may never be answered (the
+    // library goes on trying to create an abandoned one for minutes).
+    let direct = DIRECT_READ_RECORDS;
     while (next <= to) {
       const messages = await this.openConsumer(next, to, options.pageSize);
       if (messages === null) {
-        const end = Math.min(to, next + DIRECT_READ_RECORDS - 1);
+        const end = Math.min(to, next + direct - 1);
         for (; next <= end; next++) yield await this.readDirect(next);
+        direct *= 2;
         continue;
       }
       for await (const record of this.consume(messages, next, to)) {
