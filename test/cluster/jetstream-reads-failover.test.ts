@@ -12,8 +12,8 @@ import { put } from '../log/contract.js';
 
 /*
  * Reads of the JetStream log after its stream's leader is killed and stays down. On nats-server 2.9.10 about
- * half of the consumers created then are never answered (JetStream places them on the dead peer), for as
- * long as that node is down; every read of the log (a watch catching up, a history read, a backup) makes
+ * half of the consumers created then are never answered, in most runs for 40 s and more (placed on the
+ * dead server, presumably); every read of the log (a watch catching up, a history read, a backup) makes
  * one. Each read must still return every record, in order: by reading the records one by one from the new
  * leader when its consumer is not created in time.
  */
