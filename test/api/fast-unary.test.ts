@@ -7,6 +7,7 @@ import { type Admission, admission } from '../../src/api/grpc/admission.js';
 import { type RunningGrpcServer, startGrpcServer } from '../../src/api/grpc/grpc-server.js';
 import { kvstoreV1 } from '../../src/api/proto.js';
 import { authFiles } from '../helpers/auth-files.js';
+import { FLAG_END_STREAM, FRAME_DATA, FRAME_HEADERS, http2Tap } from '../helpers/http2-tap.js';
 import { frame, rawExchange } from '../helpers/raw-grpc.js';
 import { clients, startServerProcess, unaryCall } from '../helpers/server-process.js';
 import { tempDir } from '../helpers/temp-dir.js';
@@ -221,6 +222,31 @@ describe('unary calls served straight from the HTTP/2 stream', () => {
       api.close();
     }
     expect(fast.seen.peers.every((p) => p.startsWith('127.0.0.1:'))).toBe(true);
+  });
+
+  it("sends an answer's message and its status in one socket write", async () => {
+    const fast = await serve(true);
+    const tap = await http2Tap(fast.addr);
+    const api = clients(tap.addr);
+    try {
+      // Answers with and without trailers of the handler's own, sequential: each is a write of its own.
+      for (const key of ['a', 'trailer', 'b', 'trailer', 'c', 'd', 'trailer', 'e']) {
+        expect(await outcome(api.kv, key)).toHaveProperty('res');
+      }
+    } finally {
+      api.close();
+      await tap.close();
+    }
+    const frames = tap.frames().filter((f) => f.stream !== 0);
+    const answered = [...new Set(frames.filter((f) => f.type === FRAME_DATA).map((f) => f.stream))];
+    expect(answered).toHaveLength(8);
+    for (const stream of answered) {
+      const ofStream = frames.filter((f) => f.stream === stream);
+      const status = ofStream.find((f) => f.type === FRAME_HEADERS && (f.flags & FLAG_END_STREAM) !== 0);
+      // Headers, message and status arrived in the same read: the server sent them in one write.
+      expect(new Set(ofStream.map((f) => f.chunk)).size, `stream ${stream}`).toBe(1);
+      expect(status, `stream ${stream}`).toBeDefined();
+    }
   });
 
   it('leaves streaming methods, unknown paths and compressed requests to grpc-js', async () => {

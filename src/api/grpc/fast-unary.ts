@@ -8,6 +8,7 @@ import {
 } from 'node:http2';
 import { Metadata, type ServiceError, type StatusObject, status } from '@grpc/grpc-js';
 import type { UnaryAdmission } from './admission.js';
+import { endWithTrailers } from './one-write-answer.js';
 import { type CompressionSettings, frameResponse, responseCompressionFor } from './response-compression.js';
 
 /**
@@ -15,7 +16,7 @@ import { type CompressionSettings, frameResponse, responseCompressionFor } from 
  * per interceptor layer, listeners, responders, a read queue, a decoder; the message and its status sent from
  * two turns of the event loop). The handler, the strict deserializer and the serializer are grpc-js's own
  * (registered by addService), so a method answers the same whichever path serves it; fast-unary-hook.ts says
- * which calls come here. ADR 0007 has the measurements.
+ * which calls come here. ADR 0008 has the measurements.
  */
 
 /** What grpc-js registered for a method (Server's private `handlers` map): the parts a unary call uses. */
@@ -275,8 +276,7 @@ class FastUnaryCall extends EventEmitter {
     if (this.stream.destroyed || this.stream.closed) return;
     const trailers = trailer ? { ...OK_TRAILERS, ...trailer.toHttp2Headers() } : OK_TRAILERS;
     this.stream.respond(this.responseHeaders(), RESPONSE_OPTIONS);
-    this.stream.once('wantTrailers', () => this.stream.sendTrailers(trailers));
-    this.stream.end(frameResponse(message, this.compression));
+    endWithTrailers(this.stream, frameResponse(message, this.compression), trailers);
   }
 
   /** Answers with a status and no message: one HEADERS frame that ends the stream ("trailers only"). */
