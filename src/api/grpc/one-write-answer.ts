@@ -11,7 +11,9 @@ import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
  * callback, which nghttp2 allows ("nghttp2_submit_trailer() can be called inside this callback", nghttp2.h):
  * headers, message and trailers leave in one pass. That reaches two of Node's internals (the stream's native
  * handle and Writable's `_final`), found once and checked; where they are not as expected, or the frame could
- * not be handed on at once, the public path is taken. ADR 0008 has the measurements.
+ * not be handed on at once, the public path is taken. The stream now closes before the frame's write calls
+ * back, so Node builds (and drops) an ERR_STREAM_DESTROYED per answer, about 5 us: ADR 0008's addendum has
+ * the measurements, that cost included.
  */
 
 /** Node's private per-stream fields this needs, found by their symbols' descriptions. */
@@ -76,7 +78,8 @@ function internalsOf(stream: ServerHttp2Stream): StreamInternals | null {
 
 /**
  * Node's packed header list (`name\0value\0flags` per field, and their count), as `mapToHeaders` builds it;
- * null for anything it would check and refuse (pseudo-headers, NUL, CR or LF), which then takes the public path.
+ * null for anything it would check and refuse (pseudo-headers, spaces in names, NUL, CR or LF), which then takes
+ * the public path.
  */
 function headerList(headers: OutgoingHttpHeaders): [string, number] | null {
   let packed = '';
@@ -84,7 +87,7 @@ function headerList(headers: OutgoingHttpHeaders): [string, number] | null {
   for (const [name, raw] of Object.entries(headers)) {
     if (raw === undefined) continue;
     const key = name.toLowerCase();
-    if (key === '' || key.startsWith(':') || UNSAFE.test(key)) return null;
+    if (key === '' || key.startsWith(':') || key.includes(' ') || UNSAFE.test(key)) return null;
     for (const item of Array.isArray(raw) ? raw : [raw]) {
       const value = String(item);
       if (UNSAFE.test(value)) return null;
