@@ -68,7 +68,7 @@ const IDENTITY_HEADERS: OutgoingHttpHeaders = Object.freeze({
   'grpc-encoding': 'identity',
 });
 const GZIP_HEADERS: OutgoingHttpHeaders = Object.freeze({ ...IDENTITY_HEADERS, 'grpc-encoding': 'gzip' });
-const OK_TRAILERS = { 'grpc-status': '0', 'grpc-message': 'OK' } as const;
+const OK_TRAILERS = Object.freeze({ 'grpc-status': '0', 'grpc-message': 'OK' });
 /** Each HTTP/2 session's peer address ("host:port"), made on its first call. */
 const PEERS = new WeakMap<Http2Session, string>();
 

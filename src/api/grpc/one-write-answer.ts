@@ -16,11 +16,6 @@ import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
  * the measurements, that cost included.
  */
 
-/** Node's private per-stream fields this needs, found by their symbols' descriptions. */
-interface StreamInternals {
-  readonly handle: symbol;
-}
-
 /** The native stream handle's method that submits trailers (Http2Stream::Trailers). */
 interface NativeStreamHandle {
   trailers(list: [string, number]): number;
@@ -32,7 +27,11 @@ interface WritableStateView {
   readonly buffered?: readonly unknown[];
 }
 
-let internals: StreamInternals | null | undefined;
+/** The symbol of a stream's native handle (Node's private `kHandle`); null when Node has none usable. */
+let handleSymbol: symbol | null | undefined;
+/** The last trailers packed, and their list: answers share one frozen OK status, packed once. */
+let packedFor: OutgoingHttpHeaders | undefined;
+let packed: [string, number] | null = null;
 
 /** Sends `frame` (a framed gRPC message) and then `trailers`, ending the stream; headers are already sent. */
 export function endWithTrailers(
@@ -40,17 +39,17 @@ export function endWithTrailers(
   frame: Buffer,
   trailers: OutgoingHttpHeaders,
 ): void {
-  const found = internalsOf(stream);
-  const list = found ? headerList(trailers) : null;
-  if (!found || !list) {
+  const handle = handleSymbolOf(stream);
+  const list = handle ? packedList(trailers) : null;
+  if (!handle || !list) {
     stream.once('wantTrailers', () => stream.sendTrailers(trailers));
     stream.end(frame);
     return;
   }
   stream.once('wantTrailers', () => {
-    const handle = (stream as unknown as Record<symbol, NativeStreamHandle | undefined>)[found.handle];
-    if (!handle) return; // destroyed meanwhile: nothing is sent any more
-    const code = handle.trailers(list);
+    const native = (stream as unknown as Record<symbol, NativeStreamHandle | undefined>)[handle];
+    if (!native) return; // destroyed meanwhile: nothing is sent any more
+    const code = native.trailers(list);
     if (code < 0) stream.destroy(new Error(`nghttp2 refused the trailers (error ${code})`));
   });
   stream.write(frame);
@@ -63,8 +62,8 @@ export function endWithTrailers(
   stream.end();
 }
 
-function internalsOf(stream: ServerHttp2Stream): StreamInternals | null {
-  if (internals !== undefined) return internals;
+function handleSymbolOf(stream: ServerHttp2Stream): symbol | null {
+  if (handleSymbol !== undefined) return handleSymbol;
   const handle = Object.getOwnPropertySymbols(stream).find((s) => s.description === 'kHandle');
   const native = handle ? (stream as unknown as Record<symbol, unknown>)[handle] : undefined;
   const usable =
@@ -72,8 +71,16 @@ function internalsOf(stream: ServerHttp2Stream): StreamInternals | null {
     typeof (native as Partial<NativeStreamHandle> | undefined)?.trailers === 'function' &&
     typeof (stream as unknown as { _final?: unknown })._final === 'function' &&
     typeof (stream as unknown as { _writableState?: unknown })._writableState === 'object';
-  internals = usable ? { handle } : null;
-  return internals;
+  handleSymbol = usable ? handle : null;
+  return handleSymbol;
+}
+
+function packedList(trailers: OutgoingHttpHeaders): [string, number] | null {
+  if (trailers !== packedFor || !Object.isFrozen(trailers)) {
+    packedFor = trailers;
+    packed = headerList(trailers);
+  }
+  return packed;
 }
 
 /**
