@@ -11,9 +11,10 @@ import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
  * callback, which nghttp2 allows ("nghttp2_submit_trailer() can be called inside this callback", nghttp2.h):
  * headers, message and trailers leave in one pass. That reaches two of Node's internals (the stream's native
  * handle and Writable's `_final`), found once and checked; where they are not as expected, or the frame could
- * not be handed on at once, the public path is taken. The stream now closes before the frame's write calls
- * back, so Node builds (and drops) an ERR_STREAM_DESTROYED per answer, about 5 us: ADR 0008's addendum has
- * the measurements, that cost included.
+ * not be handed on at once, the public path is taken. The stream closes before the frame's write calls back;
+ * through Writable that completion would meet a destroyed stream and build an ERR_STREAM_DESTROYED nobody
+ * receives (5 to 15 us per answer), so the frame goes to the stream's own `_write` when Writable holds nothing:
+ * ADR 0008's addendum has the measurements.
  */
 
 /** The native stream handle's method that submits trailers (Http2Stream::Trailers). */
@@ -25,6 +26,15 @@ interface NativeStreamHandle {
 interface WritableStateView {
   readonly writing?: boolean;
   readonly buffered?: readonly unknown[];
+  readonly length?: number;
+  readonly ending?: boolean;
+  readonly corked?: number;
+}
+
+/** The stream's implementation methods that Writable calls; called here directly (see {@link endWithTrailers}). */
+interface StreamImplementation {
+  _write(chunk: Buffer, encoding: string, callback: (err?: Error | null) => void): void;
+  _final(callback: () => void): void;
 }
 
 /** The symbol of a stream's native handle (Node's private `kHandle`); null when Node has none usable. */
@@ -52,15 +62,32 @@ export function endWithTrailers(
     const code = native.trailers(list);
     if (code < 0) stream.destroy(new Error(`nghttp2 refused the trailers (error ${code})`));
   });
-  stream.write(frame);
   const state = (stream as unknown as { _writableState?: WritableStateView })._writableState;
-  // Only when the frame is with nghttp2 already: shutting the writable side with the frame still in Writable's
-  // buffer would end the stream before its message.
-  if (state?.writing === true && state.buffered?.length === 0) {
-    (stream as unknown as { _final(cb: () => void): void })._final(() => {});
+  const implementation = stream as unknown as StreamImplementation;
+  if (isIdle(state)) {
+    // Past Writable, which holds nothing to order it after: the write's outcome is the stream's own (a failed
+    // write destroys it), and its completion, after the stream has closed, costs nothing.
+    implementation._write(frame, 'buffer', ignore);
+    implementation._final(ignore);
+  } else {
+    // Something is queued before it (not so for a unary answer): Node's public path, one write more.
+    stream.write(frame);
   }
   stream.end();
 }
+
+function isIdle(state: WritableStateView | undefined): boolean {
+  return (
+    state !== undefined &&
+    state.writing === false &&
+    state.buffered?.length === 0 &&
+    state.length === 0 &&
+    state.ending === false &&
+    state.corked === 0
+  );
+}
+
+function ignore(): void {}
 
 function handleSymbolOf(stream: ServerHttp2Stream): symbol | null {
   if (handleSymbol !== undefined) return handleSymbol;
@@ -70,6 +97,7 @@ function handleSymbolOf(stream: ServerHttp2Stream): symbol | null {
     handle !== undefined &&
     typeof (native as Partial<NativeStreamHandle> | undefined)?.trailers === 'function' &&
     typeof (stream as unknown as { _final?: unknown })._final === 'function' &&
+    typeof (stream as unknown as { _write?: unknown })._write === 'function' &&
     typeof (stream as unknown as { _writableState?: unknown })._writableState === 'object';
   handleSymbol = usable ? handle : null;
   return handleSymbol;
