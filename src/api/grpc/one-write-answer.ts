@@ -9,12 +9,12 @@ import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
  * write and finishes the call only at the second, a turn of the server's event loop later. Here the writable
  * side is shut as soon as the frame is queued, and the trailers are submitted from inside nghttp2's data
  * callback, which nghttp2 allows ("nghttp2_submit_trailer() can be called inside this callback", nghttp2.h):
- * headers, message and trailers leave in one pass. That reaches two of Node's internals (the stream's native
- * handle and Writable's `_final`), found once and checked; where they are not as expected, or the frame could
- * not be handed on at once, the public path is taken. The stream closes before the frame's write calls back;
- * through Writable that completion would meet a destroyed stream and build an ERR_STREAM_DESTROYED nobody
- * receives (5 to 15 us per answer), so the frame goes to the stream's own `_write` when Writable holds nothing:
- * ADR 0008's addendum has the measurements.
+ * headers, message and trailers leave in one pass. That reaches Node's internals (the stream's native handle,
+ * and the `_write` and `_final` that Writable would call), found once and checked; where they are not as
+ * expected, or Writable holds data already, the public path is taken. The stream closes before the frame's
+ * write calls back: through Writable, that completion would meet a destroyed stream and build an
+ * ERR_STREAM_DESTROYED nobody receives (5 to 15 us per answer), which the direct `_write` avoids. ADR 0008's
+ * addendum has the measurements.
  */
 
 /** The native stream handle's method that submits trailers (Http2Stream::Trailers). */
