@@ -9,6 +9,8 @@
  *   npm run bench:api -- --grpc-js      # also a kvstore with grpc.fastUnary off (docs/adr/0008)
  *   npm run bench:api -- --baseline DIR # first a kvstore built in DIR (e.g. a worktree of the commit
  *                                       # before a change, `npx tsc -p tsconfig.json` run there): A/B
+ *   npm run bench:api -- --no-anchor    # without the do-nothing grpc-js server (bench/anchor-server.ts),
+ *                                       # the transport's floor, which is in every round otherwise
  *
  * Repetitions are interleaved: each round runs every target once, in an order rotated from round to round.
  * Compare gRPC servers by server CPU per operation and latency: on 2 cores the Node client costs more CPU
@@ -17,6 +19,7 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '../load/local-server.js';
+import { startAnchorServer } from './anchor.js';
 import { etcdAvailable, startEtcd } from './etcd.js';
 import { type BenchTarget, medianTable, type Row, roundsOf, runRounds } from './side-by-side.js';
 
@@ -31,6 +34,7 @@ const { values } = parseArgs({
     'equal-load': { type: 'string' },
     'grpc-js': { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    'no-anchor': { type: 'boolean', default: false },
   },
 });
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
@@ -68,6 +72,16 @@ if (!values['no-etcd']) {
   } else {
     progress('etcd is not installed (apt-get install etcd-server): kvstore figures only');
   }
+}
+if (!values['no-anchor']) {
+  const anchor = await startAnchorServer();
+  targets.push({
+    label: 'grpc-js, doing nothing',
+    api: 'kvstore',
+    addr: anchor.addr,
+    pid: anchor.pid,
+    stop: () => anchor.stop(),
+  });
 }
 try {
   rows = await runRounds(targets, roundsOf(values, 'bench:api'), progress);
