@@ -14,9 +14,13 @@ export interface AnchorServer {
 }
 
 const SCRIPT = fileURLToPath(new URL('./anchor-server.ts', import.meta.url));
+/** The repository, where `--import tsx` resolves from whatever directory the bench was started in. */
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** Starts the anchor server and resolves once it serves; throws with its stderr if it does not. */
 export async function startAnchorServer(): Promise<AnchorServer> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SCRIPT], {
+    cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
