@@ -7,6 +7,8 @@
  *   npm run bench -- --reps 3 --duration 10 --no-etcd --ops get
  *   npm run bench:api -- --equal-load 0.8  # then open loop, all at 80 % of the slowest's ops/s
  *   npm run bench:api -- --grpc-js      # also a kvstore with grpc.fastUnary off (docs/adr/0008)
+ *   npm run bench:api -- --relaxed      # also a kvstore without fsync (--data-durability relaxed): what a
+ *                                       # durable Set pays for its flush, beside etcd's durable Put
  *   npm run bench:api -- --baseline DIR # first a kvstore built in DIR (e.g. a worktree of the commit
  *                                       # before a change, `npx tsc -p tsconfig.json` run there): A/B
  *   npm run bench:api -- --no-anchor    # without the do-nothing grpc-js server (bench/anchor-server.ts),
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     'no-etcd': { type: 'boolean', default: false },
     'equal-load': { type: 'string' },
     'grpc-js': { type: 'boolean', default: false },
+    relaxed: { type: 'boolean', default: false },
     baseline: { type: 'string' },
     'no-anchor': { type: 'boolean', default: false },
   },
@@ -62,6 +65,16 @@ if (values['grpc-js']) {
     addr: slow.addr,
     pid: slow.pid,
     stop: () => slow.stop(),
+  });
+}
+if (values.relaxed) {
+  const relaxed = await startLocalServer({ durability: 'relaxed' });
+  targets.push({
+    label: 'kvstore (no fsync)',
+    api: 'kvstore',
+    addr: relaxed.addr,
+    pid: relaxed.pid,
+    stop: () => relaxed.stop(),
   });
 }
 if (!values['no-etcd']) {
