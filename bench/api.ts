@@ -44,59 +44,60 @@ const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
 let rows: Row[] = [];
 const targets: (BenchTarget & { stop(): Promise<void> })[] = [];
-if (values.baseline) {
-  // First, so the table's last column reads as this build against the baseline, round by round.
-  const base = await startLocalServer({ bin: join(resolve(values.baseline), 'bin', 'kvstore') });
-  targets.push({
-    label: 'kvstore (baseline)',
-    api: 'kvstore',
-    addr: base.addr,
-    pid: base.pid,
-    stop: () => base.stop(),
-  });
-}
-const kv = await startLocalServer();
-targets.push({ label: 'kvstore', api: 'kvstore', addr: kv.addr, pid: kv.pid, stop: () => kv.stop() });
-if (values['grpc-js']) {
-  const slow = await startLocalServer({ extraArgs: ['--grpc-fast-unary', 'false'] });
-  targets.push({
-    label: 'kvstore (grpc-js)',
-    api: 'kvstore',
-    addr: slow.addr,
-    pid: slow.pid,
-    stop: () => slow.stop(),
-  });
-}
-if (values.relaxed) {
-  const relaxed = await startLocalServer({ durability: 'relaxed' });
-  targets.push({
-    label: 'kvstore (no fsync)',
-    api: 'kvstore',
-    addr: relaxed.addr,
-    pid: relaxed.pid,
-    stop: () => relaxed.stop(),
-  });
-}
-if (!values['no-etcd']) {
-  if (etcdAvailable()) {
-    const etcd = await startEtcd();
-    progress(`etcd ${etcd.version} on ${etcd.addr}`);
-    targets.push({ label: 'etcd', api: 'etcd', addr: etcd.addr, pid: etcd.pid, stop: () => etcd.stop() });
-  } else {
-    progress('etcd is not installed (apt-get install etcd-server): kvstore figures only');
-  }
-}
-if (!values['no-anchor']) {
-  const anchor = await startAnchorServer();
-  targets.push({
-    label: 'grpc-js, doing nothing',
-    api: 'kvstore',
-    addr: anchor.addr,
-    pid: anchor.pid,
-    stop: () => anchor.stop(),
-  });
-}
 try {
+  // Every server started so far is stopped in `finally`, whichever start or round fails.
+  if (values.baseline) {
+    // First, so the table's last column reads as this build against the baseline, round by round.
+    const base = await startLocalServer({ bin: join(resolve(values.baseline), 'bin', 'kvstore') });
+    targets.push({
+      label: 'kvstore (baseline)',
+      api: 'kvstore',
+      addr: base.addr,
+      pid: base.pid,
+      stop: () => base.stop(),
+    });
+  }
+  const kv = await startLocalServer();
+  targets.push({ label: 'kvstore', api: 'kvstore', addr: kv.addr, pid: kv.pid, stop: () => kv.stop() });
+  if (values['grpc-js']) {
+    const slow = await startLocalServer({ extraArgs: ['--grpc-fast-unary', 'false'] });
+    targets.push({
+      label: 'kvstore (grpc-js)',
+      api: 'kvstore',
+      addr: slow.addr,
+      pid: slow.pid,
+      stop: () => slow.stop(),
+    });
+  }
+  if (values.relaxed) {
+    const relaxed = await startLocalServer({ durability: 'relaxed' });
+    targets.push({
+      label: 'kvstore (no fsync)',
+      api: 'kvstore',
+      addr: relaxed.addr,
+      pid: relaxed.pid,
+      stop: () => relaxed.stop(),
+    });
+  }
+  if (!values['no-etcd']) {
+    if (etcdAvailable()) {
+      const etcd = await startEtcd();
+      progress(`etcd ${etcd.version} on ${etcd.addr}`);
+      targets.push({ label: 'etcd', api: 'etcd', addr: etcd.addr, pid: etcd.pid, stop: () => etcd.stop() });
+    } else {
+      progress('etcd is not installed (apt-get install etcd-server): kvstore figures only');
+    }
+  }
+  if (!values['no-anchor']) {
+    const anchor = await startAnchorServer();
+    targets.push({
+      label: 'grpc-js, doing nothing',
+      api: 'kvstore',
+      addr: anchor.addr,
+      pid: anchor.pid,
+      stop: () => anchor.stop(),
+    });
+  }
   rows = await runRounds(targets, roundsOf(values, 'bench:api'), progress);
 } finally {
   for (const t of targets) await t.stop();

@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '../load/local-server.js';
-import { etcdAvailable, startEtcd } from './etcd.js';
+import { etcdAvailable, startEtcdAfter } from './etcd.js';
 
 const { values } = parseArgs({
   options: {
@@ -70,7 +70,8 @@ function etcdctlAvailable(): boolean {
 }
 
 const server = await startLocalServer();
-const etcd = !values['no-etcd'] && etcdAvailable() && etcdctlAvailable() ? await startEtcd() : null;
+const etcd =
+  !values['no-etcd'] && etcdAvailable() && etcdctlAvailable() ? await startEtcdAfter([server]) : null;
 try {
   const bin = 'bin/kvstore';
   const set = spawnSync(process.execPath, [bin, 'set', 'bench', 'hello', '--addr', server.addr]);

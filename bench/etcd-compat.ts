@@ -18,7 +18,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startLocalServer } from '../load/local-server.js';
-import { etcdAvailable, startEtcd } from './etcd.js';
+import { etcdAvailable, startEtcdAfter } from './etcd.js';
 import { type BenchTarget, medianTable, type Row, roundsOf, runRounds } from './side-by-side.js';
 
 const { values } = parseArgs({
@@ -42,7 +42,7 @@ targets.push({ label: 'kvstore', api: 'kvstore', addr: kv.addr, pid: kv.pid, sto
 targets.push({ label: 'etcd-compat', api: 'etcd', addr: kv.addr, pid: kv.pid, stop: async () => {} });
 if (!values['no-etcd']) {
   if (etcdAvailable()) {
-    const etcd = await startEtcd();
+    const etcd = await startEtcdAfter(targets);
     progress(`etcd ${etcd.version} on ${etcd.addr}`);
     targets.push({ label: 'etcd', api: 'etcd', addr: etcd.addr, pid: etcd.pid, stop: () => etcd.stop() });
   } else {

@@ -27,6 +27,7 @@ export interface EtcdOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
 }
 
+/** Starts etcd and resolves once it serves; on failure nothing of it is left (process, data directory). */
 export async function startEtcd(options: EtcdOptions = {}): Promise<Etcd> {
   const scheme = options.tls ? 'https' : 'http';
   const tlsArgs = options.tls ? ['--cert-file', options.tls.certFile, '--key-file', options.tls.keyFile] : [];
@@ -63,7 +64,7 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<Etcd> {
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`etcd did not become ready: ${log.slice(-2000)}`)),
       20_000,
@@ -77,6 +78,14 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<Etcd> {
     });
     child.on('exit', (code) => reject(new Error(`etcd exited with ${code}: ${log.slice(-2000)}`)));
   });
+  try {
+    await ready;
+  } catch (err) {
+    // An etcd that never became ready is not left running, nor its data directory left behind.
+    child.kill('SIGKILL');
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     addr: `127.0.0.1:${client}`,
     pid: child.pid!,
@@ -91,4 +100,17 @@ export async function startEtcd(options: EtcdOptions = {}): Promise<Etcd> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts etcd after `started` servers; if it fails to start, stops them first, so a failed bench leaves none. */
+export async function startEtcdAfter(
+  started: readonly { stop(): Promise<void> }[],
+  options: EtcdOptions = {},
+): Promise<Etcd> {
+  try {
+    return await startEtcd(options);
+  } catch (err) {
+    for (const server of started) await server.stop();
+    throw err;
+  }
 }

@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { processCpuSeconds } from '../load/cpu.js';
 import { LatencyHistogram } from '../load/histogram.js';
 import { startLocalServer } from '../load/local-server.js';
-import { etcdAvailable, startEtcd } from './etcd.js';
+import { etcdAvailable, startEtcdAfter } from './etcd.js';
 
 const { values } = parseArgs({
   options: {
@@ -159,7 +159,7 @@ targets.push({
 });
 if (!values['no-etcd']) {
   if (etcdAvailable()) {
-    const etcd = await startEtcd();
+    const etcd = await startEtcdAfter(targets);
     progress(`etcd ${etcd.version} on ${etcd.addr}`);
     const [host, port] = etcd.addr.split(':') as [string, string];
     targets.push({

@@ -235,7 +235,13 @@ async function startAll(rotation: number): Promise<Target[]> {
     );
   const order = starts.map((_, i) => (i + rotation) % starts.length);
   const started: Target[] = new Array(starts.length);
-  for (const i of order) started[i] = await starts[i]!();
+  try {
+    for (const i of order) started[i] = await starts[i]!();
+  } catch (err) {
+    // A start that fails stops what this round started already, so a failed bench leaves no process.
+    for (const target of started) await target?.close();
+    throw err;
+  }
   return started;
 }
 

@@ -18,7 +18,7 @@ import {
 import { loadSync } from '@grpc/proto-loader';
 import { type CpuSnapshot, cpuBetween, cpuSnapshot } from '../load/cpu.js';
 import { startLocalServer } from '../load/local-server.js';
-import { etcdAvailable, startEtcd } from './etcd.js';
+import { etcdAvailable, startEtcdAfter } from './etcd.js';
 
 const { values } = parseArgs({
   options: {
@@ -194,7 +194,7 @@ const servers: {
 const kv = await startLocalServer();
 servers.push({ name: 'kvstore', addr: kv.addr, pid: kv.pid, ops: kvstoreOps, stop: () => kv.stop() });
 if (!values['no-etcd'] && etcdAvailable()) {
-  const etcd = await startEtcd();
+  const etcd = await startEtcdAfter(servers);
   servers.push({ name: 'etcd', addr: etcd.addr, pid: etcd.pid, ops: etcdOps, stop: () => etcd.stop() });
 }
 const value = Buffer.alloc(100, 120);

@@ -15,7 +15,7 @@ import { loadOptions } from '../load/options.js';
 import type { LoadResult } from '../load/result.js';
 import { runLoad } from '../load/run.js';
 import { connectTarget } from '../load/targets/index.js';
-import { etcdAvailable, startEtcd } from './etcd.js';
+import { etcdAvailable, startEtcdAfter } from './etcd.js';
 
 const { values } = parseArgs({
   options: {
@@ -77,7 +77,7 @@ const servers: Server[] = [];
 const kv = await startLocalServer();
 servers.push({ name: 'kvstore', addr: kv.addr, pid: kv.pid, stop: () => kv.stop() });
 if (!values['no-etcd'] && etcdAvailable()) {
-  const etcd = await startEtcd();
+  const etcd = await startEtcdAfter(servers);
   servers.push({ name: 'etcd', addr: etcd.addr, pid: etcd.pid, stop: () => etcd.stop() });
 }
 const table = [
