@@ -98,10 +98,11 @@ def start_server(test_case, data_dir=None, grpc_listen="127.0.0.1:0", cleanup=Tr
     return server
 
 
-def wait_for(what, condition, timeout=30.0):
-    """Polls ``condition`` until it holds (never a fixed sleep); fails after ``timeout`` seconds."""
+def wait_for(what, condition, timeout=30.0, state=None):
+    """Polls ``condition`` until it holds (never a fixed sleep); fails after ``timeout`` seconds, saying
+    what ``state()`` describes then (what the test was looking at), so a failure explains itself."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for " + what)
+            raise AssertionError("timed out waiting for " + what + ("" if state is None else ": " + state()))
         time.sleep(0.02)

@@ -57,6 +57,12 @@ class Collector:
         self.watch.close()
         self._thread.join(30)
 
+    def describe(self):
+        """Where the watch stands, for a failure's message."""
+        last = self.events[-1].revision if self.events else None
+        return "%d events, the last at revision %s; received up to %d; iterating: %s; error: %r" % (
+            len(self.events), last, self.watch.revision, self._thread.is_alive(), self.error)
+
 
 class WatchTest(unittest.TestCase):
     def client(self, endpoints):
@@ -91,8 +97,9 @@ class WatchTest(unittest.TestCase):
             wait_for("writes after the restart", lambda: writer.acked >= after + 50)
         writer.stop()
         last = kv.status().header.revision
-        wait_for("the watch to reach the last revision",
-                 lambda: collector.events and collector.events[-1].revision >= last)
+        wait_for("the watch to reach the last revision %d" % last,
+                 lambda: collector.events and collector.events[-1].revision >= last,
+                 state=lambda: "%s; resumed at %s" % (collector.describe(), reconnects))
         self.assertIsNone(collector.error)
         self.assertGreaterEqual(len(reconnects), 2)
         # The writer is the only writer: every revision from `first` on is one of its sets (or w/start).
@@ -119,8 +126,9 @@ class WatchTest(unittest.TestCase):
         for i in range(20):
             more.set("w/after/%d" % i, "v")
         last = more.status().header.revision
-        wait_for("the watch to reach the standby's last revision",
-                 lambda: collector.events and collector.events[-1].revision >= last)
+        wait_for("the watch to reach the standby's last revision %d" % last,
+                 lambda: collector.events and collector.events[-1].revision >= last,
+                 state=collector.describe)
         self.assertIsNone(collector.error)
         self.assert_every_revision_once(collector.events, first, last)
         self.assertEqual(kv.endpoint, standby.addr)
@@ -144,7 +152,8 @@ class WatchTest(unittest.TestCase):
         finally:
             server.process.send_signal(signal.SIGCONT)
         last = kv.set("s/1", "y").revision
-        wait_for("the event after the pause", lambda: collector.events[-1].revision == last)
+        wait_for("the event after the pause", lambda: collector.events[-1].revision == last,
+                 state=collector.describe)
         self.assertEqual([e.revision for e in collector.events], [first, last])
         self.assertIsNone(collector.error)
 
