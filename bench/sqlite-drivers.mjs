@@ -51,7 +51,7 @@ const FILE_COMMIT_BYTES = rows * (PAYLOAD.length + 8);
 /** The floors' file is preallocated and rewritten in a circle, as etcd preallocates its WAL's segments. */
 const FILE_BYTES = 64 * 1024 * 1024;
 
-/** A preallocated O_DSYNC file and the next commit's bytes and offset; `put` writes one commit. */
+/** A preallocated O_DSYNC file, one commit's bytes, and `next()`: the offset to write the next commit at. */
 function dsyncFile(path) {
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_DSYNC);
   const chunk = Buffer.alloc(1024 * 1024);
